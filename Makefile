@@ -1,0 +1,178 @@
+# bbvirt — GNU make, no generated build system.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+PKG_CONFIG ?= pkg-config
+O          ?= build
+CC         ?= cc
+CLANG      ?= clang
+CFLAGS     ?= -O2 -g
+FUZZ_SECONDS ?= 15
+
+UDEVDIR        ?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
+SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+
+DEPS       := libvirt libudev inih libxml-2.0 json-c
+TEST_DEPS  := cmocka
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
+DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEPS))
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_DEPS) 2>/dev/null)
+TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_DEPS) 2>/dev/null)
+
+WERROR     ?= 1
+BBVIRT_CFLAGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
+	-Wmissing-prototypes -Wstrict-prototypes -D_FORTIFY_SOURCE=2 \
+	-D_GNU_SOURCE -DBBVIRT_VERSION='"$(VERSION)"' -MMD -MP \
+	-I. -Iparsers -Istate -Ireconcile
+ifeq ($(WERROR),1)
+BBVIRT_CFLAGS += -Werror
+endif
+SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+LIB_SRCS := util.c log.c report.c \
+	parsers/conf.c parsers/ini.c parsers/legacy.c parsers/devspec.c \
+	parsers/domxml.c parsers/alias.c \
+	state/udevsnap.c state/virtsnap.c \
+	reconcile/plan.c reconcile/apply.c
+SRCS := $(LIB_SRCS) main.c
+UNIT_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test-*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
+
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
+.SECONDARY:
+.PHONY: all check unit-tests fuzz fuzz-check lint-src lint-man clean \
+	install uninstall demo deps e2e bench
+all: bbvirt
+
+# Normal objects in $(O), sanitizer objects in $(O)/san.
+$(O)/%.o: %.c
+	$(call say,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(BBVIRT_CFLAGS) $(DEP_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/san/%.o: %.c
+	$(call say,CC,$< [san])
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(BBVIRT_CFLAGS) $(DEP_CFLAGS) $(TEST_CFLAGS) \
+		-O1 -g $(SAN_FLAGS) -c -o $@ $<
+
+$(O)/bbvirt: $(SRCS:%.c=$(O)/%.o)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lpthread
+
+bbvirt: $(O)/bbvirt
+	$(Q)cp $< $@
+
+$(O)/san/bbvirt: $(SRCS:%.c=$(O)/san/%.o)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lpthread
+
+$(O)/san/tests/%: $(O)/san/tests/%.o $(LIB_SRCS:%.c=$(O)/san/%.o)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS) -lpthread
+
+unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt
+
+# The build enforces the house rules, not the reviewers.
+lint-src:
+	$(Q)tests/lint-src.sh
+
+lint-man:
+	$(call say,LINT,man)
+	$(Q)out=$$(mandoc -Tlint -Wwarning man/*.[0-9] 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+
+check: unit-tests lint-src fuzz-check
+	$(Q)O=$(O) BBVIRT=$(O)/san/bbvirt tests/run-tests.sh $(UNIT_TESTS)
+
+# libFuzzer targets on each parser's buffer entry point.
+FUZZ_SRCS := util.c log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
+	parsers/devspec.c parsers/domxml.c parsers/alias.c
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Iparsers \
+	-fsanitize=fuzzer,address,undefined $(DEP_CFLAGS)
+$(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
+	$(call say,CLANG,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
+
+fuzz: $(FUZZERS:%=$(O)/fuzz/%)
+
+fuzz-check: fuzz
+	$(Q)for f in $(FUZZERS); do \
+		mkdir -p $(O)/fuzz/corpus-$$f; \
+		printf '  %-6s %s (%ss)\n' FUZZ $$f $(FUZZ_SECONDS); \
+		$(O)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=4096 \
+			-print_final_stats=0 $(O)/fuzz/corpus-$$f \
+			tests/fuzz/corpus/$$f >$(O)/fuzz/$$f.log 2>&1 || \
+			{ tail -40 $(O)/fuzz/$$f.log; exit 1; }; \
+	done
+
+# The packages a fresh Debian 12 needs to build, test and demo bbvirt.
+DEB_PACKAGES := build-essential pkg-config clang libvirt-dev libudev-dev \
+	libinih-dev libxml2-dev libjson-c-dev libcmocka-dev umockdev \
+	libvirt-clients mandoc systemd udev
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+
+# Every installed path starts with $(DESTDIR). An existing config is never
+# overwritten: the example goes beside it.
+HOOKDIR    ?= $(SYSCONFDIR)/libvirt/hooks/qemu.d
+TMPFILESDIR ?= $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd 2>/dev/null || echo /usr/lib/tmpfiles.d)
+COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
+DOCDIR     ?= $(DATADIR)/doc/bbvirt
+UNITS      := bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer
+
+install: bbvirt
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UDEVDIR)/rules.d \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(HOOKDIR) \
+		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/bit-babbler
+	install -m 0755 bbvirt $(DESTDIR)$(BINDIR)/bbvirt
+	install -m 0644 man/bbvirt.1 $(DESTDIR)$(MANDIR)/man1/bbvirt.1
+	install -m 0644 man/bbvirt.conf.5 $(DESTDIR)$(MANDIR)/man5/bbvirt.conf.5
+	install -m 0644 contrib/60-bbvirt.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-bbvirt.rules
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -m 0755 contrib/qemu-hook $(DESTDIR)$(HOOKDIR)/bbvirt
+	install -m 0644 contrib/bbvirt.tmpfiles $(DESTDIR)$(TMPFILESDIR)/bbvirt.conf
+	install -m 0644 contrib/bbvirt.bash-completion $(DESTDIR)$(COMPLETIONDIR)/bbvirt
+	install -m 0644 contrib/vm.conf.example $(DESTDIR)$(DOCDIR)/examples/vm.conf
+	install -m 0755 contrib/qemu-hook-legacy $(DESTDIR)$(DOCDIR)/examples/qemu-hook
+	test -e $(DESTDIR)$(SYSCONFDIR)/bit-babbler/vm.conf || \
+		install -m 0644 contrib/vm.conf.example $(DESTDIR)$(SYSCONFDIR)/bit-babbler/vm.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/bbvirt $(DESTDIR)$(MANDIR)/man1/bbvirt.1 \
+		$(DESTDIR)$(MANDIR)/man5/bbvirt.conf.5 \
+		$(DESTDIR)$(UDEVDIR)/rules.d/60-bbvirt.rules \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS)) \
+		$(DESTDIR)$(HOOKDIR)/bbvirt $(DESTDIR)$(TMPFILESDIR)/bbvirt.conf \
+		$(DESTDIR)$(COMPLETIONDIR)/bbvirt \
+		$(DESTDIR)$(DOCDIR)/examples/vm.conf \
+		$(DESTDIR)$(DOCDIR)/examples/qemu-hook
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/bit-babbler/vm.conf (your config)"
+
+demo: bbvirt
+	$(Q)tests/demo.sh
+
+clean:
+	rm -rf $(O) bbvirt
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <stdio.h>
+#include <syslog.h>
+
+#include "util.h"
+
+/*
+ * Messages go to stderr as "bbvirt: text", or with an sd-daemon "<N>" level
+ * prefix when stderr is the journal, or to syslog(3) after log_open_syslog().
+ * Levels are syslog's. The default threshold is LOG_NOTICE.
+ */
+void log_set_max_level(int level);
+int log_get_max_level(void);
+void log_open_syslog(void);
+/* Sends messages to f instead of stderr (tests); NULL restores stderr. */
+void log_set_stream(FILE *f);
+
+/* Logs one line at level and returns r, so logging and failing is one statement. */
+int log_full_errno(int level, int r, const char *fmt, ...) _printf_(3, 4);
+
+#define log_full(level, ...) ((void)log_full_errno((level), 0, __VA_ARGS__))
+#define log_error(...) log_full(LOG_ERR, __VA_ARGS__)
+#define log_warning(...) log_full(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) log_full(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) log_full(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
+#define log_error_errno(r, ...) log_full_errno(LOG_ERR, (r), __VA_ARGS__)
+#define log_warning_errno(r, ...) log_full_errno(LOG_WARNING, (r), __VA_ARGS__)

@@ -1,0 +1,693 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "conf.h"
+#include "devspec.h"
+#include "log.h"
+#include "plan.h"
+#include "report.h"
+#include "udevsnap.h"
+#include "util.h"
+#include "virtsnap.h"
+
+/* Documented in bbvirt(1), EXIT STATUS. */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,       /* an action failed, libvirt or udev unreachable, timeout */
+	EXIT_USAGE = 2,         /* usage or configuration error; nothing changed */
+	EXIT_PENDING = 3,       /* --dry-run: changes are pending */
+};
+
+enum action {
+	ACTION_SYNC,
+	ACTION_STATUS,
+	ACTION_CONFIG,
+	ACTION_ATTACH,
+	ACTION_DETACH,
+	ACTION_ATTACH_ALL,
+	ACTION_DETACH_ALL,
+	_ACTION_MAX,
+};
+
+static const char *const action_names[_ACTION_MAX] = {
+	[ACTION_SYNC] = "sync",
+	[ACTION_STATUS] = "status",
+	[ACTION_CONFIG] = "config",
+	[ACTION_ATTACH] = "attach",
+	[ACTION_DETACH] = "detach",
+	[ACTION_ATTACH_ALL] = "attach-all",
+	[ACTION_DETACH_ALL] = "detach-all",
+};
+
+#define DEFAULT_LOCK "/run/bbvirt/lock"
+#define DEFAULT_TIMEOUT 30
+
+static const char *arg_config = CONF_DEFAULT_PATH;
+static const char *arg_connect;
+static const char *arg_domain;
+static unsigned arg_busnum;
+static unsigned arg_devnum;
+static bool arg_dry_run;
+static int arg_verbose;
+static bool arg_syslog;
+static bool arg_json;
+static unsigned arg_timeout = DEFAULT_TIMEOUT;
+static enum action arg_action;
+static char **arg_args;         /* the words after the action */
+static int arg_n_args;
+
+static void
+help(void)
+{
+	printf("Usage: bbvirt sync [DOMAIN...] [options]\n"
+	    "       bbvirt status [options]\n"
+	    "       bbvirt config [options]\n"
+	    "       bbvirt attach|detach DEVICE [options]\n"
+	    "       bbvirt attach-all|detach-all [DOMAIN] [options]\n"
+	    "\n"
+	    "Keep USB devices, named by serial number, attached to the libvirt\n"
+	    "guests the config assigns them to.\n"
+	    "\n"
+	    "Commands:\n"
+	    "  sync [DOMAIN...]     attach what is missing and detach what is stale,\n"
+	    "                       for every guest or only these\n"
+	    "  status               show each device, its assignment and where it is\n"
+	    "  config               check the config and show the assignment\n"
+	    "  attach DEVICE        attach one device to its domain (or -D DOMAIN)\n"
+	    "  detach DEVICE        detach one device from the guest holding it\n"
+	    "  attach-all [DOMAIN]  attach every device assigned to DOMAIN (or to all)\n"
+	    "  detach-all [DOMAIN]  detach every device assigned to DOMAIN (or to all)\n"
+	    "\n"
+	    "DEVICE is a serial number, a logical address BUS:DEV or a physical\n"
+	    "address BUS-PORT[.PORT...]. A device lent with attach -D stays where\n"
+	    "it was lent until it is unplugged; a configured device detached by\n"
+	    "hand comes back at the next sync, since the config is the truth.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -C, --config=FILE    config file; a bare NAME means %s/NAME.conf\n"
+	    "                       (default %s)\n"
+	    "  -c, --connect=URI    libvirt URI, overriding the config's\n"
+	    "  -D, --domain=NAME    the domain to attach to (a libvirt name or config key)\n"
+	    "  -b, --busnum=NUM     the device's USB bus number, when already known\n"
+	    "  -d, --devnum=NUM     the device's USB device number, when already known\n"
+	    "  -n, --dry-run        show the plan and change nothing (exit 3: changes pending)\n"
+	    "  -v, --verbose        say more; repeat for debug output\n"
+	    "      --json           print the plan, status or config as JSON\n"
+	    "      --syslog         log to syslog instead of stderr\n"
+	    "      --timeout=SECS   give up after SECS seconds (default %d)\n"
+	    "      --version        show the version\n"
+	    "  -?, -h, --help       show this help\n"
+	    "\n"
+	    "Exit status: 0 success, 1 runtime failure, 2 usage or config error,\n"
+	    "3 changes pending (with --dry-run). See bbvirt(1).\n",
+	    CONF_DIR, CONF_DEFAULT_PATH, DEFAULT_TIMEOUT);
+}
+
+static int
+usage_error(const char *fmt, ...) _printf_(1, 2);
+
+static int
+usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s", msg);
+	fprintf(stderr, "Try 'bbvirt --help'.\n");
+	return -EINVAL;
+}
+
+static int
+parse_number_arg(const char *opt, const char *s, unsigned max, unsigned *ret)
+{
+	unsigned long long v;
+
+	if (parse_uint(s, 10, 1, max, &v) < 0)
+		return usage_error("%s expects a number from 1 to %u, got '%s'",
+		    opt, max, s);
+	*ret = v;
+	return 0;
+}
+
+static int
+parse_argv(int argc, char *argv[])
+{
+	enum { ARG_SYSLOG = 0x100, ARG_JSON, ARG_TIMEOUT, ARG_VERSION };
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'C' },
+		{ "connect", required_argument, NULL, 'c' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ "busnum", required_argument, NULL, 'b' },
+		{ "devnum", required_argument, NULL, 'd' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "syslog", no_argument, NULL, ARG_SYSLOG },
+		{ "json", no_argument, NULL, ARG_JSON },
+		{ "timeout", required_argument, NULL, ARG_TIMEOUT },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	int r;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":C:c:D:b:d:nvh?", options,
+	    NULL)) >= 0) {
+		switch (c) {
+		case 'C':
+			arg_config = optarg;
+			break;
+		case 'c':
+			arg_connect = optarg;
+			break;
+		case 'D':
+			arg_domain = optarg;
+			break;
+		case 'b':
+			r = parse_number_arg("--busnum", optarg,
+			    DEVSPEC_BUS_MAX, &arg_busnum);
+			if (r < 0)
+				return r;
+			break;
+		case 'd':
+			r = parse_number_arg("--devnum", optarg,
+			    DEVSPEC_DEV_MAX, &arg_devnum);
+			if (r < 0)
+				return r;
+			break;
+		case 'n':
+			arg_dry_run = true;
+			break;
+		case 'v':
+			arg_verbose++;
+			break;
+		case ARG_SYSLOG:
+			arg_syslog = true;
+			break;
+		case ARG_JSON:
+			arg_json = true;
+			break;
+		case ARG_TIMEOUT:
+			r = parse_number_arg("--timeout", optarg, 86400,
+			    &arg_timeout);
+			if (r < 0)
+				return r;
+			break;
+		case ARG_VERSION:
+			printf("bbvirt %s\n", BBVIRT_VERSION);
+			return 0;
+		case 'h':
+			help();
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value",
+			    argv[optind - 1]);
+		case '?':
+			/* getopt reports both -? and an unknown option as '?'. */
+			if (optopt == 0 && strncmp(argv[optind - 1], "--", 2) != 0) {
+				help();
+				return 0;
+			}
+			if (optopt != 0)
+				return usage_error("unknown option '-%c'", optopt);
+			return usage_error("unknown option '%s'",
+			    argv[optind - 1]);
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc)
+		return usage_error("no command given");
+	for (c = 0; c < _ACTION_MAX; c++)
+		if (strcmp(argv[optind], action_names[c]) == 0)
+			break;
+	if (c == _ACTION_MAX)
+		return usage_error("unknown command '%s'", argv[optind]);
+	arg_action = c;
+	arg_args = argv + optind + 1;
+	arg_n_args = argc - optind - 1;
+
+	switch (arg_action) {
+	case ACTION_ATTACH:
+	case ACTION_DETACH:
+		if (arg_n_args != 1)
+			return usage_error("'%s' takes one DEVICE",
+			    action_names[arg_action]);
+		break;
+	case ACTION_ATTACH_ALL:
+	case ACTION_DETACH_ALL:
+		if (arg_n_args > 1)
+			return usage_error("'%s' takes at most one DOMAIN",
+			    action_names[arg_action]);
+		break;
+	case ACTION_STATUS:
+	case ACTION_CONFIG:
+		if (arg_n_args > 0)
+			return usage_error("'%s' takes no arguments",
+			    action_names[arg_action]);
+		break;
+	default:
+		break;
+	}
+	if ((arg_busnum != 0) != (arg_devnum != 0))
+		return usage_error("--busnum and --devnum go together");
+	if (arg_busnum != 0 && arg_action != ACTION_ATTACH &&
+	    arg_action != ACTION_DETACH)
+		return usage_error("--busnum and --devnum go with attach and detach");
+	if (arg_domain != NULL && arg_action != ACTION_ATTACH)
+		return usage_error("--domain goes with attach");
+	return 1;
+}
+
+/* A run never outlives its --timeout, even inside a libvirt call that hangs. */
+static _Atomic(const char *) watchdog_phase = "starting";
+
+static void *
+watchdog(void *p _unused_)
+{
+	struct timespec ts = { .tv_sec = arg_timeout };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+	log_error("timed out after %u s %s", arg_timeout,
+	    atomic_load(&watchdog_phase));
+	(void)fflush(stdout);
+	_exit(EXIT_RUNTIME);
+	return NULL;
+}
+
+static int
+watchdog_start(void)
+{
+	pthread_t t;
+	sigset_t all;
+	sigset_t old;
+	int r;
+
+	/* The thread takes no signals: they stay the main thread's. */
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&t, NULL, watchdog, NULL);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return log_error_errno(-r, "cannot start the watchdog: %s",
+		    strerror(r));
+	(void)pthread_detach(t);
+	return 0;
+}
+
+/* Serialises changing runs; the descriptor stays open until exit. */
+static int
+take_lock(void)
+{
+	const char *path = getenv("BBVIRT_LOCK");
+	char dir[4096];
+	int fd;
+
+	if (path == NULL || path[0] == '\0')
+		path = DEFAULT_LOCK;
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return log_error_errno(-ENAMETOOLONG, "lock path too long");
+	if (mkdir(dirname(dir), 0755) < 0 && errno != EEXIST)
+		return log_error_errno(-errno, "cannot create '%s': %s", dir,
+		    strerror(errno));
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot open lock '%s': %s",
+		    path, strerror(errno));
+	atomic_store(&watchdog_phase, "waiting for another bbvirt to finish");
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return log_error_errno(-errno, "cannot lock '%s': %s",
+			    path, strerror(errno));
+	return 0;
+}
+
+/* Every URI a run must look at: each domain's, and the default one. */
+static int
+collect_uris(const struct conf *conf, struct strv *uris, bool *with_default)
+{
+	const char *def = arg_connect != NULL ? arg_connect : conf->uri;
+	int r;
+
+	*with_default = def == NULL;
+	if (def != NULL && (r = strv_push(uris, def)) < 0)
+		return r;
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		const char *u = conf_domain_uri(conf, &conf->domains[i],
+		    arg_connect);
+
+		if (u == NULL)
+			*with_default = true;
+		else if (!strv_contains(uris, u) && (r = strv_push(uris, u)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+struct world {
+	struct conf conf;
+	struct udevsnap devices;
+	struct virtsnap guests;
+	bool unreachable;       /* some URI did not answer */
+};
+
+static void
+world_done(struct world *w)
+{
+	virtsnap_done(&w->guests);
+	udevsnap_done(&w->devices);
+	conf_done(&w->conf);
+}
+
+/* Returns 0, or an exit status. */
+static int
+snapshot(struct world *w, bool read_only)
+{
+	_cleanup_(strv_done) struct strv uris = { 0 };
+	_cleanup_free_ const char **v = NULL;
+	bool with_default;
+	size_t n = 0;
+	int r;
+
+	atomic_store(&watchdog_phase, "reading USB devices");
+	r = udevsnap_collect(w->conf.usb_ids, w->conf.n_usb_ids, &w->devices);
+	if (r < 0)
+		return EXIT_RUNTIME;
+	if (collect_uris(&w->conf, &uris, &with_default) < 0)
+		return log_error("out of memory"), EXIT_RUNTIME;
+	v = calloc(uris.n + 1, sizeof(*v));
+	if (v == NULL)
+		return log_error("out of memory"), EXIT_RUNTIME;
+	if (with_default)
+		v[n++] = NULL;
+	for (size_t i = 0; i < uris.n; i++)
+		v[n++] = uris.v[i];
+	atomic_store(&watchdog_phase, "waiting for libvirt");
+	r = virtsnap_collect(v, n, read_only, &w->guests);
+	if (r == -ENOMEM)
+		return EXIT_RUNTIME;
+	w->unreachable = r < 0;
+	log_debug("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",
+	    w->devices.n, w->guests.n_domains, w->guests.calls);
+	return 0;
+}
+
+/* Fills in the request for one DEVICE; returns 0 or an exit status. */
+static int
+resolve_device(const struct world *w, const char *arg,
+    struct plan_request *q)
+{
+	const struct usbdev *d = NULL;
+	struct devspec spec;
+	int r;
+
+	r = devspec_parse(arg, &spec);
+	if (r < 0)
+		return usage_error("expected a serial number, BUS:DEV or BUS-PORT[.PORT...], got '%s'",
+		    arg), EXIT_USAGE;
+	if (spec.kind == DEVSPEC_SERIAL)
+		d = udevsnap_by_serial(&w->devices, spec.text);
+	else if (spec.kind == DEVSPEC_ADDRESS)
+		d = udevsnap_by_address(&w->devices, spec.bus, spec.dev);
+	else
+		d = udevsnap_by_port(&w->devices, spec.text);
+	if (arg_busnum != 0) {
+		q->has_address = true;
+		q->bus = arg_busnum;
+		q->dev = arg_devnum;
+	} else if (d != NULL) {
+		q->has_address = true;
+		q->bus = d->bus;
+		q->dev = d->dev;
+	} else if (spec.kind == DEVSPEC_ADDRESS) {
+		q->has_address = true;
+		q->bus = spec.bus;
+		q->dev = spec.dev;
+	}
+	if (d != NULL && d->serial == NULL) {
+		log_error("device '%s' at %u:%u has no usable serial number",
+		    arg, d->bus, d->dev);
+		return EXIT_USAGE;
+	}
+	q->serial = d != NULL ? d->serial :
+	    spec.kind == DEVSPEC_SERIAL ? arg : NULL;
+	if (d == NULL && q->op == PLAN_ATTACH) {
+		log_error("no managed device '%s' is plugged in", arg);
+		return EXIT_USAGE;
+	}
+	if (d == NULL && !q->has_address && q->serial == NULL) {
+		log_error("no managed device '%s' is plugged in", arg);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int
+check_attach_domain(const struct world *w, struct plan_request *q)
+{
+	const struct conf_domain *cd;
+	const struct vdomain *vd;
+	const char *name;
+	const char *uri;
+
+	if (q->domain != NULL)
+		cd = conf_find_domain(&w->conf, q->domain);
+	else
+		cd = conf_domain_of(&w->conf, q->serial);
+	if (q->domain == NULL && cd == NULL) {
+		log_error("device '%s' is not assigned to a domain; name one with -D",
+		    q->serial);
+		return EXIT_USAGE;
+	}
+	name = cd != NULL ? cd->name : q->domain;
+	uri = conf_domain_uri(&w->conf, cd, arg_connect);
+	if (!virtsnap_uri_ok(&w->guests, uri))
+		return EXIT_RUNTIME;
+	vd = virtsnap_find(&w->guests, uri, name);
+	if (vd == NULL) {
+		log_error("domain '%s' does not exist on %s", name,
+		    uri != NULL ? uri : "the default URI");
+		return EXIT_USAGE;
+	}
+	if (!vd->active) {
+		log_error("domain '%s' is not running", name);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static const struct conf_domain *
+want_conf_domain(const struct conf *conf, const char *name)
+{
+	const struct conf_domain *cd = conf_find_domain(conf, name);
+
+	if (cd == NULL)
+		log_error("domain '%s' is not in %s", name, conf->file);
+	return cd;
+}
+
+/* One request per serial of one domain, or of every domain. */
+static int
+requests_all(const struct world *w, enum plan_op op, struct plan_request **ret,
+    size_t *ret_n)
+{
+	const struct conf *conf = &w->conf;
+	const struct conf_domain *only = NULL;
+	struct plan_request *v = NULL;
+	size_t n = 0;
+
+	if (arg_n_args == 1 && (only = want_conf_domain(conf, arg_args[0])) == NULL)
+		return EXIT_USAGE;
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		const struct conf_domain *cd = &conf->domains[i];
+
+		if (only != NULL && cd != only)
+			continue;
+		for (size_t j = 0; j < cd->n_serials; j++) {
+			struct plan_request *p;
+
+			p = reallocarray(v, n + 1, sizeof(*v));
+			if (p == NULL) {
+				free(v);
+				return log_error("out of memory"), EXIT_RUNTIME;
+			}
+			v = p;
+			v[n++] = (struct plan_request){
+				.op = op, .serial = cd->serials[j].serial,
+			};
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int
+check_scope(const struct world *w)
+{
+	for (int i = 0; i < arg_n_args; i++) {
+		const char *name = arg_args[i];
+		bool known = conf_find_domain(&w->conf, name) != NULL;
+
+		for (size_t k = 0; !known && k < w->guests.n_domains; k++)
+			known = strcmp(w->guests.domains[k].name, name) == 0;
+		if (!known) {
+			log_error("domain '%s' is neither in %s nor known to libvirt",
+			    name, w->conf.file);
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static int
+run_plan(struct world *w, struct plan_input *in)
+{
+	struct plan *plan = NULL;
+	int failed;
+	int r;
+
+	r = plan_build(in, &plan);
+	if (r < 0)
+		return log_error("out of memory"), EXIT_RUNTIME;
+	for (size_t i = 0; i < plan->n_conflicts; i++)
+		log_error("device '%s' is attached to '%s'; detach it first",
+		    plan->conflicts[i].serial, plan->conflicts[i].domain);
+	if (plan->n_conflicts > 0) {
+		plan_free(plan);
+		return EXIT_USAGE;
+	}
+	if (arg_dry_run) {
+		r = report_plan(stdout, plan, arg_json);
+		if (plan->n == 0)
+			log_info("nothing to do");
+		failed = plan->n > 0;
+		plan_free(plan);
+		if (r < 0)
+			return EXIT_RUNTIME;
+		return w->unreachable ? EXIT_RUNTIME :
+		    failed ? EXIT_PENDING : EXIT_OK;
+	}
+	atomic_store(&watchdog_phase, "waiting for libvirt to attach or detach");
+	failed = apply_plan(plan, &apply_libvirt_ops, &w->guests);
+	log_debug("%lu libvirt calls in all", w->guests.calls);
+	if (arg_json && failed >= 0)
+		r = report_plan(stdout, plan, true);
+	plan_free(plan);
+	if (failed != 0 || r < 0 || w->unreachable)
+		return EXIT_RUNTIME;
+	return EXIT_OK;
+}
+
+static int
+run(void)
+{
+	_cleanup_(world_done) struct world w = { 0 };
+	_cleanup_free_ struct plan_request *reqs = NULL;
+	_cleanup_free_ char *path = NULL;
+	struct plan_input in = { .conf = &w.conf, .devices = &w.devices,
+	    .guests = &w.guests, .uri_override = arg_connect };
+	struct plan_request one = { 0 };
+	bool changes = !arg_dry_run && arg_action != ACTION_STATUS;
+	int r;
+
+	if (conf_path(arg_config, &path) < 0)
+		return log_error("out of memory"), EXIT_RUNTIME;
+	/* A host without the default config assigns nothing: not an error. */
+	if (strcmp(path, CONF_DEFAULT_PATH) == 0 && access(path, F_OK) < 0 &&
+	    errno == ENOENT) {
+		log_info("%s does not exist: nothing is assigned", path);
+		r = conf_parse(path, "", 0, &w.conf);
+	} else
+		r = conf_load(path, &w.conf);
+	if (r < 0)
+		return r == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	if (arg_action == ACTION_CONFIG)
+		return report_conf(stdout, &w.conf, arg_json) < 0 ?
+		    EXIT_RUNTIME : EXIT_OK;
+	if (arg_action == ACTION_ATTACH_ALL || arg_action == ACTION_DETACH_ALL)
+		if (arg_n_args == 1 &&
+		    want_conf_domain(&w.conf, arg_args[0]) == NULL)
+			return EXIT_USAGE;
+	if (watchdog_start() < 0)
+		return EXIT_RUNTIME;
+	if (changes && take_lock() < 0)
+		return EXIT_RUNTIME;
+	r = snapshot(&w, !changes);
+	if (r != 0)
+		return r;
+
+	switch (arg_action) {
+	case ACTION_STATUS: {
+		struct status *st = NULL;
+
+		if (status_build(&in, &st) < 0)
+			return log_error("out of memory"), EXIT_RUNTIME;
+		r = report_status(stdout, st, arg_json);
+		status_free(st);
+		return r < 0 || w.unreachable ? EXIT_RUNTIME : EXIT_OK;
+	}
+	case ACTION_SYNC:
+		r = check_scope(&w);
+		if (r != 0)
+			return r;
+		in.only = (const char *const *)arg_args;
+		in.n_only = arg_n_args;
+		break;
+	case ACTION_ATTACH:
+	case ACTION_DETACH:
+		one.op = arg_action == ACTION_ATTACH ? PLAN_ATTACH : PLAN_DETACH;
+		one.domain = arg_domain;
+		r = resolve_device(&w, arg_args[0], &one);
+		if (r == 0 && one.op == PLAN_ATTACH)
+			r = check_attach_domain(&w, &one);
+		if (r != 0)
+			return r;
+		in.requests = &one;
+		in.n_requests = 1;
+		break;
+	default:
+		r = requests_all(&w, arg_action == ACTION_ATTACH_ALL ?
+		    PLAN_ATTACH : PLAN_DETACH, &reqs, &in.n_requests);
+		if (r != 0)
+			return r;
+		/* A request list that is empty still means "only these". */
+		in.requests = reqs != NULL ? reqs : &one;
+		break;
+	}
+	return run_plan(&w, &in);
+}
+
+int
+main(int argc, char *argv[])
+{
+	int r;
+
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? EXIT_USAGE : EXIT_OK;
+	if (arg_syslog)
+		log_open_syslog();
+	/* --dry-run shows its reasoning, as the original's did. */
+	log_set_max_level(LOG_NOTICE + arg_verbose + arg_dry_run > LOG_DEBUG ?
+	    LOG_DEBUG : LOG_NOTICE + arg_verbose + arg_dry_run);
+	virtsnap_init();
+	return run();
+}

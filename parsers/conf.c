@@ -1,0 +1,426 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf-priv.h"
+#include "legacy.h"
+#include "log.h"
+
+static const char *const format_names[_CONF_FORMAT_MAX] = {
+	[CONF_FORMAT_BASH] = "bash",
+	[CONF_FORMAT_INI] = "ini",
+};
+
+const char *
+conf_format_to_string(enum conf_format f)
+{
+	return f < _CONF_FORMAT_MAX ? format_names[f] : NULL;
+}
+
+int
+conf_error(const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return log_error_errno(-EINVAL, "%s:%u: %s", file, line, msg);
+}
+
+int
+conf_path(const char *arg, char **ret)
+{
+	char *p;
+
+	if (strchr(arg, '/') != NULL)
+		p = strdup(arg);
+	else if (asprintf(&p, "%s/%s.conf", CONF_DIR, arg) < 0)
+		p = NULL;
+	if (p == NULL)
+		return -ENOMEM;
+	*ret = p;
+	return 0;
+}
+
+int
+usb_id_parse(const char *s, struct usb_id *ret)
+{
+	unsigned long long v;
+	unsigned long long p;
+	char buf[5];
+
+	if (strlen(s) != 9 || s[4] != ':')
+		return -EINVAL;
+	memcpy(buf, s, 4);
+	buf[4] = '\0';
+	if (parse_uint(buf, 16, 0, 0xffff, &v) < 0 ||
+	    parse_uint(s + 5, 16, 0, 0xffff, &p) < 0)
+		return -EINVAL;
+	ret->vendor = v;
+	ret->product = p;
+	return 0;
+}
+
+bool
+conf_name_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if ((unsigned char)s[n] < ' ' || s[n] == 0x7f || s[n] == '/')
+			return false;
+	return n >= 1 && n <= CONF_NAME_MAX;
+}
+
+bool
+conf_uri_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] <= ' ' || s[n] >= 0x7f)
+			return false;
+	return n >= 1 && n <= CONF_URI_MAX;
+}
+
+struct conf_domain *
+conf_add_domain(struct conf *conf, const char *key, unsigned line)
+{
+	struct conf_domain *v;
+	struct conf_domain *d;
+
+	v = reallocarray(conf->domains, conf->n_domains + 1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	conf->domains = v;
+	d = &v[conf->n_domains];
+	*d = (struct conf_domain){ .line = line };
+	d->key = strdup(key);
+	d->name = strdup(key);
+	if (d->key == NULL || d->name == NULL) {
+		free(d->key);
+		free(d->name);
+		return NULL;
+	}
+	conf->n_domains++;
+	return d;
+}
+
+int
+conf_domain_add_serial(struct conf_domain *d, const char *serial,
+    unsigned line)
+{
+	struct conf_serial *v;
+	char *s;
+
+	s = strdup(serial);
+	if (s == NULL)
+		return -ENOMEM;
+	v = reallocarray(d->serials, d->n_serials + 1, sizeof(*v));
+	if (v == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	d->serials = v;
+	v[d->n_serials++] = (struct conf_serial){ .serial = s, .line = line };
+	return 0;
+}
+
+void
+conf_domain_clear_serials(struct conf_domain *d)
+{
+	for (size_t i = 0; i < d->n_serials; i++)
+		free(d->serials[i].serial);
+	free(d->serials);
+	d->serials = NULL;
+	d->n_serials = 0;
+}
+
+int
+conf_add_usb_id(struct conf *conf, struct usb_id id)
+{
+	struct usb_id *v;
+
+	for (size_t i = 0; i < conf->n_usb_ids; i++)
+		if (conf->usb_ids[i].vendor == id.vendor &&
+		    conf->usb_ids[i].product == id.product)
+			return 0;
+	v = reallocarray(conf->usb_ids, conf->n_usb_ids + 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	conf->usb_ids = v;
+	v[conf->n_usb_ids++] = id;
+	return 0;
+}
+
+void
+conf_done(struct conf *conf)
+{
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		struct conf_domain *d = &conf->domains[i];
+
+		free(d->key);
+		free(d->name);
+		free(d->uri);
+		conf_domain_clear_serials(d);
+	}
+	free(conf->domains);
+	free(conf->usb_ids);
+	free(conf->uri);
+	free(conf->file);
+	*conf = (struct conf){ 0 };
+}
+
+const struct conf_domain *
+conf_find_domain(const struct conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->n_domains; i++)
+		if (strcmp(conf->domains[i].name, name) == 0)
+			return &conf->domains[i];
+	for (size_t i = 0; i < conf->n_domains; i++)
+		if (strcmp(conf->domains[i].key, name) == 0)
+			return &conf->domains[i];
+	return NULL;
+}
+
+const struct conf_domain *
+conf_domain_of(const struct conf *conf, const char *serial)
+{
+	for (size_t i = 0; i < conf->n_domains; i++)
+		for (size_t j = 0; j < conf->domains[i].n_serials; j++)
+			if (strcmp(conf->domains[i].serials[j].serial,
+			    serial) == 0)
+				return &conf->domains[i];
+	return NULL;
+}
+
+const char *
+conf_domain_uri(const struct conf *conf, const struct conf_domain *d,
+    const char *uri_override)
+{
+	if (uri_override != NULL)
+		return uri_override;
+	if (d != NULL && d->uri != NULL)
+		return d->uri;
+	return conf->uri;
+}
+
+bool
+conf_manages(const struct conf *conf, uint16_t vendor, uint16_t product)
+{
+	for (size_t i = 0; i < conf->n_usb_ids; i++)
+		if (conf->usb_ids[i].vendor == vendor &&
+		    conf->usb_ids[i].product == product)
+			return true;
+	return false;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t k;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return k;
+}
+
+/* Binary data has no business in a config: find NUL bytes and bad UTF-8. */
+static int
+check_encoding(const char *file, const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	unsigned line = 1;
+
+	for (size_t i = 0; i < len;) {
+		size_t k;
+
+		if (s[i] == '\0')
+			return conf_error(file, line,
+			    "expected text, got a NUL byte");
+		k = utf8_len(s + i, len - i);
+		if (k == 0)
+			return conf_error(file, line,
+			    "expected UTF-8 text, got byte 0x%02x", s[i]);
+		if (s[i] == '\n')
+			line++;
+		i += k;
+	}
+	return 0;
+}
+
+/* INI when the first line that is neither blank nor a comment opens a section. */
+static enum conf_format
+detect_format(const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len) {
+		while (i < len && strchr(" \t\r\f\v", buf[i]) != NULL)
+			i++;
+		if (i < len && buf[i] == '[')
+			return CONF_FORMAT_INI;
+		if (i < len && buf[i] != '\n' && buf[i] != '#' && buf[i] != ';')
+			return CONF_FORMAT_BASH;
+		while (i < len && buf[i] != '\n')
+			i++;
+		i++;
+	}
+	return CONF_FORMAT_BASH;
+}
+
+/* Rules both syntaxes share: limits, and one domain per serial and per name. */
+static int
+check_conf(const struct conf *conf)
+{
+	size_t total = 0;
+
+	if (conf->n_domains > CONF_DOMAINS_MAX)
+		return conf_error(conf->file, conf->domains[CONF_DOMAINS_MAX].line,
+		    "expected at most %d domains", CONF_DOMAINS_MAX);
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		const struct conf_domain *d = &conf->domains[i];
+
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(conf->domains[k].name, d->name) == 0)
+				return conf_error(conf->file, d->line,
+				    "domain '%s' is already configured at line %u",
+				    d->name, conf->domains[k].line);
+		total += d->n_serials;
+		if (total > CONF_SERIALS_MAX)
+			return conf_error(conf->file, d->line,
+			    "expected at most %d serial numbers in all",
+			    CONF_SERIALS_MAX);
+	}
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		const struct conf_domain *d = &conf->domains[i];
+
+		for (size_t j = 0; j < d->n_serials; j++) {
+			const struct conf_serial *s = &d->serials[j];
+			const struct conf_domain *o = conf_domain_of(conf,
+			    s->serial);
+			const struct conf_serial *first = NULL;
+
+			/* conf_domain_of() finds the first holder in file order. */
+			for (size_t k = 0; k < o->n_serials; k++)
+				if (strcmp(o->serials[k].serial, s->serial) == 0) {
+					first = &o->serials[k];
+					break;
+				}
+			if (first == s)
+				continue;
+			if (o == d)
+				return conf_error(conf->file, s->line,
+				    "serial '%s' is already listed for '%s' at line %u",
+				    s->serial, d->name, first->line);
+			return conf_error(conf->file, s->line,
+			    "serial '%s' is already assigned to '%s' at line %u",
+			    s->serial, o->name, first->line);
+		}
+	}
+	return 0;
+}
+
+int
+conf_parse(const char *file, const char *buf, size_t len, struct conf *ret_conf)
+{
+	_cleanup_(conf_done) struct conf conf = { 0 };
+	int r;
+
+	r = check_encoding(file, buf, len);
+	if (r < 0)
+		return r;
+	conf.file = strdup(file);
+	if (conf.file == NULL)
+		return log_error_errno(-ENOMEM, "out of memory");
+	conf.format = detect_format(buf, len);
+	if (conf.format == CONF_FORMAT_INI)
+		r = ini_conf_parse(file, buf, len, &conf);
+	else
+		r = legacy_parse(file, buf, len, &conf);
+	if (r < 0)
+		return r;
+	if (conf.n_usb_ids == 0 && conf_add_usb_id(&conf,
+	    (struct usb_id){ 0x0403, 0x7840 }) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	r = check_conf(&conf);
+	if (r < 0)
+		return r;
+	*ret_conf = conf;
+	conf = (struct conf){ 0 };
+	return 0;
+}
+
+int
+conf_load(const char *path, struct conf *ret_conf)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	size_t len;
+	int fd;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot open config '%s': %s",
+		    path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		r = log_error_errno(-errno, "cannot stat config '%s': %s",
+		    path, strerror(errno));
+		(void)close(fd);
+		return r;
+	}
+	/* bbvirt runs as root from udev and systemd: refuse loose files, as sshd does. */
+	if (!S_ISREG(st.st_mode))
+		r = log_error_errno(-EINVAL, "%s: not a regular file", path);
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		r = log_error_errno(-EPERM,
+		    "%s: refusing a config owned by uid %u, not by root or uid %u",
+		    path, (unsigned)st.st_uid, (unsigned)geteuid());
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		r = log_error_errno(-EPERM,
+		    "%s: refusing a config writable by group or others (mode %04o); run 'chmod go-w %s'",
+		    path, (unsigned)(st.st_mode & 07777), path);
+	else
+		r = read_fd(fd, st.st_size, CONF_FILE_MAX, &buf, &len);
+	(void)close(fd);
+	if (r == -EFBIG)
+		return log_error_errno(r, "%s: expected a config of at most %u MiB",
+		    path, CONF_FILE_MAX >> 20);
+	if (r == -ENOMEM)
+		return log_error_errno(r, "out of memory");
+	if (r < 0 && r != -EPERM && r != -EINVAL)
+		return log_error_errno(r, "cannot read config '%s': %s", path,
+		    strerror(-r));
+	if (r < 0)
+		return r;
+	return conf_parse(path, buf, len, ret_conf);
+}

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+#define CONF_DIR "/etc/bit-babbler"
+#define CONF_DEFAULT_PATH CONF_DIR "/vm.conf"
+#define CONF_FILE_MAX (16u << 20)
+#define CONF_DOMAINS_MAX 4096
+#define CONF_SERIALS_MAX 65536
+#define CONF_USB_IDS_MAX 256
+#define CONF_NAME_MAX 255
+#define CONF_URI_MAX 1024
+
+enum conf_format {
+	CONF_FORMAT_BASH,
+	CONF_FORMAT_INI,
+	_CONF_FORMAT_MAX,
+};
+
+struct usb_id {
+	uint16_t vendor;
+	uint16_t product;
+};
+
+struct conf_serial {
+	char *serial;
+	unsigned line;
+};
+
+struct conf_domain {
+	char *key;              /* legacy DOMAIN_*_key suffix, or INI section label */
+	char *name;             /* the libvirt domain name */
+	char *uri;              /* NULL: [defaults] uri, else libvirt's default */
+	unsigned line;          /* where the domain is first mentioned */
+	struct conf_serial *serials;
+	size_t n_serials;
+};
+
+struct conf {
+	char *file;
+	enum conf_format format;
+	char *uri;              /* default URI, or NULL */
+	struct usb_id *usb_ids;
+	size_t n_usb_ids;
+	struct conf_domain *domains;
+	size_t n_domains;
+};
+
+/*
+ * Maps -C ARG to a path: a bare NAME without '/' is CONF_DIR/NAME.conf.
+ * Returns 0 or -ENOMEM; *ret is the caller's.
+ */
+int conf_path(const char *arg, char **ret);
+
+/*
+ * Opens path, refuses it unless it is a regular file owned by root or the
+ * running user and not writable by group or others, and parses it. Logs
+ * every failure. Returns 0, -EINVAL (bad config) or -errno.
+ */
+int conf_load(const char *path, struct conf *ret_conf);
+
+/*
+ * Parses a config held in memory; file names it in messages. Tells the
+ * syntax apart by content, then checks what both syntaxes share. Logs
+ * "FILE:LINE: ..." on the first error. Returns 0, -EINVAL or -ENOMEM.
+ */
+int conf_parse(const char *file, const char *buf, size_t len,
+    struct conf *ret_conf);
+
+void conf_done(struct conf *conf);
+
+/* The domain with this libvirt name or config key, or NULL. */
+const struct conf_domain *conf_find_domain(const struct conf *conf,
+    const char *name);
+/* The domain a serial is assigned to, or NULL. */
+const struct conf_domain *conf_domain_of(const struct conf *conf,
+    const char *serial);
+/* The URI a domain is reached by: uri_override, else its own, else the default. */
+const char *conf_domain_uri(const struct conf *conf,
+    const struct conf_domain *d, const char *uri_override);
+bool conf_manages(const struct conf *conf, uint16_t vendor, uint16_t product);
+
+const char *conf_format_to_string(enum conf_format f);
+
+/* Parses "vvvv:pppp" (four hex digits each). Returns 0 or -EINVAL. */
+int usb_id_parse(const char *s, struct usb_id *ret);

@@ -1,0 +1,224 @@
+#include <errno.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <string.h>
+#include <time.h>
+
+#include "apply.h"
+#include "domxml.h"
+#include "log.h"
+#include "plan.h"
+#include "util.h"
+#include "virtsnap.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
+
+/* A later attach in the plan wants this hostdev's device: let QEMU finish with it. */
+static bool
+needed_later(const struct plan *plan, size_t i)
+{
+	const struct plan_action *a = &plan->v[i];
+
+	for (size_t k = i + 1; k < plan->n; k++)
+		if (plan->v[k].op == PLAN_ATTACH &&
+		    (streq_null(plan->v[k].serial, a->serial) ||
+		    (plan->v[k].bus == a->bus && plan->v[k].dev == a->dev)))
+			return true;
+	return false;
+}
+
+static int
+apply_one(struct plan *plan, size_t i, const struct apply_ops *ops,
+    void *userdata, char **ret_error)
+{
+	const struct plan_action *a = &plan->v[i];
+	_cleanup_free_ char *xml = NULL;
+	int r;
+
+	if (a->op == PLAN_ATTACH || a->alias == NULL) {
+		r = domxml_build_usb_hostdev(a->bus, a->dev,
+		    a->op == PLAN_ATTACH ? a->alias : NULL, &xml);
+		if (r < 0)
+			return r;
+	}
+	if (a->op == PLAN_ATTACH)
+		return ops->attach(userdata, a->uri, a->domain, xml, ret_error);
+	if (a->alias == NULL)
+		return ops->detach_xml(userdata, a->uri, a->domain, xml,
+		    ret_error);
+	r = ops->detach_alias(userdata, a->uri, a->domain, a->alias, ret_error);
+	if (r < 0 || !needed_later(plan, i))
+		return r;
+	return ops->wait_gone(userdata, a->uri, a->domain, a->alias, ret_error);
+}
+
+int
+apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < plan->n; i++) {
+		struct plan_action *a = &plan->v[i];
+		const char *serial = a->serial != NULL ? a->serial : "?";
+		char *error = NULL;
+		int r;
+
+		r = apply_one(plan, i, ops, userdata, &error);
+		if (r == -ENOMEM && error == NULL)
+			return log_error_errno(r, "out of memory");
+		if (r >= 0) {
+			a->result = PLAN_DONE;
+			if (a->op == PLAN_ATTACH)
+				log_notice("attached '%s' (%u:%u) to '%s'",
+				    serial, a->bus, a->dev, a->domain);
+			else
+				log_notice("detached '%s' (%u:%u) from '%s': %s",
+				    serial, a->bus, a->dev, a->domain,
+				    plan_reason_to_string(a->reason));
+			continue;
+		}
+		a->result = PLAN_FAILED;
+		a->error = error != NULL ? error : strdup(strerror(-r));
+		failed++;
+		if (a->op == PLAN_ATTACH)
+			log_error("cannot attach '%s' (%u:%u) to '%s': %s",
+			    serial, a->bus, a->dev, a->domain,
+			    a->error != NULL ? a->error : "?");
+		else
+			log_error("cannot detach '%s' (%u:%u) from '%s': %s",
+			    serial, a->bus, a->dev, a->domain,
+			    a->error != NULL ? a->error : "?");
+	}
+	return failed;
+}
+
+static int
+virt_error(char **ret_error)
+{
+	const char *m = virGetLastErrorMessage();
+
+	*ret_error = strdup(m != NULL ? m : "unknown libvirt error");
+	return -EIO;
+}
+
+static int
+lookup(struct virtsnap *snap, const char *uri, const char *name,
+    virDomainPtr *ret, char **ret_error)
+{
+	uri = virtsnap_uri(snap, uri);
+	for (size_t i = 0; i < snap->n_conns; i++) {
+		virConnectPtr conn = snap->conns[i].conn;
+
+		if (!streq_null(snap->conns[i].uri, uri))
+			continue;
+		if (conn == NULL)
+			break;
+		snap->calls++;
+		*ret = virDomainLookupByName(conn, name);
+		return *ret != NULL ? 0 : virt_error(ret_error);
+	}
+	*ret_error = strdup("no connection to its URI");
+	return -ENOTCONN;
+}
+
+static int
+virt_attach(void *userdata, const char *uri, const char *domain,
+    const char *xml, char **ret_error)
+{
+	struct virtsnap *snap = userdata;
+	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+	int r;
+
+	r = lookup(snap, uri, domain, &dom, ret_error);
+	if (r < 0)
+		return r;
+	snap->calls++;
+	if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
+		return virt_error(ret_error);
+	return 0;
+}
+
+static int
+virt_detach_alias(void *userdata, const char *uri, const char *domain,
+    const char *alias, char **ret_error)
+{
+	struct virtsnap *snap = userdata;
+	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+	int r;
+
+	r = lookup(snap, uri, domain, &dom, ret_error);
+	if (r < 0)
+		return r;
+	snap->calls++;
+	if (virDomainDetachDeviceAlias(dom, alias, VIR_DOMAIN_AFFECT_LIVE) < 0)
+		return virt_error(ret_error);
+	return 0;
+}
+
+static int
+virt_detach_xml(void *userdata, const char *uri, const char *domain,
+    const char *xml, char **ret_error)
+{
+	struct virtsnap *snap = userdata;
+	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+	int r;
+
+	r = lookup(snap, uri, domain, &dom, ret_error);
+	if (r < 0)
+		return r;
+	snap->calls++;
+	if (virDomainDetachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
+		return virt_error(ret_error);
+	return 0;
+}
+
+static bool
+has_alias(const char *xml, const char *alias)
+{
+	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
+
+	if (domxml_hostdevs(xml, strlen(xml), &l, NULL) < 0)
+		return true;
+	for (size_t i = 0; i < l.n; i++)
+		if (streq_null(l.v[i].alias, alias))
+			return true;
+	return false;
+}
+
+/*
+ * Detaching by alias returns once QEMU was asked; the device leaves a
+ * little later. Poll the live XML for up to five seconds.
+ */
+static int
+virt_wait_gone(void *userdata, const char *uri, const char *domain,
+    const char *alias, char **ret_error)
+{
+	struct virtsnap *snap = userdata;
+	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+	int r;
+
+	r = lookup(snap, uri, domain, &dom, ret_error);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 50; i++) {
+		_cleanup_free_ char *xml = NULL;
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		snap->calls++;
+		xml = virDomainGetXMLDesc(dom, 0);
+		if (xml == NULL)
+			return virt_error(ret_error);
+		if (!has_alias(xml, alias))
+			return 0;
+		(void)nanosleep(&ts, NULL);
+	}
+	*ret_error = strdup("the guest did not release the device within 5 s");
+	return -ETIMEDOUT;
+}
+
+const struct apply_ops apply_libvirt_ops = {
+	.attach = virt_attach,
+	.detach_alias = virt_detach_alias,
+	.detach_xml = virt_detach_xml,
+	.wait_gone = virt_wait_gone,
+};

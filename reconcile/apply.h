@@ -1,0 +1,31 @@
+#pragma once
+
+struct plan;
+struct virtsnap;
+
+/*
+ * What apply needs from a hypervisor. Each returns 0, or -errno with a
+ * reason in *ret_error (the caller's).
+ */
+struct apply_ops {
+	int (*attach)(void *userdata, const char *uri, const char *domain,
+	    const char *xml, char **ret_error);
+	int (*detach_alias)(void *userdata, const char *uri,
+	    const char *domain, const char *alias, char **ret_error);
+	int (*detach_xml)(void *userdata, const char *uri, const char *domain,
+	    const char *xml, char **ret_error);
+	/* Waits, within reason, until the hostdev with alias has left domain. */
+	int (*wait_gone)(void *userdata, const char *uri, const char *domain,
+	    const char *alias, char **ret_error);
+};
+
+/*
+ * Performs the plan's actions in order, each to its end whatever the
+ * others did, and records every result in the action. Logs one notice per
+ * change and one error per failure. Returns the number of failed actions,
+ * or -ENOMEM.
+ */
+int apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata);
+
+/* The real thing: libvirt, through the connections of a snapshot (userdata). */
+extern const struct apply_ops apply_libvirt_ops;

@@ -1,0 +1,273 @@
+#include <errno.h>
+#include <json-c/json.h>
+#include <string.h>
+
+#include "conf.h"
+#include "plan.h"
+#include "report.h"
+#include "util.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
+
+/* json-c's adders take ownership of the value even when they fail. */
+static int
+add(struct json_object *o, const char *key, struct json_object *v)
+{
+	if (json_object_object_add(o, key, v) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static struct json_object *
+str_or_null(const char *s)
+{
+	return s != NULL ? json_object_new_string(s) : NULL;
+}
+
+/* NULL from a json-c constructor other than for a JSON null means out of memory. */
+static int
+add_str(struct json_object *o, const char *key, const char *s)
+{
+	struct json_object *v = str_or_null(s);
+
+	if (s != NULL && v == NULL)
+		return -ENOMEM;
+	return add(o, key, v);
+}
+
+static int
+add_int(struct json_object *o, const char *key, int64_t n)
+{
+	struct json_object *v = json_object_new_int64(n);
+
+	return v == NULL ? -ENOMEM : add(o, key, v);
+}
+
+static int
+push(struct json_object *a, struct json_object *v)
+{
+	if (v == NULL)
+		return -ENOMEM;
+	if (json_object_array_add(a, v) < 0) {
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+print_json(FILE *f, struct json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (s == NULL)
+		return -ENOMEM;
+	return fprintf(f, "%s\n", s) < 0 ? -EIO : 0;
+}
+
+static int
+conf_json(FILE *f, const struct conf *conf)
+{
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+	struct json_object *ids = json_object_new_array();
+	struct json_object *doms = json_object_new_array();
+	int r;
+
+	if (o == NULL || ids == NULL || doms == NULL ||
+	    add_str(o, "file", conf->file) < 0 ||
+	    add_str(o, "format", conf_format_to_string(conf->format)) < 0 ||
+	    add(o, "usb_ids", ids) < 0 || add(o, "domains", doms) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < conf->n_usb_ids; i++) {
+		char id[10];
+
+		(void)snprintf(id, sizeof(id), "%04x:%04x",
+		    conf->usb_ids[i].vendor, conf->usb_ids[i].product);
+		if (push(ids, json_object_new_string(id)) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		const struct conf_domain *d = &conf->domains[i];
+		struct json_object *dj = json_object_new_object();
+		struct json_object *sj = json_object_new_array();
+
+		r = push(doms, dj);
+		if (r < 0 || sj == NULL || add_str(dj, "name", d->name) < 0 ||
+		    add_str(dj, "uri", d->uri) < 0 ||
+		    add(dj, "serials", sj) < 0)
+			return -ENOMEM;
+		for (size_t j = 0; j < d->n_serials; j++)
+			if (push(sj, json_object_new_string(
+			    d->serials[j].serial)) < 0)
+				return -ENOMEM;
+	}
+	return print_json(f, o);
+}
+
+int
+report_conf(FILE *f, const struct conf *conf, bool json)
+{
+	if (json)
+		return conf_json(f, conf);
+	fprintf(f, "file: %s (%s)\n", conf->file,
+	    conf_format_to_string(conf->format));
+	fprintf(f, "usb-ids:");
+	for (size_t i = 0; i < conf->n_usb_ids; i++)
+		fprintf(f, " %04x:%04x", conf->usb_ids[i].vendor,
+		    conf->usb_ids[i].product);
+	fprintf(f, "\n");
+	if (conf->uri != NULL)
+		fprintf(f, "uri: %s\n", conf->uri);
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		const struct conf_domain *d = &conf->domains[i];
+
+		fprintf(f, "domain '%s'", d->name);
+		if (d->uri != NULL)
+			fprintf(f, " (%s)", d->uri);
+		fprintf(f, ":");
+		for (size_t j = 0; j < d->n_serials; j++)
+			fprintf(f, " %s", d->serials[j].serial);
+		fprintf(f, "\n");
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+static int
+plan_json(FILE *f, const struct plan *plan)
+{
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+	struct json_object *acts = json_object_new_array();
+
+	if (o == NULL || acts == NULL || add(o, "actions", acts) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct plan_action *a = &plan->v[i];
+		struct json_object *aj = json_object_new_object();
+
+		if (push(acts, aj) < 0 ||
+		    add_str(aj, "op", plan_op_to_string(a->op)) < 0 ||
+		    add_str(aj, "domain", a->domain) < 0 ||
+		    add_str(aj, "uri", a->uri) < 0 ||
+		    add_str(aj, "serial", a->serial) < 0 ||
+		    add_int(aj, "bus", a->bus) < 0 ||
+		    add_int(aj, "device", a->dev) < 0 ||
+		    add_str(aj, "port", a->port) < 0 ||
+		    add_str(aj, "alias", a->alias) < 0 ||
+		    add_str(aj, "reason", plan_reason_to_string(a->reason)) < 0 ||
+		    add_str(aj, "result", plan_result_to_string(a->result)) < 0 ||
+		    add_str(aj, "error", a->error) < 0)
+			return -ENOMEM;
+	}
+	return print_json(f, o);
+}
+
+int
+report_plan(FILE *f, const struct plan *plan, bool json)
+{
+	if (json)
+		return plan_json(f, plan);
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct plan_action *a = &plan->v[i];
+
+		fprintf(f, "%s %s %u:%u", plan_op_to_string(a->op),
+		    a->serial != NULL ? a->serial : "-", a->bus, a->dev);
+		if (a->port != NULL)
+			fprintf(f, " port %s", a->port);
+		fprintf(f, " %s %s (%s)", a->op == PLAN_ATTACH ? "to" : "from",
+		    a->domain, plan_reason_to_string(a->reason));
+		if (a->result == PLAN_FAILED)
+			fprintf(f, ": failed: %s", a->error);
+		fprintf(f, "\n");
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+static int
+status_json(FILE *f, const struct status *st)
+{
+	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+	struct json_object *devs = json_object_new_array();
+	struct json_object *doms = json_object_new_array();
+
+	if (o == NULL || devs == NULL || doms == NULL ||
+	    add(o, "devices", devs) < 0 || add(o, "domains", doms) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < st->n_devices; i++) {
+		const struct status_device *d = &st->devices[i];
+		struct json_object *dj = json_object_new_object();
+		char vendor[5];
+		char product[5];
+
+		(void)snprintf(vendor, sizeof(vendor), "%04x", d->vendor);
+		(void)snprintf(product, sizeof(product), "%04x", d->product);
+		if (push(devs, dj) < 0 ||
+		    add_str(dj, "serial", d->serial) < 0 ||
+		    add_str(dj, "vendor", d->present ? vendor : NULL) < 0 ||
+		    add_str(dj, "product", d->present ? product : NULL) < 0 ||
+		    (d->present ? add_int(dj, "bus", d->bus) :
+		    add(dj, "bus", NULL)) < 0 ||
+		    (d->present ? add_int(dj, "device", d->dev) :
+		    add(dj, "device", NULL)) < 0 ||
+		    add_str(dj, "port", d->port) < 0 ||
+		    add_str(dj, "assigned", d->assigned) < 0 ||
+		    add_str(dj, "attached", d->attached) < 0 ||
+		    add_str(dj, "state", status_state_to_string(d->state)) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; i < st->n_domains; i++) {
+		const struct status_domain *d = &st->domains[i];
+		struct json_object *dj = json_object_new_object();
+		struct json_object *sj = json_object_new_array();
+		struct json_object *act = json_object_new_boolean(d->active);
+
+		if (push(doms, dj) < 0 || sj == NULL || act == NULL ||
+		    add_str(dj, "name", d->name) < 0 ||
+		    add_str(dj, "uri", d->uri) < 0 ||
+		    add(dj, "active", act) < 0 || add(dj, "serials", sj) < 0)
+			return -ENOMEM;
+		for (size_t j = 0; d->serials[j] != NULL; j++)
+			if (push(sj, json_object_new_string(d->serials[j])) < 0)
+				return -ENOMEM;
+	}
+	return print_json(f, o);
+}
+
+static const char *
+dash(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+int
+report_status(FILE *f, const struct status *st, bool json)
+{
+	if (json)
+		return status_json(f, st);
+	fprintf(f, "%-20s %-9s %-7s %-9s %-16s %-16s %s\n", "SERIAL", "ID",
+	    "ADDRESS", "PORT", "ASSIGNED", "ATTACHED", "STATE");
+	for (size_t i = 0; i < st->n_devices; i++) {
+		const struct status_device *d = &st->devices[i];
+		char id[10] = "-";
+		char addr[16] = "-";
+
+		if (d->present) {
+			(void)snprintf(id, sizeof(id), "%04x:%04x", d->vendor,
+			    d->product);
+			(void)snprintf(addr, sizeof(addr), "%u:%u", d->bus,
+			    d->dev);
+		}
+		fprintf(f, "%-20s %-9s %-7s %-9s %-16s %-16s %s\n",
+		    dash(d->serial), id, addr, dash(d->port), dash(d->assigned),
+		    dash(d->attached), status_state_to_string(d->state));
+	}
+	for (size_t i = 0; i < st->n_domains; i++) {
+		const struct status_domain *d = &st->domains[i];
+
+		fprintf(f, "domain '%s' on %s: %s\n", d->name,
+		    d->uri != NULL ? d->uri : "the default URI",
+		    !d->reachable ? "unreachable" :
+		    d->active ? "running" : "not running");
+	}
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,177 @@
+#include <errno.h>
+#include <libudev.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "udevsnap.h"
+#include "util.h"
+
+#define USBDEVS_MAX 4096
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
+
+static void
+usbdev_done(struct usbdev *d)
+{
+	free(d->serial);
+	free(d->port);
+	free(d->syspath);
+}
+
+void
+udevsnap_done(struct udevsnap *snap)
+{
+	for (size_t i = 0; i < snap->n; i++)
+		usbdev_done(&snap->v[i]);
+	free(snap->v);
+	*snap = (struct udevsnap){ 0 };
+}
+
+static bool
+attr_uint(struct udev_device *d, const char *name, int base,
+    unsigned long long max, unsigned long long *ret)
+{
+	const char *v = udev_device_get_sysattr_value(d, name);
+
+	return v != NULL && parse_uint(v, base, base == 16 ? 0 : 1, max,
+	    ret) == 0;
+}
+
+static bool
+managed(const struct usb_id *ids, size_t n, unsigned long long v,
+    unsigned long long p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i].vendor == v && ids[i].product == p)
+			return true;
+	return false;
+}
+
+/* Sysfs text is hostile: anything malformed is skipped, with a warning. Returns 1 kept, 0 skipped. */
+static int
+read_device(struct udev_device *d, const struct usb_id *ids, size_t n_ids,
+    struct usbdev *ret)
+{
+	const char *path = udev_device_get_syspath(d);
+	const char *serial = udev_device_get_sysattr_value(d, "serial");
+	unsigned long long v;
+	unsigned long long p;
+	unsigned long long bus;
+	unsigned long long dev;
+	struct usbdev u = { 0 };
+
+	if (!attr_uint(d, "idVendor", 16, 0xffff, &v) ||
+	    !attr_uint(d, "idProduct", 16, 0xffff, &p))
+		return 0;       /* not one we could manage anyway */
+	if (!managed(ids, n_ids, v, p))
+		return 0;
+	if (!attr_uint(d, "busnum", 10, 255, &bus) ||
+	    !attr_uint(d, "devnum", 10, 127, &dev)) {
+		log_warning("%s: unreadable busnum or devnum, skipping", path);
+		return 0;
+	}
+	u.vendor = v;
+	u.product = p;
+	u.bus = bus;
+	u.dev = dev;
+	if (serial != NULL && !serial_valid(serial))
+		log_warning("%s: serial number is not 1-126 printable ASCII characters; the device cannot be assigned",
+		    path);
+	else if (serial != NULL && (u.serial = strdup(serial)) == NULL)
+		return -ENOMEM;
+	u.port = strdup(udev_device_get_sysname(d));
+	u.syspath = strdup(path);
+	if (u.port == NULL || u.syspath == NULL) {
+		usbdev_done(&u);
+		return -ENOMEM;
+	}
+	*ret = u;
+	return 1;
+}
+
+static int
+usbdev_cmp(const void *x, const void *y)
+{
+	const struct usbdev *a = x;
+	const struct usbdev *b = y;
+
+	if (a->bus != b->bus)
+		return a->bus < b->bus ? -1 : 1;
+	return a->dev < b->dev ? -1 : a->dev > b->dev;
+}
+
+int
+udevsnap_collect(const struct usb_id *ids, size_t n_ids,
+    struct udevsnap *ret_snap)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
+	_cleanup_(udevsnap_done) struct udevsnap snap = { 0 };
+	struct udev_list_entry *entry;
+
+	if (udev == NULL || (e = udev_enumerate_new(udev)) == NULL)
+		return log_error_errno(-ENOMEM, "cannot start libudev");
+	if (udev_enumerate_add_match_subsystem(e, "usb") < 0 ||
+	    udev_enumerate_add_match_property(e, "DEVTYPE", "usb_device") < 0)
+		return log_error_errno(-ENOMEM, "cannot set up the USB enumeration");
+	if (udev_enumerate_scan_devices(e) < 0)
+		return log_error_errno(-EIO, "cannot enumerate USB devices");
+	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
+		_cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
+		struct usbdev *v;
+		int r;
+
+		d = udev_device_new_from_syspath(udev,
+		    udev_list_entry_get_name(entry));
+		if (d == NULL)
+			continue;       /* gone since the scan */
+		if (snap.n >= USBDEVS_MAX)
+			return log_error_errno(-E2BIG,
+			    "more than %d managed USB devices", USBDEVS_MAX);
+		v = reallocarray(snap.v, snap.n + 1, sizeof(*v));
+		if (v == NULL)
+			return log_error_errno(-ENOMEM, "out of memory");
+		snap.v = v;
+		r = read_device(d, ids, n_ids, &snap.v[snap.n]);
+		if (r < 0)
+			return log_error_errno(r, "out of memory");
+		snap.n += r;
+	}
+	if (snap.n > 0)
+		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_cmp);
+	*ret_snap = snap;
+	snap = (struct udevsnap){ 0 };
+	return 0;
+}
+
+const struct usbdev *
+udevsnap_by_serial(const struct udevsnap *snap, const char *serial)
+{
+	for (size_t i = 0; i < snap->n; i++)
+		if (snap->v[i].serial != NULL &&
+		    strcmp(snap->v[i].serial, serial) == 0)
+			return &snap->v[i];
+	return NULL;
+}
+
+const struct usbdev *
+udevsnap_by_address(const struct udevsnap *snap, unsigned bus, unsigned dev)
+{
+	for (size_t i = 0; i < snap->n; i++)
+		if (snap->v[i].bus == bus && snap->v[i].dev == dev)
+			return &snap->v[i];
+	return NULL;
+}
+
+const struct usbdev *
+udevsnap_by_port(const struct udevsnap *snap, const char *port)
+{
+	for (size_t i = 0; i < snap->n; i++)
+		if (strcmp(snap->v[i].port, port) == 0)
+			return &snap->v[i];
+	return NULL;
+}

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct usb_id;
+
+/* A present USB device (subsystem usb, devtype usb_device). */
+struct usbdev {
+	char *serial;           /* NULL: none, or one we cannot use as an identity */
+	uint16_t vendor;
+	uint16_t product;
+	unsigned bus;
+	unsigned dev;
+	char *port;             /* the physical address, the sysname: "3-2", "5-2.3" */
+	char *syspath;
+};
+
+struct udevsnap {
+	struct usbdev *v;       /* sorted by bus, then dev */
+	size_t n;
+};
+
+/*
+ * Collects the present USB devices whose vendor:product is one of ids.
+ * A device whose serial is not 1-126 printable ASCII characters is kept
+ * with serial NULL, and a warning is logged. Logs failures. On failure
+ * *ret_snap is untouched. Returns 0 or -errno.
+ */
+int udevsnap_collect(const struct usb_id *ids, size_t n_ids,
+    struct udevsnap *ret_snap);
+void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the struct */
+
+/* Lookups; NULL when not present. */
+const struct usbdev *udevsnap_by_serial(const struct udevsnap *snap,
+    const char *serial);
+const struct usbdev *udevsnap_by_address(const struct udevsnap *snap,
+    unsigned bus, unsigned dev);
+const struct usbdev *udevsnap_by_port(const struct udevsnap *snap,
+    const char *port);

@@ -1,0 +1,92 @@
+# Cases for tests/cli.sh: t NAME EXIT DEVICES ARGS...
+# shellcheck shell=bash
+
+# config: both syntaxes give the same assignment.
+t config-bash 0 - -C ./vm.conf config --json
+t config-ini 0 - -C ./vm.ini config --json
+t config-text 0 - -C ./vm.ini config
+
+# sync --dry-run is the audit: the replugged HV3ZQC moves, the rest holds.
+t sync-dry-bash 3 devices.umockdev -C ./vm.conf sync --dry-run --json
+t sync-dry-ini 3 devices.umockdev -C ./vm.ini sync --dry-run --json
+t sync-dry-text 3 devices.umockdev -C ./vm.ini sync -n
+t status-json 0 devices.umockdev -C ./vm.ini status --json
+t status-text 0 devices.umockdev -C ./vm.ini status
+
+# sync scope, by libvirt name or config key.
+t sync-scope-converged 0 devices.umockdev -C ./vm.conf sync kvm0 -n --json
+t sync-scope-kvm1 3 devices.umockdev -C ./vm.conf sync kvm1 -n --json
+t sync-scope-unknown 2 devices.umockdev -C ./vm.conf sync nosuch -n
+# -c overrides the config's URIs: on that host nothing is attached yet.
+t sync-connect 3 devices.umockdev -C ./vm.conf -c test://@WORLD@/node2.xml sync -n --json
+
+# attach and detach DEVICE: by serial, BUS:DEV and BUS-PORT, as the original took it.
+t attach-serial 3 devices.umockdev -C ./vm.conf attach HV3ZQC -n --json
+t attach-address 3 devices.umockdev -C ./vm.conf -n --json attach 5:4
+t attach-port 3 devices.umockdev attach 5-2.3 -C ./vm.conf -n --json
+t attach-in-place 0 devices.umockdev -C ./vm.conf attach GK9VZF -n --json
+t attach-lend 3 devices.umockdev -C ./vm.conf attach LX4QPA -D kvm0 -n --json
+# -D takes a config key too: db is kvm2, which is shut off.
+t attach-lend-key 1 devices.umockdev -C ./vm.conf attach 3-4 -D db -n --json
+t attach-held-elsewhere 2 devices.umockdev -C ./vm.conf attach GK9VZF -D kvm1 -n
+t attach-domain-down 1 devices.umockdev -C ./vm.conf attach LX4QPA -n
+printf '[domain "kvm0"]\nserials = GK9VZF\n' | conf kvm0only.ini
+t attach-unassigned 2 devices.umockdev -C ./kvm0only.ini attach 3:9 -n
+t attach-absent 2 devices.umockdev -C ./vm.conf attach QX7ABS -n
+t attach-no-serial 2 devices.umockdev -C ./vm.conf attach 1:5 -n
+t attach-unmanaged 2 devices.umockdev -C ./vm.conf attach 1:2 -n
+t attach-no-domain 2 devices.umockdev -C ./vm.conf attach HV3ZQC -D nosuch -n
+t detach-serial 3 devices.umockdev -C ./vm.conf detach GK9VZF -n --json
+# After a remove event: the device is gone, udev passes its last address.
+t detach-removed 3 unplugged.umockdev -C ./vm.conf detach GK9VZF -b 3 -d 7 -n --json
+t detach-removed-address 3 unplugged.umockdev -C ./vm.conf detach 3:7 -n --json
+t detach-not-attached 0 devices.umockdev -C ./vm.conf detach LX4QPA -n --json
+t attach-all 3 devices.umockdev -C ./vm.conf attach-all -n --json
+t attach-all-domain 0 devices.umockdev -C ./vm.conf attach-all kvm0 -n --json
+t detach-all 3 devices.umockdev -C ./vm.conf detach-all -n --json
+t detach-all-key 0 devices.umockdev -C ./vm.conf detach-all db -n --json
+t detach-all-unknown 2 devices.umockdev -C ./vm.conf detach-all nosuch -n
+t unplugged-sync 3 unplugged.umockdev -C ./vm.conf sync -n --json
+
+# Usage: one line and a hint, exit 2.
+t help 0 - -?
+t help-long 0 - --help
+t version 0 - --version
+t no-command 2 - -n
+t bad-command 2 - frob
+t bad-option 2 - sync --frob
+t bad-short-option 2 - sync -x
+t missing-device 2 - attach
+t two-devices 2 - attach A B
+t bad-address-1 2 devices.umockdev -C ./vm.conf attach 3: -n
+t bad-address-2 2 devices.umockdev -C ./vm.conf attach 3- -n
+t bad-address-3 2 devices.umockdev -C ./vm.conf attach 3-1..2 -n
+t bad-address-4 2 devices.umockdev -C ./vm.conf attach 99999999999:1 -n
+t bad-address-5 2 devices.umockdev -C ./vm.conf -n attach -- -1:2
+t bad-busnum 2 - -C ./vm.conf detach A1 -b 0 -d 3
+t busnum-alone 2 - -C ./vm.conf detach A1 -b 3
+t config-name 2 - -C no-such-name config
+
+# Bad configs: one FILE:LINE line, exit 2, nothing else happens.
+printf 'DOMAIN_RNG_vm=( A1 )\nDOMAIN_URI_vm=$(hostname)\n' | conf cmdsubst.conf
+t config-cmdsubst 2 devices.umockdev -C ./cmdsubst.conf sync
+printf 'DOMAIN_RNG_vm=( A1\n  B2\n' | conf unterminated.conf
+t config-unterminated-array 2 - -C ./unterminated.conf config
+printf "DOMAIN_URI_vm='qemu:///system\n" | conf quote.conf
+t config-unterminated-quote 2 - -C ./quote.conf config
+printf '[defaults]\nuri = a\0b\n' | conf nul.conf
+t config-nul 2 - -C ./nul.conf config
+printf '[defaults]\nuri = caf\xe9\n' | conf latin1.conf
+t config-bad-utf8 2 - -C ./latin1.conf config
+head -c 10485760 /dev/zero | tr '\0' 'A' | conf long.conf
+t config-10mb-line 2 - -C ./long.conf config
+head -c 4096 /dev/urandom | conf binary.conf
+# Random bytes: the byte named changes, so only the status is pinned.
+t config-binary 2 - -C ./binary.conf config
+printf '[domain "a"]\nserials = X1\n[domain "b"]\nserials = X1\n' | conf twice.conf
+t config-serial-twice 2 - -C ./twice.conf config
+printf '[domain "a"]\nserials = X1\n' | conf loose.conf
+chmod 0666 "$world/loose.conf"
+t config-loose-mode 2 - -C ./loose.conf config
+: | conf empty.conf
+t config-empty 0 - -C ./empty.conf config --json

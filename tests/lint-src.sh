@@ -1,0 +1,29 @@
+#!/bin/bash
+# The house rules the build enforces: layering and banned calls (STYLE.md).
+set -u
+cd "$(dirname "$0")/.."
+rc=0
+fail() { echo "lint: $*"; rc=1; }
+src=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/')
+[ -n "$src" ] || src=$(find . -path ./tests -prune -o -path ./build -prune -o -name '*.[ch]' -print | sed 's|^\./||')
+
+only() {        # only() HEADER FILE... : nothing else may include HEADER
+	local h=$1; shift
+	for f in $(grep -l "#include <$h" $src); do
+		case " $* " in *" $f "*) ;; *) fail "$f includes <$h>, reserved to $*";; esac
+	done
+}
+only libudev.h state/udevsnap.c
+only libvirt/ state/virtsnap.c reconcile/apply.c
+only libxml/ parsers/domxml.c
+only json-c/ report.c
+only ini.h parsers/ini.c
+# The planner is pure: libc and our own headers only, no I/O.
+grep -nE '#include <(stdio|unistd|fcntl|syslog)\.h>' reconcile/plan.c && fail "plan.c does I/O"
+grep -nE '\blog_(error|warning|notice|info|debug)' reconcile/plan.c && fail "plan.c logs"
+
+banned='\b(strcpy|strcat|sprintf|vsprintf|strncpy|strtok|gets|atoi|atol|alloca|system|popen)[[:space:]]*\('
+grep -nE "$banned" $src $(ls tests/*.c tests/fuzz/*.c 2>/dev/null) && fail "banned call"
+grep -nE '\bgoto\b' $src && fail "goto"
+grep -nE '^\s*//' $src && fail "C++ comment"
+exit $rc

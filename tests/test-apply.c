@@ -1,0 +1,145 @@
+/*
+ * apply, behind a recording fake of its hypervisor interface: the exact
+ * XML it sends, detach by alias or by address, and a failure that is
+ * reported without stopping the actions after it.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "apply.h"
+#include "log.h"
+#include "plan.h"
+#include "util.h"
+
+struct recorder {
+	char *calls;
+	size_t len;
+	FILE *f;
+	const char *fail_domain;        /* every call on it fails */
+};
+
+static int
+record(struct recorder *r, const char *op, const char *domain,
+    const char *arg, char **ret_error)
+{
+	fprintf(r->f, "%s %s %s\n", op, domain, arg);
+	if (r->fail_domain != NULL && strcmp(domain, r->fail_domain) == 0) {
+		*ret_error = strdup("Requested operation is not valid: domain is not running");
+		return -EIO;
+	}
+	return 0;
+}
+
+static int
+rec_attach(void *u, const char *uri _unused_, const char *d, const char *xml,
+    char **e)
+{
+	return record(u, "attach", d, xml, e);
+}
+
+static int
+rec_detach_alias(void *u, const char *uri _unused_, const char *d,
+    const char *alias, char **e)
+{
+	return record(u, "detach-alias", d, alias, e);
+}
+
+static int
+rec_detach_xml(void *u, const char *uri _unused_, const char *d,
+    const char *xml, char **e)
+{
+	return record(u, "detach-xml", d, xml, e);
+}
+
+static int
+rec_wait_gone(void *u, const char *uri _unused_, const char *d,
+    const char *alias, char **e)
+{
+	return record(u, "wait-gone", d, alias, e);
+}
+
+static const struct apply_ops rec_ops = {
+	rec_attach, rec_detach_alias, rec_detach_xml, rec_wait_gone,
+};
+
+static struct plan_action
+action(enum plan_op op, const char *domain, const char *serial, unsigned bus,
+    unsigned dev, const char *alias)
+{
+	return (struct plan_action){
+		.op = op, .reason = op == PLAN_ATTACH ? PLAN_MISSING :
+		    PLAN_ABSENT, .domain = strdup(domain),
+		.serial = strdup(serial), .bus = bus, .dev = dev,
+		.alias = alias != NULL ? strdup(alias) : NULL,
+	};
+}
+
+static void
+test_apply_calls(void **state _unused_)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	struct recorder rec = { .fail_domain = "down" };
+	char *log = NULL;
+	size_t loglen = 0;
+	FILE *logf = open_memstream(&log, &loglen);
+
+	assert_non_null(p);
+	p->n = 5;
+	p->v = calloc(p->n, sizeof(*p->v));
+	assert_non_null(p->v);
+	p->v[0] = action(PLAN_DETACH, "vm1", "A1", 3, 7, "ua-bbvirt-A1");
+	p->v[1] = action(PLAN_DETACH, "vm1", "B2", 3, 8, NULL);
+	p->v[2] = action(PLAN_ATTACH, "down", "C3", 3, 9, "ua-bbvirt-C3");
+	p->v[3] = action(PLAN_ATTACH, "vm2", "A1", 3, 10, "ua-bbvirt-A1");
+	p->v[4] = action(PLAN_ATTACH, "vm2", "<&'\"", 1, 2,
+	    "ua-bbvirt--3c-26-27-22");
+	rec.f = open_memstream(&rec.calls, &rec.len);
+	assert_non_null(rec.f);
+	log_set_stream(logf);
+	assert_int_equal(apply_plan(p, &rec_ops, &rec), 1);
+	log_set_stream(NULL);
+	fclose(rec.f);
+	fclose(logf);
+
+	assert_string_equal(rec.calls,
+	    "detach-alias vm1 ua-bbvirt-A1\n"
+	    /* A1 goes on to vm2: wait until vm1 let it go. */
+	    "wait-gone vm1 ua-bbvirt-A1\n"
+	    "detach-xml vm1 <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"3\" device=\"8\"/></source></hostdev>\n"
+	    "attach down <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"3\" device=\"9\"/></source><alias name=\"ua-bbvirt-C3\"/></hostdev>\n"
+	    "attach vm2 <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"3\" device=\"10\"/></source><alias name=\"ua-bbvirt-A1\"/></hostdev>\n"
+	    "attach vm2 <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"1\" device=\"2\"/></source><alias name=\"ua-bbvirt--3c-26-27-22\"/></hostdev>\n");
+	assert_string_equal(log,
+	    "bbvirt: detached 'A1' (3:7) from 'vm1': absent\n"
+	    "bbvirt: detached 'B2' (3:8) from 'vm1': absent\n"
+	    "bbvirt: cannot attach 'C3' (3:9) to 'down': Requested operation is not valid: domain is not running\n"
+	    "bbvirt: attached 'A1' (3:10) to 'vm2'\n"
+	    "bbvirt: attached '<&'\"' (1:2) to 'vm2'\n");
+	assert_int_equal(p->v[0].result, PLAN_DONE);
+	assert_int_equal(p->v[1].result, PLAN_DONE);
+	assert_int_equal(p->v[2].result, PLAN_FAILED);
+	assert_string_equal(p->v[2].error,
+	    "Requested operation is not valid: domain is not running");
+	assert_int_equal(p->v[3].result, PLAN_DONE);
+	assert_int_equal(p->v[4].result, PLAN_DONE);
+	free(rec.calls);
+	free(log);
+	plan_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_apply_calls),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,182 @@
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+parse_uint(const char *s, int base, unsigned long long min,
+    unsigned long long max, unsigned long long *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull() would accept "", " 1", "-1", "+1" and "0x1". */
+	if (base == 10 ? !isdigit((unsigned char)s[0]) :
+	    !isxdigit((unsigned char)s[0]))
+		return -EINVAL;
+	if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, base);
+	if (*end != '\0')
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+bool
+serial_valid(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if (s[n] <= ' ' || s[n] >= 0x7f)
+			return false;
+	return n >= 1 && n <= SERIAL_MAX;
+}
+
+const char *
+str_visible(const char *s, size_t len, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+	size_t o = 0;
+
+	for (i = 0; i < len && i < VISIBLE_MAX && o + 5 < size; i++) {
+		unsigned char c = s[i];
+
+		if (c < ' ' || c >= 0x7f || c == '\'' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 0xf];
+		} else {
+			buf[o++] = c;
+		}
+	}
+	if (i < len && o + 4 <= size) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+int
+read_fd(int fd, size_t hint, size_t max, char **ret_buf, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = hint < 4096 ? 4096 : hint > max ? max : hint;
+	size_t len = 0;
+
+	buf = malloc(cap + 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k;
+
+		if (len == cap) {
+			char *p;
+
+			if (cap > max)
+				return -EFBIG;
+			/* One byte past max tells "too big" from "exactly max". */
+			cap = cap > max / 2 ? max + 1 : cap * 2;
+			p = realloc(buf, cap + 1);
+			if (p == NULL)
+				return -ENOMEM;
+			buf = p;
+		}
+		k = read(fd, buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		len += k;
+	}
+	if (len > max)
+		return -EFBIG;
+	buf[len] = '\0';
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+int
+read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
+{
+	struct stat st;
+	int fd;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		r = -errno;
+	else if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else
+		r = read_fd(fd, st.st_size, max, ret_buf, ret_len);
+	(void)close(fd);
+	return r;
+}
+
+int
+strv_consume(struct strv *l, char *s)
+{
+	char **v;
+
+	if (s == NULL)
+		return -ENOMEM;
+	v = reallocarray(l->v, l->n + 2, sizeof(*v));
+	if (v == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	v[l->n++] = s;
+	v[l->n] = NULL;
+	l->v = v;
+	return 0;
+}
+
+int
+strv_push(struct strv *l, const char *s)
+{
+	return strv_consume(l, strdup(s));
+}
+
+bool
+strv_contains(const struct strv *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+void
+strv_done(struct strv *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+strcmp_null(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}

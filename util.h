@@ -1,0 +1,97 @@
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+/* Hands ownership of *p to the caller and leaves NULL behind. */
+#define TAKE_PTR(p)                                             \
+	({                                                      \
+		__typeof__(p) _take_ = (p);                     \
+		(p) = NULL;                                     \
+		_take_;                                         \
+	})
+
+/* Generates fnp(), which calls fn only for a non-NULL pointer. */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, fn)                   \
+	static inline void fn##p(type *p)                       \
+	{                                                       \
+		if (*p != NULL)                                 \
+			(void)fn(*p);                           \
+	}
+
+static inline void
+freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void
+fclosep(FILE **f)
+{
+	if (*f != NULL)
+		(void)fclose(*f);
+}
+
+/* Longest serial number accepted anywhere: USB string descriptors hold 126 UTF-16 units. */
+#define SERIAL_MAX 126
+
+/*
+ * Parses s as an unsigned number in base 10 or 16, in [min, max]. Rejects
+ * empty input, signs, leading spaces, a "0x" prefix and trailing junk.
+ * Returns 0, -EINVAL for malformed input, or -ERANGE.
+ */
+int parse_uint(const char *s, int base, unsigned long long min,
+    unsigned long long max, unsigned long long *ret);
+
+/* True if s is 1..SERIAL_MAX printable ASCII characters without whitespace. */
+bool serial_valid(const char *s);
+
+/*
+ * Writes s, cut to at most max bytes, into buf with control, non-ASCII and
+ * quote characters shown as \xNN, for quoting user text in messages. The
+ * result is always terminated; "..." marks a cut. Returns buf.
+ */
+const char *str_visible(const char *s, size_t len, char *buf, size_t size);
+#define VISIBLE_MAX 64
+#define VISIBLE_BUF (VISIBLE_MAX * 4 + 4)
+
+/*
+ * Reads a whole regular file of at most max bytes into a NUL-terminated
+ * buffer. Returns 0, -EFBIG, or -errno from open/read. *ret_buf is the
+ * caller's to free.
+ */
+int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
+
+/* A growable array of owned strings, always NULL-terminated once non-empty. */
+/* Reads fd to its end like read_file(); hint sizes the first buffer. */
+int read_fd(int fd, size_t hint, size_t max, char **ret_buf, size_t *ret_len);
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+/* Appends a copy of s. Returns 0 or -ENOMEM. */
+int strv_push(struct strv *l, const char *s);
+/* Appends s itself, taking ownership (freed on failure). Returns 0 or -ENOMEM. */
+int strv_consume(struct strv *l, char *s);
+bool strv_contains(const struct strv *l, const char *s);
+void strv_done(struct strv *l);
+
+/* Like strcmp(), but NULL sorts first and equals NULL. */
+int strcmp_null(const char *a, const char *b);
+static inline bool
+streq_null(const char *a, const char *b)
+{
+	return strcmp_null(a, b) == 0;
+}
