@@ -339,14 +339,33 @@ take_lock(void)
 	return 0;
 }
 
-/* Every URI a run must look at: each domain's, and the default one. */
+/*
+ * libvirt's default URI is looked at only when something refers to it: a
+ * domain without a URI, a domain named on the command line that the
+ * config does not know, or an empty config (to find stale attachments).
+ */
+static bool
+default_wanted(const struct conf *conf)
+{
+	if (conf->n_domains == 0)
+		return true;
+	if (arg_action == ACTION_ATTACH && arg_domain != NULL &&
+	    conf_find_domain(conf, arg_domain) == NULL)
+		return true;
+	for (int i = 0; arg_action == ACTION_SYNC && i < arg_n_args; i++)
+		if (conf_find_domain(conf, arg_args[i]) == NULL)
+			return true;
+	return false;
+}
+
+/* Every URI a run must look at: each domain's, and the default one if wanted. */
 static int
 collect_uris(const struct conf *conf, struct strv *uris, bool *with_default)
 {
 	const char *def = arg_connect != NULL ? arg_connect : conf->uri;
 	int r;
 
-	*with_default = def == NULL;
+	*with_default = def == NULL && default_wanted(conf);
 	if (def != NULL && (r = strv_push(uris, def)) < 0)
 		return r;
 	for (size_t i = 0; i < conf->n_domains; i++) {
@@ -576,7 +595,7 @@ run_plan(struct world *w, struct plan_input *in)
 	}
 	if (arg_dry_run) {
 		r = report_plan(stdout, plan, arg_json);
-		if (plan->n == 0)
+		if (plan->n == 0 && !w->unreachable)
 			log_info("nothing to do");
 		failed = plan->n > 0;
 		plan_free(plan);

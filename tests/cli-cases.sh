@@ -90,3 +90,13 @@ chmod 0666 "$world/loose.conf"
 t config-loose-mode 2 - -C ./loose.conf config
 : | conf empty.conf
 t config-empty 0 - -C ./empty.conf config --json
+
+# libvirt's default URI is contacted only when something refers to it: here
+# every domain names its URI, and the default leads nowhere.
+LIBVIRT_DEFAULT_URI='qemu+unix:///system?socket=/nonexistent/libvirt-sock' \
+	t sync-default-unused 3 devices.umockdev -C ./vm.conf sync -n
+# A daemon that cannot be reached: one clear line, exit 1, in bounded time.
+printf '[domain "kvm0"]\nserials = GK9VZF\n' | conf nouri.ini
+LIBVIRT_DEFAULT_URI='qemu+unix:///system?socket=/nonexistent/libvirt-sock' \
+	t sync-unreachable 1 devices.umockdev -C ./nouri.ini sync --timeout 5
+t sync-unreachable-connect 1 devices.umockdev -C ./vm.conf -c 'qemu+unix:///system?socket=/nonexistent/libvirt-sock' sync -n
