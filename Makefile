@@ -120,7 +120,7 @@ fuzz-check: fuzz
 	done
 
 # The packages a fresh Debian 12 needs to build, test and demo bbvirt.
-DEB_PACKAGES := build-essential pkg-config clang libvirt-dev libudev-dev \
+DEB_PACKAGES := build-essential pkg-config clang libclang-rt-dev libvirt-dev libudev-dev \
 	libinih-dev libxml2-dev libjson-c-dev libcmocka-dev umockdev \
 	libvirt-clients mandoc systemd udev
 deps:
