@@ -80,8 +80,8 @@ printf '[defaults]\nuri = caf\xe9\n' | conf latin1.conf
 t config-bad-utf8 2 - -C ./latin1.conf config
 head -c 10485760 /dev/zero | tr '\0' 'A' | conf long.conf
 t config-10mb-line 2 - -C ./long.conf config
-head -c 4096 /dev/urandom | conf binary.conf
-# Random bytes: the byte named changes, so only the status is pinned.
+# Binary data: the start of an ELF executable.
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\003\000>\000' | conf binary.conf
 t config-binary 2 - -C ./binary.conf config
 printf '[domain "a"]\nserials = X1\n[domain "b"]\nserials = X1\n' | conf twice.conf
 t config-serial-twice 2 - -C ./twice.conf config
