@@ -94,7 +94,7 @@ lint-man:
 	$(Q)out=$$(mandoc -Tlint -Wwarning man/*.[0-9] 2>&1); \
 		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 
-check: unit-tests lint-src fuzz-check
+check: unit-tests bbvirt lint-src lint-man fuzz-check
 	$(Q)O=$(O) BBVIRT=$(O)/san/bbvirt tests/run-tests.sh $(UNIT_TESTS)
 
 # libFuzzer targets on each parser's buffer entry point.

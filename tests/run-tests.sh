@@ -23,14 +23,18 @@ for t in "$@"; do
 	fi
 done
 
-out=$(tests/cli.sh 2>&1); rc=$?
-printf '%s\n' "$out" | grep -v '^cli-summary' 
-p=$(sed -n 's/^cli-summary \([0-9]*\) \([0-9]*\)$/\1/p' <<<"$out")
-f=$(sed -n 's/^cli-summary \([0-9]*\) \([0-9]*\)$/\2/p' <<<"$out")
-p=${p:-0} f=${f:-1}
-if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-passed=$((passed + p)) failed=$((failed + f))
-printf '  %-6s %s: %d passed, %d failed\n' TEST cli "$p" "$f"
+# Script suites end with "NAME-summary PASSED FAILED".
+for suite in cli contrib; do
+	out=$(tests/$suite.sh 2>&1); rc=$?
+	printf '%s\n' "$out" | grep -v "^$suite-summary"
+	p=$(sed -n "s/^$suite-summary \([0-9]*\) \([0-9]*\)\$/\1/p" <<<"$out")
+	f=$(sed -n "s/^$suite-summary \([0-9]*\) \([0-9]*\)\$/\2/p" <<<"$out")
+	p=${p:-0} f=${f:-1}
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	passed=$((passed + p)) failed=$((failed + f))
+	[ "$f" -eq 0 ] || failures+=("$suite")
+	printf '  %-6s %s: %d passed, %d failed\n' TEST "$suite" "$p" "$f"
+done
 
 [ ${#failures[@]} -eq 0 ] || echo "failing: ${failures[*]}"
 echo "$passed passed, $failed failed"

@@ -1,0 +1,94 @@
+#!/bin/bash
+# The wiring: make install's layout and modes, the units as systemd reads
+# them, the hook's behaviour (with a systemctl that records its calls),
+# and the udev rule against the managed ids. Prints "contrib-summary P F".
+set -u
+export LC_ALL=C
+top=$(pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+no() { echo "FAIL contrib: $*"; failed=$((failed + 1)); }
+
+# make install into a scratch root, with Debian's paths.
+d=$tmp/root
+if make -s install DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc \
+	UDEVDIR=/lib/udev SYSTEMDUNITDIR=/lib/systemd/system \
+	TMPFILESDIR=/usr/lib/tmpfiles.d >"$tmp/install.log" 2>&1; then ok
+else no "make install failed"; cat "$tmp/install.log"; fi
+while read -r mode path; do
+	if [ ! -f "$d$path" ]; then no "missing $path"; continue; fi
+	m=$(stat -c %a "$d$path")
+	if [ "$m" = "$mode" ]; then ok; else no "$path has mode $m, expected $mode"; fi
+done <<'LIST'
+755 /usr/bin/bbvirt
+644 /usr/share/man/man1/bbvirt.1
+644 /usr/share/man/man5/bbvirt.conf.5
+644 /lib/udev/rules.d/60-bbvirt.rules
+644 /lib/systemd/system/bbvirt-sync.service
+644 /lib/systemd/system/bbvirt-sync.path
+644 /lib/systemd/system/bbvirt-sync.timer
+755 /etc/libvirt/hooks/qemu.d/bbvirt
+644 /usr/lib/tmpfiles.d/bbvirt.conf
+644 /usr/share/bash-completion/completions/bbvirt
+644 /usr/share/doc/bbvirt/examples/vm.conf
+755 /usr/share/doc/bbvirt/examples/qemu-hook
+644 /etc/bit-babbler/vm.conf
+LIST
+if grep -q '^ExecStart=/usr/bin/bbvirt sync --syslog$' "$d/lib/systemd/system/bbvirt-sync.service"; then ok
+else no "ExecStart does not point at the installed binary"; fi
+# An existing config is never overwritten.
+echo "# mine" >"$d/etc/bit-babbler/vm.conf"
+make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
+if [ "$(cat "$d/etc/bit-babbler/vm.conf")" = "# mine" ]; then ok; else no "install overwrote vm.conf"; fi
+# The example config is valid.
+chmod 0644 "$d/usr/share/doc/bbvirt/examples/vm.conf"
+if ./bbvirt -C "$d/usr/share/doc/bbvirt/examples/vm.conf" config >/dev/null; then ok; else no "example config is invalid"; fi
+make -s uninstall DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc UDEVDIR=/lib/udev \
+	SYSTEMDUNITDIR=/lib/systemd/system TMPFILESDIR=/usr/lib/tmpfiles.d >/dev/null 2>&1
+left=$(find "$d" -type f | sed "s|^$d||" | grep -v '^/etc/bit-babbler/vm.conf$')
+if [ -z "$left" ]; then ok; else no "uninstall left: $left"; fi
+
+# systemd reads the units; the binary path must exist for verify.
+mkdir -p "$tmp/units"
+for u in bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer; do
+	sed "s|@BINDIR@|$top|" "contrib/$u" >"$tmp/units/$u"
+done
+if out=$(cd "$tmp/units" && systemd-analyze verify --man=no ./bbvirt-sync.service ./bbvirt-sync.path ./bbvirt-sync.timer 2>&1) &&
+	! grep -v -e 'libvirtd.service' -e 'virtqemud.service' <<<"$out" | grep -q .; then ok
+else no "systemd-analyze verify: $out"; fi
+
+# The hook queues on started and reconnect, and only then, at once.
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\necho "$*" >>"%s/calls"\n' "$tmp" >"$tmp/bin/systemctl"
+printf '#!/bin/sh\necho "touch $*" >>"%s/calls"\n' "$tmp" >"$tmp/bin/touch"
+chmod +x "$tmp/bin/systemctl" "$tmp/bin/touch"
+for op in prepare start started stopped release migrate restore reconnect attach; do
+	: >"$tmp/calls"
+	PATH=$tmp/bin:$PATH timeout 5 sh contrib/qemu-hook vm1 "$op" begin - </dev/null
+	rc=$?
+	case $op in
+	started|reconnect) want="touch /run/bbvirt/sync-requested
+--no-block start bbvirt-sync.service" ;;
+	*) want="" ;;
+	esac
+	if [ $rc -eq 0 ] && [ "$(cat "$tmp/calls")" = "$want" ]; then ok
+	else no "hook on '$op': exit $rc, calls '$(cat "$tmp/calls")'"; fi
+done
+# It never calls libvirt.
+if ! cat contrib/qemu-hook contrib/qemu-hook-legacy | grep -v '^[[:space:]]*#' |
+	grep -qE 'virsh|bbvirt '; then ok
+else no "a hook calls libvirt"; fi
+
+# The udev rule matches the default managed id, in the kernel's PRODUCT form,
+# and never runs libvirt or bbvirt.
+if grep -q '^ENV{PRODUCT}=="403/7840/\*", GOTO="bbvirt_queue"' contrib/60-bbvirt.rules; then ok
+else no "udev rule does not match 0403:7840"; fi
+if ! grep -E '^RUN' contrib/60-bbvirt.rules | grep -qE 'virsh|bbvirt '; then ok
+else no "udev rule runs libvirt"; fi
+if grep -q -- '--no-block' contrib/60-bbvirt.rules; then ok
+else no "udev rule may block on systemd"; fi
+
+echo "contrib-summary $passed $failed"
+[ "$failed" -eq 0 ]
