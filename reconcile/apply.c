@@ -121,9 +121,16 @@ lookup(struct virtsnap *snap, const char *uri, const char *name,
 	return -ENOTCONN;
 }
 
+enum virt_op {
+	VIRT_ATTACH,
+	VIRT_DETACH_ALIAS,
+	VIRT_DETACH_XML,
+};
+
+/* One live change to one domain; arg is the hostdev XML or the alias. */
 static int
-virt_attach(void *userdata, const char *uri, const char *domain,
-    const char *xml, char **ret_error)
+virt_change(void *userdata, const char *uri, const char *domain,
+    enum virt_op op, const char *arg, char **ret_error)
 {
 	struct virtsnap *snap = userdata;
 	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
@@ -133,43 +140,41 @@ virt_attach(void *userdata, const char *uri, const char *domain,
 	if (r < 0)
 		return r;
 	snap->calls++;
-	if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
-		return virt_error(ret_error);
-	return 0;
+	switch (op) {
+	case VIRT_ATTACH:
+		r = virDomainAttachDeviceFlags(dom, arg, VIR_DOMAIN_AFFECT_LIVE);
+		break;
+	case VIRT_DETACH_ALIAS:
+		r = virDomainDetachDeviceAlias(dom, arg, VIR_DOMAIN_AFFECT_LIVE);
+		break;
+	case VIRT_DETACH_XML:
+		r = virDomainDetachDeviceFlags(dom, arg, VIR_DOMAIN_AFFECT_LIVE);
+		break;
+	}
+	return r < 0 ? virt_error(ret_error) : 0;
+}
+
+static int
+virt_attach(void *userdata, const char *uri, const char *domain,
+    const char *xml, char **ret_error)
+{
+	return virt_change(userdata, uri, domain, VIRT_ATTACH, xml, ret_error);
 }
 
 static int
 virt_detach_alias(void *userdata, const char *uri, const char *domain,
     const char *alias, char **ret_error)
 {
-	struct virtsnap *snap = userdata;
-	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
-	int r;
-
-	r = lookup(snap, uri, domain, &dom, ret_error);
-	if (r < 0)
-		return r;
-	snap->calls++;
-	if (virDomainDetachDeviceAlias(dom, alias, VIR_DOMAIN_AFFECT_LIVE) < 0)
-		return virt_error(ret_error);
-	return 0;
+	return virt_change(userdata, uri, domain, VIRT_DETACH_ALIAS, alias,
+	    ret_error);
 }
 
 static int
 virt_detach_xml(void *userdata, const char *uri, const char *domain,
     const char *xml, char **ret_error)
 {
-	struct virtsnap *snap = userdata;
-	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
-	int r;
-
-	r = lookup(snap, uri, domain, &dom, ret_error);
-	if (r < 0)
-		return r;
-	snap->calls++;
-	if (virDomainDetachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0)
-		return virt_error(ret_error);
-	return 0;
+	return virt_change(userdata, uri, domain, VIRT_DETACH_XML, xml,
+	    ret_error);
 }
 
 static bool
