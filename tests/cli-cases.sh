@@ -100,3 +100,7 @@ printf '[domain "kvm0"]\nserials = GK9VZF\n' | conf nouri.ini
 LIBVIRT_DEFAULT_URI='qemu+unix:///system?socket=/nonexistent/libvirt-sock' \
 	t sync-unreachable 1 devices.umockdev -C ./nouri.ini sync --timeout 5
 t sync-unreachable-connect 1 devices.umockdev -C ./vm.conf -c 'qemu+unix:///system?socket=/nonexistent/libvirt-sock' sync -n
+
+# A real run through libvirt: the test driver cannot hotplug, so each
+# action fails with libvirt's reason, the others are still tried, exit 1.
+t sync-apply-fails 1 devices.umockdev -C ./vm.conf sync --json
