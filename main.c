@@ -423,7 +423,7 @@ snapshot(struct world *w, bool read_only)
 	if (r == -ENOMEM)
 		return EXIT_RUNTIME;
 	w->unreachable = r < 0;
-	log_debug("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",
+	log_info("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",
 	    w->devices.n, w->guests.n_domains, w->guests.calls);
 	return 0;
 }

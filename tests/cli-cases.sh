@@ -104,3 +104,10 @@ t sync-unreachable-connect 1 devices.umockdev -C ./vm.conf -c 'qemu+unix:///syst
 # A real run through libvirt: the test driver cannot hotplug, so each
 # action fails with libvirt's reason, the others are still tried, exit 1.
 t sync-apply-fails 1 devices.umockdev -C ./vm.conf sync --json
+
+# world2: reassigned, unassigned, adopted, lent, foreign and hostile names.
+t w2-sync 3 ../world2/devices.umockdev -C ../world2/vm.ini sync -n --json
+t w2-status 0 ../world2/devices.umockdev -C ../world2/vm.ini status --json
+# Lending again where it already is changes nothing; lending a foreign-held device is refused.
+t w2-lend-in-place 0 ../world2/devices.umockdev -C ../world2/vm.ini attach LENT1 -D alpha -n --json
+t w2-detach-lent 3 ../world2/devices.umockdev -C ../world2/vm.ini detach LENT1 -n --json

@@ -14,8 +14,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 world=$tmp/world
 cp -r tests/fixtures/world "$world"
+cp -r tests/fixtures/world2 "$tmp/world2"
 sed -i "s|@WORLD@|$world|g" "$world"/vm.conf "$world"/vm.ini
-chmod 0644 "$world"/*
+sed -i "s|@WORLD@|$tmp/world2|g" "$tmp/world2/vm.ini"
+chmod 0644 "$world"/* "$tmp/world2"/*
 export BBVIRT_LOCK=$tmp/lock
 export LIBVIRT_DEFAULT_URI=test://$world/node.xml
 passed=0 failed=0
@@ -33,7 +35,7 @@ t() {
 	set -- "${args[@]}"
 	(cd "$world" && "${run[@]}" -- "$BBVIRT" "$@" >"$tmp/out" 2>"$tmp/err")
 	rc=$?
-	sed -i "s|$world|@WORLD@|g" "$tmp/out" "$tmp/err"
+	sed -i -e "s|$tmp/world2|@WORLD2@|g" -e "s|$world|@WORLD@|g" "$tmp/out" "$tmp/err"
 	if [ "$rc" -ne "$want" ]; then
 		echo "FAIL $name: exit $rc, expected $want"; ok=0
 	fi
