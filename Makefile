@@ -83,7 +83,13 @@ $(O)/san/tests/%: $(O)/san/tests/%.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS) -lpthread
 
-unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt
+$(O)/tests/tools/mute-socket: tests/tools/mute-socket.c util.c
+	$(call say,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(BBVIRT_CFLAGS) $(CFLAGS) -o $@ $^
+
+unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt \
+	$(O)/tests/tools/mute-socket
 
 # The build enforces the house rules, not the reviewers.
 lint-src:

@@ -111,3 +111,11 @@ t w2-status 0 ../world2/devices.umockdev -C ../world2/vm.ini status --json
 # Lending again where it already is changes nothing; lending a foreign-held device is refused.
 t w2-lend-in-place 0 ../world2/devices.umockdev -C ../world2/vm.ini attach LENT1 -D alpha -n --json
 t w2-detach-lent 3 ../world2/devices.umockdev -C ../world2/vm.ini detach LENT1 -n --json
+
+# A daemon that accepts the connection and never answers: the run must end
+# by its --timeout with one line and exit 1, not hang.
+"$top/${O:-build}/tests/tools/mute-socket" "$tmp/mute.sock" 20 &
+mute=$!
+for _ in $(seq 100); do [ -S "$tmp/mute.sock" ] && break; sleep 0.05; done
+t sync-hung-daemon 1 devices.umockdev -C ./vm.conf -c "qemu+unix:///system?socket=$tmp/mute.sock" sync -n --timeout 2
+kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
