@@ -467,11 +467,9 @@ resolve_device(const struct world *w, const char *arg,
 	}
 	q->serial = d != NULL ? d->serial :
 	    spec.kind == DEVSPEC_SERIAL ? arg : NULL;
-	if (d == NULL && q->op == PLAN_ATTACH) {
-		log_error("no managed device '%s' is plugged in", arg);
-		return EXIT_USAGE;
-	}
-	if (d == NULL && !q->has_address && q->serial == NULL) {
+	/* Detaching needs only something to find the hostdev by. */
+	if (d == NULL && (q->op == PLAN_ATTACH ||
+	    (!q->has_address && q->serial == NULL))) {
 		log_error("no managed device '%s' is plugged in", arg);
 		return EXIT_USAGE;
 	}
@@ -528,12 +526,12 @@ requests_all(const struct world *w, enum plan_op op, struct plan_request **ret,
     size_t *ret_n)
 {
 	const struct conf *conf = &w->conf;
-	const struct conf_domain *only = NULL;
+	/* run() has checked that a named domain is in the config. */
+	const struct conf_domain *only = arg_n_args == 1 ?
+	    conf_find_domain(conf, arg_args[0]) : NULL;
 	struct plan_request *v = NULL;
 	size_t n = 0;
 
-	if (arg_n_args == 1 && (only = want_conf_domain(conf, arg_args[0])) == NULL)
-		return EXIT_USAGE;
 	for (size_t i = 0; i < conf->n_domains; i++) {
 		const struct conf_domain *cd = &conf->domains[i];
 
