@@ -87,6 +87,9 @@ if grep -q '^ENV{PRODUCT}=="403/7840/\*", GOTO="bbvirt_queue"' contrib/60-bbvirt
 else no "udev rule does not match 0403:7840"; fi
 if ! grep -E '^RUN' contrib/60-bbvirt.rules | grep -qE 'virsh|bbvirt '; then ok
 else no "udev rule runs libvirt"; fi
+# udev takes no comment after a rule on the same line.
+if ! grep -qE '^[^#].*[[:space:]]#' contrib/60-bbvirt.rules; then ok
+else no "udev rule has a comment after a rule"; fi
 if grep -q -- '--no-block' contrib/60-bbvirt.rules; then ok
 else no "udev rule may block on systemd"; fi
 
