@@ -86,7 +86,7 @@ $(O)/san/tests/%: $(O)/san/tests/%.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 $(O)/tests/tools/mute-socket: tests/tools/mute-socket.c util.c
 	$(call say,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(BBVIRT_CFLAGS) $(CFLAGS) -o $@ $^
+	$(Q)$(CC) $(CPPFLAGS) $(BBVIRT_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
 
 unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt \
 	$(O)/tests/tools/mute-socket
