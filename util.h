@@ -35,6 +35,14 @@ freep(void *p)
 	free(*(void **)p);
 }
 
+/* Frees p and returns NULL, for p = mfree(p). */
+static inline void *
+mfree(void *p)
+{
+	free(p);
+	return NULL;
+}
+
 static inline void
 fclosep(FILE **f)
 {

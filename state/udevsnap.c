@@ -104,6 +104,33 @@ usbdev_cmp(const void *x, const void *y)
 	return a->dev < b->dev ? -1 : a->dev > b->dev;
 }
 
+/*
+ * A serial is an identity: when two plugged-in devices share one (cheap
+ * clones do), neither can be told apart, so neither is assigned.
+ */
+static void
+drop_shared_serials(struct udevsnap *snap)
+{
+	for (size_t i = 0; i < snap->n; i++) {
+		bool shared = false;
+
+		if (snap->v[i].serial == NULL)
+			continue;
+		for (size_t k = i + 1; k < snap->n; k++) {
+			if (snap->v[k].serial == NULL ||
+			    strcmp(snap->v[k].serial, snap->v[i].serial) != 0)
+				continue;
+			log_warning("serial '%s' is on both %u:%u and %u:%u; neither can be assigned",
+			    snap->v[i].serial, snap->v[i].bus, snap->v[i].dev,
+			    snap->v[k].bus, snap->v[k].dev);
+			snap->v[k].serial = mfree(snap->v[k].serial);
+			shared = true;
+		}
+		if (shared)
+			snap->v[i].serial = mfree(snap->v[i].serial);
+	}
+}
+
 int
 udevsnap_collect(const struct usb_id *ids, size_t n_ids,
     struct udevsnap *ret_snap)
@@ -143,6 +170,7 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids,
 	}
 	if (snap.n > 0)
 		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_cmp);
+	drop_shared_serials(&snap);
 	*ret_snap = snap;
 	snap = (struct udevsnap){ 0 };
 	return 0;
