@@ -33,7 +33,8 @@ void hostdev_list_done(struct hostdev_list *l);
 /*
  * Builds <hostdev mode='subsystem' type='usb' managed='no'> with the source
  * address bus:dev and, if alias is not NULL, <alias name=.../>, with
- * libxml2. Returns 0 or -ENOMEM; *ret_xml is the caller's.
+ * libxml2. Returns 0, -EINVAL for an alias libxml2 cannot write faithfully
+ * (control characters, invalid UTF-8), or -ENOMEM; *ret_xml is the caller's.
  */
 int domxml_build_usb_hostdev(unsigned bus, unsigned dev, const char *alias,
     char **ret_xml);

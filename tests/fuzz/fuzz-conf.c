@@ -14,6 +14,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static FILE *devnull;
 	struct conf conf = { 0 };
 
+	/* conf_parse() logs its errors: keep them off the fuzzer's output. */
 	if (devnull == NULL) {
 		devnull = fopen("/dev/null", "we");
 		log_set_stream(devnull);

@@ -1,4 +1,9 @@
-/* libFuzzer: device specs and alias decoding, from a NUL-terminated copy. */
+/*
+ * libFuzzer: device specs and alias decoding, from a NUL-terminated copy.
+ * A port path parses again to itself, and an alias that decodes encodes
+ * back to the very same alias.
+ */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -6,32 +11,60 @@
 
 #include "alias.h"
 #include "devspec.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check_devspec(const char *s)
+{
+	struct devspec spec;
+	struct devspec again;
+	int r;
+
+	r = devspec_parse(s, &spec);
+	if (r != 0 && r != -EINVAL && r != -ERANGE)
+		abort();
+	if (r < 0)
+		return;
+	if (strlen(spec.text) > SERIAL_MAX)
+		abort();
+	if (spec.kind == DEVSPEC_SERIAL && strcmp(spec.text, s) != 0)
+		abort();
+	if (devspec_parse(spec.text, &again) != 0 || again.kind != spec.kind ||
+	    again.bus != spec.bus || again.dev != spec.dev ||
+	    strcmp(again.text, spec.text) != 0)
+		abort();
+}
+
+static void
+check_alias(const char *s)
+{
+	_cleanup_free_ char *serial = NULL;
+	_cleanup_free_ char *again = NULL;
+	int kind;
+
+	kind = alias_decode(s, &serial);
+	if (kind != ALIAS_OURS && kind != ALIAS_MANUAL) {
+		if (serial != NULL || kind < 0 || kind >= _ALIAS_KIND_MAX)
+			abort();
+		return;
+	}
+	if (alias_encode(serial, kind == ALIAS_MANUAL, &again) != 0 ||
+	    strcmp(again, s) != 0)
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *s = malloc(size + 1);
-	char *serial = NULL;
-	char *again = NULL;
-	struct devspec spec;
-	int kind;
+	_cleanup_free_ char *s = malloc(size + 1);
 
 	if (s == NULL)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	(void)devspec_parse(s, &spec);
-	kind = alias_decode(s, &serial);
-	/* What decodes must encode back to the very same alias. */
-	if (kind == ALIAS_OURS || kind == ALIAS_MANUAL) {
-		if (alias_encode(serial, kind == ALIAS_MANUAL, &again) != 0 ||
-		    strcmp(again, s) != 0)
-			abort();
-	}
-	free(again);
-	free(serial);
-	free(s);
+	check_devspec(s);
+	check_alias(s);
 	return 0;
 }
