@@ -627,6 +627,18 @@ run(void)
 
 	if (conf_path(arg_config, &path) < 0)
 		return log_error("out of memory"), EXIT_RUNTIME;
+	/*
+	 * A run that changes guests reads the config only once it holds the
+	 * lock. flock() wakes waiters in no particular order: a run that read
+	 * the config before an edit could otherwise get the lock after the run
+	 * started for the edit, and put the old assignment back.
+	 */
+	if (arg_action != ACTION_CONFIG) {
+		if (watchdog_start() < 0)
+			return EXIT_RUNTIME;
+		if (changes && take_lock() < 0)
+			return EXIT_RUNTIME;
+	}
 	/* A host without the default config assigns nothing: not an error. */
 	if (strcmp(path, CONF_DEFAULT_PATH) == 0 && access(path, F_OK) < 0 &&
 	    errno == ENOENT) {
@@ -643,10 +655,6 @@ run(void)
 		if (arg_n_args == 1 &&
 		    want_conf_domain(&w.conf, arg_args[0]) == NULL)
 			return EXIT_USAGE;
-	if (watchdog_start() < 0)
-		return EXIT_RUNTIME;
-	if (changes && take_lock() < 0)
-		return EXIT_RUNTIME;
 	r = snapshot(&w, !changes);
 	if (r != 0)
 		return r;

@@ -125,3 +125,34 @@ kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
 printf '[domain "kvm1"]\nserials = CLONE1\n[domain "kvm0"]\nserials = GK9VZF\n' | conf clones.ini
 t clones-status 0 clones.umockdev -C ./clones.ini status --json
 t clones-sync 3 clones.umockdev -C ./clones.ini sync -n --json
+
+# A run that waits for the lock reads the config only once it holds it, so
+# an edit made meanwhile is what it applies: flock() wakes waiters in no
+# particular order, and a run holding the config from before the edit could
+# otherwise come last and put the old assignment back.
+printf '[defaults]\nuri = test://%s/node.xml\n[domain "kvm0"]\nserials = GK9VZF\n' "$world" | conf late.ini
+exec {held}>>"$BBVIRT_LOCK"
+flock "$held"
+(exec {held}>&- && cd "$world" && exec umockdev-run --device "$world/devices.umockdev" -- \
+	"$BBVIRT" -C ./late.ini sync >"$tmp/late.out" 2>"$tmp/late.err") &
+late=$!
+waiting=
+for _ in $(seq 200); do
+	for fd in /proc/[0-9]*/fd/*; do
+		case $fd in /proc/$$/* | /proc/$BASHPID/*) continue ;; esac
+		[ "$(readlink "$fd" 2>/dev/null)" = "$BBVIRT_LOCK" ] && waiting=${fd%/fd/*}
+	done
+	[ -n "$waiting" ] && break
+	sleep 0.05
+done
+echo 'an edit that breaks it' | conf late.ini
+exec {held}>&-
+wait "$late"
+rc=$?
+if [ -n "$waiting" ] && [ "$rc" = 2 ] && grep -q 'late.ini:1:' "$tmp/late.err"; then
+	passed=$((passed + 1))
+else
+	echo "FAIL sync-config-under-lock: exit $rc, expected 2 (waiting: ${waiting:-never})"
+	sed 's/^/    stderr: /' "$tmp/late.err"
+	failed=$((failed + 1))
+fi
