@@ -13,25 +13,10 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 
-/* A later attach in the plan wants this hostdev's device: let QEMU finish with it. */
-static bool
-needed_later(const struct plan *plan, size_t i)
-{
-	const struct plan_action *a = &plan->v[i];
-
-	for (size_t k = i + 1; k < plan->n; k++)
-		if (plan->v[k].op == PLAN_ATTACH &&
-		    (streq_null(plan->v[k].serial, a->serial) ||
-		    (plan->v[k].bus == a->bus && plan->v[k].dev == a->dev)))
-			return true;
-	return false;
-}
-
 static int
-apply_one(struct plan *plan, size_t i, const struct apply_ops *ops,
+apply_one(const struct plan_action *a, const struct apply_ops *ops,
     void *userdata, char **ret_error)
 {
-	const struct plan_action *a = &plan->v[i];
 	_cleanup_free_ char *xml = NULL;
 	int r;
 
@@ -46,8 +31,13 @@ apply_one(struct plan *plan, size_t i, const struct apply_ops *ops,
 	if (a->alias == NULL)
 		return ops->detach_xml(userdata, a->uri, a->domain, xml,
 		    ret_error);
+	/*
+	 * libvirt only asks QEMU to let go of a device detached by alias. Wait
+	 * until it has: a later attach of the same device elsewhere needs it
+	 * free, and whoever ran bbvirt may look at the guest next.
+	 */
 	r = ops->detach_alias(userdata, a->uri, a->domain, a->alias, ret_error);
-	if (r < 0 || !needed_later(plan, i))
+	if (r < 0)
 		return r;
 	return ops->wait_gone(userdata, a->uri, a->domain, a->alias, ret_error);
 }
@@ -63,7 +53,7 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 		char *error = NULL;
 		int r;
 
-		r = apply_one(plan, i, ops, userdata, &error);
+		r = apply_one(a, ops, userdata, &error);
 		if (r == -ENOMEM && error == NULL)
 			return log_error_errno(r, "out of memory");
 		if (r >= 0) {

@@ -91,14 +91,15 @@ test_apply_calls(void **state _unused_)
 	FILE *logf = open_memstream(&log, &loglen);
 
 	assert_non_null(p);
-	p->n = 5;
+	p->n = 6;
 	p->v = calloc(p->n, sizeof(*p->v));
 	assert_non_null(p->v);
 	p->v[0] = action(PLAN_DETACH, "vm1", "A1", 3, 7, "ua-bbvirt-A1");
 	p->v[1] = action(PLAN_DETACH, "vm1", "B2", 3, 8, NULL);
-	p->v[2] = action(PLAN_ATTACH, "down", "C3", 3, 9, "ua-bbvirt-C3");
-	p->v[3] = action(PLAN_ATTACH, "vm2", "A1", 3, 10, "ua-bbvirt-A1");
-	p->v[4] = action(PLAN_ATTACH, "vm2", "<&'\"", 1, 2,
+	p->v[2] = action(PLAN_DETACH, "vm3", "D4", 2, 5, "ua-bbvirt-D4");
+	p->v[3] = action(PLAN_ATTACH, "down", "C3", 3, 9, "ua-bbvirt-C3");
+	p->v[4] = action(PLAN_ATTACH, "vm2", "A1", 3, 10, "ua-bbvirt-A1");
+	p->v[5] = action(PLAN_ATTACH, "vm2", "<&'\"", 1, 2,
 	    "ua-bbvirt--3c-26-27-22");
 	rec.f = open_memstream(&rec.calls, &rec.len);
 	assert_non_null(rec.f);
@@ -110,25 +111,30 @@ test_apply_calls(void **state _unused_)
 
 	assert_string_equal(rec.calls,
 	    "detach-alias vm1 ua-bbvirt-A1\n"
-	    /* A1 goes on to vm2: wait until vm1 let it go. */
+	    /* Detaching by alias only asks: wait until vm1 let A1 go. */
 	    "wait-gone vm1 ua-bbvirt-A1\n"
 	    "detach-xml vm1 <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"3\" device=\"8\"/></source></hostdev>\n"
+	    /* D4 goes nowhere else, and the run still ends with it gone. */
+	    "detach-alias vm3 ua-bbvirt-D4\n"
+	    "wait-gone vm3 ua-bbvirt-D4\n"
 	    "attach down <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"3\" device=\"9\"/></source><alias name=\"ua-bbvirt-C3\"/></hostdev>\n"
 	    "attach vm2 <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"3\" device=\"10\"/></source><alias name=\"ua-bbvirt-A1\"/></hostdev>\n"
 	    "attach vm2 <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"1\" device=\"2\"/></source><alias name=\"ua-bbvirt--3c-26-27-22\"/></hostdev>\n");
 	assert_string_equal(log,
 	    "bbvirt: detached 'A1' (3:7) from 'vm1': absent\n"
 	    "bbvirt: detached 'B2' (3:8) from 'vm1': absent\n"
+	    "bbvirt: detached 'D4' (2:5) from 'vm3': absent\n"
 	    "bbvirt: cannot attach 'C3' (3:9) to 'down': Requested operation is not valid: domain is not running\n"
 	    "bbvirt: attached 'A1' (3:10) to 'vm2'\n"
 	    "bbvirt: attached '<&'\"' (1:2) to 'vm2'\n");
 	assert_int_equal(p->v[0].result, PLAN_DONE);
 	assert_int_equal(p->v[1].result, PLAN_DONE);
-	assert_int_equal(p->v[2].result, PLAN_FAILED);
-	assert_string_equal(p->v[2].error,
+	assert_int_equal(p->v[2].result, PLAN_DONE);
+	assert_int_equal(p->v[3].result, PLAN_FAILED);
+	assert_string_equal(p->v[3].error,
 	    "Requested operation is not valid: domain is not running");
-	assert_int_equal(p->v[3].result, PLAN_DONE);
 	assert_int_equal(p->v[4].result, PLAN_DONE);
+	assert_int_equal(p->v[5].result, PLAN_DONE);
 	free(rec.calls);
 	free(log);
 	plan_free(p);
