@@ -53,7 +53,7 @@ endif
 
 .SECONDARY:
 .PHONY: all check unit-tests fuzz fuzz-check lint-src lint-man clean \
-	install uninstall demo deps e2e bench
+	install uninstall demo deps e2e e2e-deps bench
 all: bbvirt
 
 # Normal objects in $(O), sanitizer objects in $(O)/san.
@@ -132,6 +132,16 @@ DEB_PACKAGES := build-essential pkg-config clang libclang-rt-dev libvirt-dev lib
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+
+# The end-to-end test boots this machine's kernel in QEMU as a virtual host
+# with its own udev, systemd and libvirtd (tests/e2e/run.sh). As root.
+E2E_PACKAGES := qemu-system-x86 linux-image-amd64 busybox-static cpio socat bc \
+	libxml2-utils libvirt-daemon-system libvirt-daemon-driver-qemu
+e2e-deps: deps
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(E2E_PACKAGES)
+
+e2e: bbvirt
+	$(Q)tests/e2e/run.sh
 
 # Every installed path starts with $(DESTDIR). An existing config is never
 # overwritten: the example goes beside it.
