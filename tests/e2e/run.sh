@@ -23,9 +23,13 @@ say() { echo "e2e: $*"; }
 for t in qemu-system-x86_64 socat busybox cpio bc xmllint; do
 	command -v "$t" >/dev/null || die "$t is missing; run 'make e2e-deps'"
 done
-kver=$(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n1)
+# The newest kernel that has both its image and its modules here.
+kver=
+for k in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V); do
+	[ -r "/boot/vmlinuz-$k" ] && [ -d "/lib/modules/$k/kernel/fs/9p" ] && kver=$k
+done
+[ -n "$kver" ] || die "no kernel with its modules in /boot and /lib/modules; run 'make e2e-deps'"
 kernel=/boot/vmlinuz-$kver
-[ -r "$kernel" ] || die "no kernel $kernel for modules $kver; install linux-image-amd64"
 if [ ! -e /etc/libvirt/qemu.conf ] || [ ! -x /usr/sbin/libvirtd ]; then
 	die "libvirt's QEMU daemon is missing; run 'make e2e-deps'"
 fi
