@@ -142,7 +142,20 @@ cleanup
 pids=()
 
 res=$work/share/results
-grep -a '^E2E' "$work/console.log" | grep -av '^E2E stage2' || :
+status=$(cat "$res/status" 2>/dev/null || echo "FAIL (no result; see $work/console.log)")
+# On failure, what the runner saw: its log says which step of which
+# scenario failed and how the guests differed from the model.
+if [ "$status" != PASS ]; then
+	grep -a 'E2E-FAIL' "$work/console.log" || :
+	if [ -s "$work/share/log" ]; then
+		echo "--- the runner's log (last 80 lines of $work/share/log)"
+		tail -n 80 "$work/share/log"
+	fi
+	if [ -s "$work/share/bbvirt-sync.log" ]; then
+		echo "--- bbvirt-sync.service (last 30 lines of $work/share/bbvirt-sync.log)"
+		tail -n 30 "$work/share/bbvirt-sync.log"
+	fi
+fi
 echo
 echo "bbvirt end-to-end ($accel, $(nproc) cores on this machine, kernel $kver)"
 printf '  %-34s %7.1f s\n' "outer VM boot to scenarios" "${booted:-0}"
@@ -161,6 +174,5 @@ stats lat-detach "unplug -> detached from the guest"
 stats lat-start "guest start -> attached (hook)"
 stats lat-reconnect "libvirtd back -> attached (hook)"
 printf '  %-34s %7.1f s\n' "total" "$total"
-status=$(cat "$res/status" 2>/dev/null || echo "FAIL (no result; see $work/console.log)")
 echo "e2e: $status"
 [ "$status" = PASS ]
