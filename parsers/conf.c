@@ -170,6 +170,7 @@ conf_done(struct conf *conf)
 		conf_domain_clear_serials(d);
 	}
 	free(conf->domains);
+	free(conf->by_serial);
 	free(conf->usb_ids);
 	free(conf->uri);
 	free(conf->file);
@@ -188,15 +189,48 @@ conf_find_domain(const struct conf *conf, const char *name)
 	return NULL;
 }
 
+static int
+ref_cmp(const void *x, const void *y)
+{
+	const struct conf_ref *a = x;
+	const struct conf_ref *b = y;
+	int c = strcmp(a->serial, b->serial);
+
+	if (c != 0)
+		return c;
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	return a->serial_index < b->serial_index ? -1 :
+	    a->serial_index > b->serial_index;
+}
+
+/* The first listing of serial: the one that counts, or NULL. */
+static const struct conf_ref *
+first_ref(const struct conf *conf, const char *serial)
+{
+	size_t lo = 0;
+	size_t hi = conf->n_by_serial;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(conf->by_serial[mid].serial, serial) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == conf->n_by_serial ||
+	    strcmp(conf->by_serial[lo].serial, serial) != 0)
+		return NULL;
+	return &conf->by_serial[lo];
+}
+
 const struct conf_domain *
 conf_domain_of(const struct conf *conf, const char *serial)
 {
-	for (size_t i = 0; i < conf->n_domains; i++)
-		for (size_t j = 0; j < conf->domains[i].n_serials; j++)
-			if (strcmp(conf->domains[i].serials[j].serial,
-			    serial) == 0)
-				return &conf->domains[i];
-	return NULL;
+	const struct conf_ref *r = first_ref(conf, serial);
+
+	return r != NULL ? &conf->domains[r->domain] : NULL;
 }
 
 const char *
@@ -297,54 +331,127 @@ detect_format(const char *buf, size_t len)
 	return CONF_FORMAT_BASH;
 }
 
-/* Rules both syntaxes share: limits, and one domain per serial and per name. */
 static int
-check_conf(const struct conf *conf)
+name_cmp(const void *x, const void *y)
 {
+	const struct conf_domain *const *a = x;
+	const struct conf_domain *const *b = y;
+	int c = strcmp((*a)->name, (*b)->name);
+
+	/* Equal names: config order, so the first of them comes first. */
+	return c != 0 ? c : (*a < *b ? -1 : *a > *b);
+}
+
+/*
+ * The first domain, in config order, whose name an earlier one already has:
+ * its index, or n_domains when every name is unique. O(n log n).
+ */
+static int
+first_duplicate_name(const struct conf *conf, size_t *ret)
+{
+	_cleanup_free_ const struct conf_domain **v = NULL;
+	size_t first = conf->n_domains;
+
+	v = calloc(conf->n_domains, sizeof(*v));
+	if (v == NULL && conf->n_domains > 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < conf->n_domains; i++)
+		v[i] = &conf->domains[i];
+	if (conf->n_domains > 1)
+		qsort(v, conf->n_domains, sizeof(*v), name_cmp);
+	for (size_t i = 1; i < conf->n_domains; i++)
+		if (strcmp(v[i - 1]->name, v[i]->name) == 0 &&
+		    (size_t)(v[i] - conf->domains) < first)
+			first = v[i] - conf->domains;
+	*ret = first;
+	return 0;
+}
+
+/* Fills conf->by_serial. Needs the limits checked first. */
+static int
+index_serials(struct conf *conf)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < conf->n_domains; i++)
+		n += conf->domains[i].n_serials;
+	conf->by_serial = calloc(n, sizeof(*conf->by_serial));
+	if (conf->by_serial == NULL && n > 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < conf->n_domains; i++)
+		for (size_t j = 0; j < conf->domains[i].n_serials; j++)
+			conf->by_serial[conf->n_by_serial++] = (struct conf_ref){
+				.serial = conf->domains[i].serials[j].serial,
+				.domain = i,
+				.serial_index = j,
+			};
+	if (n > 1)
+		qsort(conf->by_serial, n, sizeof(*conf->by_serial), ref_cmp);
+	return 0;
+}
+
+/*
+ * Rules both syntaxes share: limits, and one domain per serial and per
+ * name. Reports the first broken rule in config order, in O(n log n): a
+ * config of thousands of guests is checked on every udev event.
+ */
+static int
+check_conf(struct conf *conf)
+{
+	const struct conf_ref *dup = NULL;
 	size_t total = 0;
+	size_t dup_name;
 
 	if (conf->n_domains > CONF_DOMAINS_MAX)
 		return conf_error(conf->file, conf->domains[CONF_DOMAINS_MAX].line,
 		    "expected at most %d domains", CONF_DOMAINS_MAX);
+	if (first_duplicate_name(conf, &dup_name) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
 	for (size_t i = 0; i < conf->n_domains; i++) {
 		const struct conf_domain *d = &conf->domains[i];
 
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(conf->domains[k].name, d->name) == 0)
-				return conf_error(conf->file, d->line,
-				    "domain '%s' is already configured at line %u",
-				    d->name, conf->domains[k].line);
+		if (i == dup_name) {
+			size_t k = 0;
+
+			while (strcmp(conf->domains[k].name, d->name) != 0)
+				k++;
+			return conf_error(conf->file, d->line,
+			    "domain '%s' is already configured at line %u",
+			    d->name, conf->domains[k].line);
+		}
 		total += d->n_serials;
 		if (total > CONF_SERIALS_MAX)
 			return conf_error(conf->file, d->line,
 			    "expected at most %d serial numbers in all",
 			    CONF_SERIALS_MAX);
 	}
-	for (size_t i = 0; i < conf->n_domains; i++) {
-		const struct conf_domain *d = &conf->domains[i];
+	if (index_serials(conf) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	/* A listing after the first of its serial breaks the rule; report the earliest in config order. */
+	for (size_t i = 1; i < conf->n_by_serial; i++) {
+		const struct conf_ref *r = &conf->by_serial[i];
 
-		for (size_t j = 0; j < d->n_serials; j++) {
-			const struct conf_serial *s = &d->serials[j];
-			const struct conf_domain *o = conf_domain_of(conf,
-			    s->serial);
-			const struct conf_serial *first = NULL;
+		if (strcmp(conf->by_serial[i - 1].serial, r->serial) != 0)
+			continue;
+		if (dup == NULL || r->domain < dup->domain ||
+		    (r->domain == dup->domain &&
+		    r->serial_index < dup->serial_index))
+			dup = r;
+	}
+	if (dup != NULL) {
+		const struct conf_ref *first = first_ref(conf, dup->serial);
+		const struct conf_domain *o = &conf->domains[first->domain];
+		const struct conf_domain *d = &conf->domains[dup->domain];
+		const struct conf_serial *s = &d->serials[dup->serial_index];
 
-			/* conf_domain_of() finds the first holder in file order. */
-			for (size_t k = 0; k < o->n_serials; k++)
-				if (strcmp(o->serials[k].serial, s->serial) == 0) {
-					first = &o->serials[k];
-					break;
-				}
-			if (first == s)
-				continue;
-			if (o == d)
-				return conf_error(conf->file, s->line,
-				    "serial '%s' is already listed for '%s' at line %u",
-				    s->serial, d->name, first->line);
+		if (o == d)
 			return conf_error(conf->file, s->line,
-			    "serial '%s' is already assigned to '%s' at line %u",
-			    s->serial, o->name, first->line);
-		}
+			    "serial '%s' is already listed for '%s' at line %u",
+			    s->serial, d->name,
+			    o->serials[first->serial_index].line);
+		return conf_error(conf->file, s->line,
+		    "serial '%s' is already assigned to '%s' at line %u",
+		    s->serial, o->name, o->serials[first->serial_index].line);
 	}
 	return 0;
 }

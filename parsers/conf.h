@@ -39,6 +39,13 @@ struct conf_domain {
 	size_t n_serials;
 };
 
+/* Where one serial is listed: domains[domain].serials[serial]. */
+struct conf_ref {
+	const char *serial;     /* borrowed from that entry */
+	uint32_t domain;
+	uint32_t serial_index;
+};
+
 struct conf {
 	char *file;
 	enum conf_format format;
@@ -47,6 +54,9 @@ struct conf {
 	size_t n_usb_ids;
 	struct conf_domain *domains;
 	size_t n_domains;
+	/* Every listed serial, sorted by serial, then config order; built by conf_parse(). */
+	struct conf_ref *by_serial;
+	size_t n_by_serial;
 };
 
 /*
@@ -75,7 +85,7 @@ void conf_done(struct conf *conf);
 /* The domain with this libvirt name or config key, or NULL. */
 const struct conf_domain *conf_find_domain(const struct conf *conf,
     const char *name);
-/* The domain a serial is assigned to, or NULL. */
+/* The domain a serial is assigned to, or NULL. O(log n) on a parsed config. */
 const struct conf_domain *conf_domain_of(const struct conf *conf,
     const char *serial);
 /* The URI a domain is reached by: uri_override, else its own, else the default. */

@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <search.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,9 @@ struct lexer {
 	size_t len;
 	size_t pos;
 	unsigned line;
+	/* DOMAIN_*_key suffixes seen: key -> index in conf->domains. */
+	struct hsearch_data keys;
+	size_t keys_size;       /* 0: not created yet */
 };
 
 struct token {
@@ -255,13 +260,69 @@ token_done(struct token *t)
 	t->word = NULL;
 }
 
-static struct conf_domain *
-domain_for(struct conf *conf, const char *key, unsigned line)
+/*
+ * (Re)creates the key table with room for twice the domains there are,
+ * so that a lookup stays O(1) however many guests the file names.
+ * Returns 0 or -ENOMEM.
+ */
+static int
+keys_grow(struct lexer *l, const struct conf *conf)
 {
-	for (size_t i = 0; i < conf->n_domains; i++)
-		if (strcmp(conf->domains[i].key, key) == 0)
-			return &conf->domains[i];
-	return conf_add_domain(conf, key, line);
+	size_t size = l->keys_size > 0 ? l->keys_size * 2 : 64;
+
+	if (l->keys_size > 0)
+		hdestroy_r(&l->keys);
+	l->keys = (struct hsearch_data){ 0 };
+	l->keys_size = 0;
+	if (hcreate_r(size, &l->keys) == 0)
+		return -ENOMEM;
+	l->keys_size = size;
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		ENTRY e = { conf->domains[i].key, (void *)(uintptr_t)i };
+		ENTRY *found;
+
+		if (hsearch_r(e, ENTER, &found, &l->keys) == 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+keys_done(struct lexer *l)
+{
+	if (l->keys_size > 0)
+		hdestroy_r(&l->keys);
+	l->keys_size = 0;
+}
+
+/* The domain DOMAIN_*_key names, added on its first mention. */
+static int
+domain_for(struct lexer *l, struct conf *conf, const char *key, unsigned line,
+    struct conf_domain **ret)
+{
+	ENTRY e = { (char *)key, NULL };
+	ENTRY *found = NULL;
+	struct conf_domain *d;
+
+	if (l->keys_size > 0 && hsearch_r(e, FIND, &found, &l->keys) != 0) {
+		*ret = &conf->domains[(uintptr_t)found->data];
+		return 0;
+	}
+	/* Refused here, in file order, rather than after the whole file is read. */
+	if (conf->n_domains >= CONF_DOMAINS_MAX)
+		return conf_error(l->file, line, "expected at most %d domains",
+		    CONF_DOMAINS_MAX);
+	if ((conf->n_domains + 1) * 2 > l->keys_size &&
+	    keys_grow(l, conf) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	d = conf_add_domain(conf, key, line);
+	if (d == NULL)
+		return log_error_errno(-ENOMEM, "out of memory");
+	e = (ENTRY){ d->key, (void *)(uintptr_t)(conf->n_domains - 1) };
+	if (hsearch_r(e, ENTER, &found, &l->keys) == 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	*ret = d;
+	return 0;
 }
 
 enum var {
@@ -361,8 +422,12 @@ assign(struct lexer *l, struct conf *conf, struct token *t)
 		l->pos++;
 		array = true;
 	}
-	if (var != VAR_OTHER && (d = domain_for(conf, key, t->line)) == NULL)
-		return log_error_errno(-ENOMEM, "out of memory");
+	if (var != VAR_OTHER) {
+		int r = domain_for(l, conf, key, t->line, &d);
+
+		if (r < 0)
+			return r;
+	}
 	if (array && var != VAR_RNG && var != VAR_OTHER)
 		return conf_error(l->file, t->line,
 		    "expected a single value for %s, got an array", name);
@@ -442,7 +507,9 @@ check_lines(const char *file, const char *buf, size_t len)
 int
 legacy_parse(const char *file, const char *buf, size_t len, struct conf *conf)
 {
-	struct lexer l = { .file = file, .s = buf, .len = len, .line = 1 };
+	_cleanup_(keys_done) struct lexer l = {
+		.file = file, .s = buf, .len = len, .line = 1,
+	};
 	bool start = true;      /* at the start of a command */
 	bool prefix = false;    /* after declare/export */
 	bool declare = false;

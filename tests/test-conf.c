@@ -100,6 +100,16 @@ static const struct ccase bad[] = {
 	  "bbvirt: t.conf:4: serial 'X1' is already assigned to 'a' at line 2\n" },
 	{ "serial twice in one domain", "[domain \"a\"]\nserials = X1\nserials = X1\n", 0,
 	  "bbvirt: t.conf:3: serial 'X1' is already listed for 'a' at line 2\n" },
+	/* The checks sort; the error must still be the first in config order. */
+	{ "first duplicate serial in config order, not in sort order",
+	  "[domain \"a\"]\nserials = Z9 A1\n[domain \"b\"]\nserials = Z9\n[domain \"c\"]\nserials = A1\n", 0,
+	  "bbvirt: t.conf:4: serial 'Z9' is already assigned to 'a' at line 2\n" },
+	{ "a serial three times",
+	  "[domain \"a\"]\nserials = X1\n[domain \"b\"]\nserials = X1\n[domain \"c\"]\nserials = X1\n", 0,
+	  "bbvirt: t.conf:4: serial 'X1' is already assigned to 'a' at line 2\n" },
+	{ "first duplicate name in config order, not in sort order",
+	  "[domain \"z\"]\n[domain \"a\"]\n[domain \"a\"]\n[domain \"z\"]\n", 0,
+	  "bbvirt: t.conf:3: domain 'a' is already configured at line 2\n" },
 	{ "section header over 49 bytes",
 	  "[domain \"a-name-of-more-than-forty-nine-bytes-in-all-x\"]\n", 0,
 	  "bbvirt: t.conf:1: expected a section header of at most 49 bytes; use a short label and 'name = LIBVIRT-NAME'\n" },
@@ -235,12 +245,88 @@ test_conf_load_modes(void **state _unused_)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * The largest config bbvirt takes, in both syntaxes: every serial finds
+ * its domain, and one domain more is refused at its own line.
+ */
+static char *
+many_domains(enum conf_format format, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	for (size_t i = 0; i < n; i++)
+		if (format == CONF_FORMAT_INI)
+			fprintf(f, "[domain \"d%04zu\"]\nserials = A%04zu B%04zu\n",
+			    i, i, i);
+		else
+			fprintf(f, "DOMAIN_RNG_d%04zu=(A%04zu B%04zu)\n", i, i, i);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static void
+test_conf_many_domains(void **state _unused_)
+{
+	static const struct {
+		enum conf_format format;
+		unsigned lines;         /* per domain */
+	} syntaxes[] = { { CONF_FORMAT_INI, 2 }, { CONF_FORMAT_BASH, 1 } };
+
+	for (size_t k = 0; k < ARRAY_SIZE(syntaxes); k++) {
+		_cleanup_free_ char *ok = many_domains(syntaxes[k].format,
+		    CONF_DOMAINS_MAX);
+		_cleanup_free_ char *over = many_domains(syntaxes[k].format,
+		    CONF_DOMAINS_MAX + 1);
+		_cleanup_free_ char *got = NULL;
+		_cleanup_free_ char *want = NULL;
+		struct conf conf = { 0 };
+		size_t len = 0;
+		FILE *f;
+
+		assert_int_equal(conf_parse("t.conf", ok, strlen(ok), &conf), 0);
+		assert_int_equal(conf.format, syntaxes[k].format);
+		assert_int_equal(conf.n_domains, CONF_DOMAINS_MAX);
+		for (size_t i = 0; i < CONF_DOMAINS_MAX; i++) {
+			char serial[16];
+			char name[16];
+
+			(void)snprintf(name, sizeof(name), "d%04zu", i);
+			(void)snprintf(serial, sizeof(serial), "B%04zu", i);
+			assert_non_null(conf_domain_of(&conf, serial));
+			assert_string_equal(conf_domain_of(&conf, serial)->name,
+			    name);
+			assert_ptr_equal(conf_find_domain(&conf, name),
+			    conf_domain_of(&conf, serial));
+		}
+		assert_null(conf_domain_of(&conf, "C0000"));
+		assert_null(conf_domain_of(&conf, "A"));
+		conf_done(&conf);
+
+		f = open_memstream(&got, &len);
+		assert_non_null(f);
+		log_set_stream(f);
+		assert_int_equal(conf_parse("t.conf", over, strlen(over), &conf),
+		    -EINVAL);
+		log_set_stream(NULL);
+		fclose(f);
+		assert_true(asprintf(&want,
+		    "bbvirt: t.conf:%u: expected at most %d domains\n",
+		    CONF_DOMAINS_MAX * syntaxes[k].lines + 1,
+		    CONF_DOMAINS_MAX) > 0);
+		assert_string_equal(got, want);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conf_good),
 		cmocka_unit_test(test_conf_bad),
+		cmocka_unit_test(test_conf_many_domains),
 		cmocka_unit_test(test_conf_path),
 		cmocka_unit_test(test_conf_load_modes),
 	};
