@@ -104,31 +104,52 @@ usbdev_cmp(const void *x, const void *y)
 	return a->dev < b->dev ? -1 : a->dev > b->dev;
 }
 
+static int
+serial_cmp(const void *x, const void *y)
+{
+	const struct usbdev *const *a = x;
+	const struct usbdev *const *b = y;
+	int c = strcmp((*a)->serial, (*b)->serial);
+
+	/* Equal serials by bus:dev (the array's order), for the warnings. */
+	return c != 0 ? c : (*a < *b ? -1 : *a > *b);
+}
+
 /*
  * A serial is an identity: when two plugged-in devices share one (cheap
- * clones do), neither can be told apart, so neither is assigned.
+ * clones do), neither can be told apart, so neither is assigned. Sorts
+ * pointers by serial: O(n log n) for the thousands of devices of a big
+ * host. Returns 0 or -ENOMEM.
  */
-static void
+static int
 drop_shared_serials(struct udevsnap *snap)
 {
-	for (size_t i = 0; i < snap->n; i++) {
-		bool shared = false;
+	_cleanup_free_ struct usbdev **v = calloc(snap->n, sizeof(*v));
+	size_t n = 0;
 
-		if (snap->v[i].serial == NULL)
-			continue;
-		for (size_t k = i + 1; k < snap->n; k++) {
-			if (snap->v[k].serial == NULL ||
-			    strcmp(snap->v[k].serial, snap->v[i].serial) != 0)
-				continue;
+	if (v == NULL && snap->n > 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < snap->n; i++)
+		if (snap->v[i].serial != NULL)
+			v[n++] = &snap->v[i];
+	if (n > 1)
+		qsort(v, n, sizeof(*v), serial_cmp);
+	for (size_t i = 0; i < n;) {
+		size_t k = i + 1;
+
+		while (k < n && strcmp(v[k]->serial, v[i]->serial) == 0) {
 			log_warning("serial '%s' is on both %u:%u and %u:%u; neither can be assigned",
-			    snap->v[i].serial, snap->v[i].bus, snap->v[i].dev,
-			    snap->v[k].bus, snap->v[k].dev);
-			snap->v[k].serial = mfree(snap->v[k].serial);
-			shared = true;
+			    v[i]->serial, v[i]->bus, v[i]->dev, v[k]->bus,
+			    v[k]->dev);
+			k++;
 		}
-		if (shared)
-			snap->v[i].serial = mfree(snap->v[i].serial);
+		/* The strings go only once the group is done with them. */
+		if (k > i + 1)
+			for (size_t j = i; j < k; j++)
+				v[j]->serial = mfree(v[j]->serial);
+		i = k;
 	}
+	return 0;
 }
 
 int
@@ -170,7 +191,8 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids,
 	}
 	if (snap.n > 0)
 		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_cmp);
-	drop_shared_serials(&snap);
+	if (drop_shared_serials(&snap) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
 	*ret_snap = snap;
 	snap = (struct udevsnap){ 0 };
 	return 0;
