@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,10 +75,25 @@ struct holding {
 	bool valid;             /* the serial is plugged in at the hostdev's address */
 };
 
+/*
+ * The inputs with the lookups the planner makes for every serial, sorted
+ * once, so that a run costs O(n log n) in guests, devices and hostdevs: a
+ * host with thousands of them runs this on every udev event.
+ */
 struct world {
 	const struct plan_input *in;
 	struct holding *h;
 	size_t n;
+	const struct usbdev **dev_serial;       /* present, with a serial; by serial */
+	size_t n_dev_serial;
+	const struct usbdev **dev_addr;         /* present; by bus:dev */
+	size_t n_dev_addr;
+	const struct holding **held;            /* with a serial; by serial, then guest order */
+	size_t n_held;
+	const struct holding **foreign;         /* no serial, an address; by bus:dev */
+	size_t n_foreign;
+	const struct vdomain **doms;            /* by name, then URI */
+	size_t n_doms;
 };
 
 static void
@@ -86,6 +102,11 @@ world_done(struct world *w)
 	for (size_t i = 0; i < w->n; i++)
 		free(w->h[i].serial);
 	free(w->h);
+	free(w->dev_serial);
+	free(w->dev_addr);
+	free(w->held);
+	free(w->foreign);
+	free(w->doms);
 }
 
 static bool
@@ -93,6 +114,179 @@ at_address(const struct hostdev *hd, const struct usbdev *d)
 {
 	return d != NULL && hd->has_address && hd->bus == d->bus &&
 	    hd->dev == d->dev;
+}
+
+/* Comparisons of pointers to the elements, for qsort() and lower_bound(). */
+static int
+cmp_unsigned(unsigned a, unsigned b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int
+dev_serial_cmp(const void *x, const void *y)
+{
+	const struct usbdev *const *a = x;
+	const struct usbdev *const *b = y;
+
+	return strcmp((*a)->serial, (*b)->serial);
+}
+
+static int
+dev_addr_cmp(const void *x, const void *y)
+{
+	const struct usbdev *const *a = x;
+	const struct usbdev *const *b = y;
+
+	return cmp_unsigned((*a)->bus, (*b)->bus) ?:
+	    cmp_unsigned((*a)->dev, (*b)->dev);
+}
+
+static int
+held_cmp(const void *x, const void *y)
+{
+	const struct holding *const *a = x;
+	const struct holding *const *b = y;
+
+	return strcmp((*a)->serial, (*b)->serial);
+}
+
+static int
+foreign_cmp(const void *x, const void *y)
+{
+	const struct holding *const *a = x;
+	const struct holding *const *b = y;
+
+	return cmp_unsigned((*a)->hd->bus, (*b)->hd->bus) ?:
+	    cmp_unsigned((*a)->hd->dev, (*b)->hd->dev);
+}
+
+static int
+dom_cmp(const void *x, const void *y)
+{
+	const struct vdomain *const *a = x;
+	const struct vdomain *const *b = y;
+
+	return strcmp((*a)->name, (*b)->name) ?: strcmp_null((*a)->uri, (*b)->uri);
+}
+
+typedef int (*cmp_fn)(const void *, const void *);
+
+/* cmp, and for equal elements the order of the array they point into. */
+static int
+ptr_order(const void *x, const void *y, void *userdata)
+{
+	const cmp_fn *cmp = userdata;
+	uintptr_t a = (uintptr_t)*(const void *const *)x;
+	uintptr_t b = (uintptr_t)*(const void *const *)y;
+
+	return (*cmp)(x, y) ?: (a < b ? -1 : a > b);
+}
+
+/* Sorts pointers into one array by cmp; equal ones keep that array's order. */
+static void
+sort_ptrs(void *v, size_t n, cmp_fn cmp)
+{
+	if (n > 1)
+		qsort_r(v, n, sizeof(void *), ptr_order, &cmp);
+}
+
+/* The first of the n sorted pointers at v that is not below *key. */
+static size_t
+lower_bound(const void *v, size_t n, const void *key, cmp_fn cmp)
+{
+	size_t lo = 0;
+
+	while (n > 0) {
+		size_t half = n / 2;
+
+		if (cmp((const char *)v + (lo + half) * sizeof(void *), key) < 0) {
+			lo += half + 1;
+			n -= half + 1;
+		} else
+			n = half;
+	}
+	return lo;
+}
+
+/* The present device with this serial, or NULL. */
+static const struct usbdev *
+device_of(const struct world *w, const char *serial)
+{
+	const struct usbdev k = { .serial = (char *)serial };
+	const struct usbdev *kp = &k;
+	size_t i = lower_bound(w->dev_serial, w->n_dev_serial, &kp,
+	    dev_serial_cmp);
+
+	return i < w->n_dev_serial &&
+	    dev_serial_cmp(&w->dev_serial[i], &kp) == 0 ? w->dev_serial[i] : NULL;
+}
+
+static const struct usbdev *
+device_at(const struct world *w, unsigned bus, unsigned dev)
+{
+	const struct usbdev k = { .bus = bus, .dev = dev };
+	const struct usbdev *kp = &k;
+	size_t i = lower_bound(w->dev_addr, w->n_dev_addr, &kp, dev_addr_cmp);
+
+	return i < w->n_dev_addr && dev_addr_cmp(&w->dev_addr[i], &kp) == 0 ?
+	    w->dev_addr[i] : NULL;
+}
+
+/* The hostdevs that hold serial, in guest order: *ret_n of them. */
+static const struct holding *const *
+holdings_of(const struct world *w, const char *serial, size_t *ret_n)
+{
+	const struct holding k = { .serial = (char *)serial };
+	const struct holding *kp = &k;
+	size_t i = lower_bound(w->held, w->n_held, &kp, held_cmp);
+	size_t e = i;
+
+	while (e < w->n_held && held_cmp(&w->held[e], &kp) == 0)
+		e++;
+	*ret_n = e - i;
+	return &w->held[i];
+}
+
+static int
+index_world(struct world *w)
+{
+	const struct udevsnap *u = w->in->devices;
+	const struct virtsnap *g = w->in->guests;
+
+	w->dev_serial = calloc(u->n + 1, sizeof(*w->dev_serial));
+	w->dev_addr = calloc(u->n + 1, sizeof(*w->dev_addr));
+	w->doms = calloc(g->n_domains + 1, sizeof(*w->doms));
+	if (w->dev_serial == NULL || w->dev_addr == NULL || w->doms == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->n; i++) {
+		if (u->v[i].serial != NULL)
+			w->dev_serial[w->n_dev_serial++] = &u->v[i];
+		w->dev_addr[w->n_dev_addr++] = &u->v[i];
+	}
+	for (size_t i = 0; i < g->n_domains; i++)
+		w->doms[w->n_doms++] = &g->domains[i];
+	sort_ptrs(w->dev_serial, w->n_dev_serial, dev_serial_cmp);
+	sort_ptrs(w->dev_addr, w->n_dev_addr, dev_addr_cmp);
+	sort_ptrs(w->doms, w->n_doms, dom_cmp);
+	return 0;
+}
+
+static int
+index_holdings(struct world *w)
+{
+	w->held = calloc(w->n + 1, sizeof(*w->held));
+	w->foreign = calloc(w->n + 1, sizeof(*w->foreign));
+	if (w->held == NULL || w->foreign == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->h[i].serial != NULL)
+			w->held[w->n_held++] = &w->h[i];
+		else if (w->h[i].hd->has_address)
+			w->foreign[w->n_foreign++] = &w->h[i];
+	sort_ptrs(w->held, w->n_held, held_cmp);
+	sort_ptrs(w->foreign, w->n_foreign, foreign_cmp);
+	return 0;
 }
 
 /*
@@ -105,41 +299,46 @@ world_build(const struct plan_input *in, struct world *ret)
 {
 	_cleanup_(world_done) struct world w = { .in = in };
 	const struct virtsnap *g = in->guests;
+	size_t n = 0;
+	int r;
 
+	r = index_world(&w);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < g->n_domains; i++)
+		if (g->domains[i].active)
+			n += g->domains[i].hostdevs.n;
+	w.h = calloc(n + 1, sizeof(*w.h));
+	if (w.h == NULL)
+		return -ENOMEM;
 	for (size_t i = 0; i < g->n_domains; i++) {
 		const struct vdomain *vd = &g->domains[i];
 
 		for (size_t j = 0; vd->active && j < vd->hostdevs.n; j++) {
 			const struct hostdev *hd = &vd->hostdevs.v[j];
-			struct holding *v;
-			struct holding h = { .domain = vd, .hd = hd };
+			struct holding *h = &w.h[w.n];
 			const struct usbdev *d;
 
-			h.kind = alias_decode(hd->alias, &h.serial);
-			if (h.kind < 0)
+			*h = (struct holding){ .domain = vd, .hd = hd };
+			h->kind = alias_decode(hd->alias, &h->serial);
+			if (h->kind < 0)
 				return -ENOMEM;
-			if (h.kind == ALIAS_NONE && hd->has_address) {
-				d = udevsnap_by_address(in->devices, hd->bus,
-				    hd->dev);
+			w.n++;
+			if (h->kind == ALIAS_NONE && hd->has_address) {
+				d = device_at(&w, hd->bus, hd->dev);
 				if (d != NULL && d->serial != NULL) {
-					h.serial = strdup(d->serial);
-					if (h.serial == NULL)
+					h->serial = strdup(d->serial);
+					if (h->serial == NULL)
 						return -ENOMEM;
 				}
 			}
-			if (h.serial != NULL) {
-				d = udevsnap_by_serial(in->devices, h.serial);
-				h.valid = at_address(hd, d);
-			}
-			v = reallocarray(w.h, w.n + 1, sizeof(*v));
-			if (v == NULL) {
-				free(h.serial);
-				return -ENOMEM;
-			}
-			w.h = v;
-			w.h[w.n++] = h;
+			if (h->serial != NULL)
+				h->valid = at_address(hd, device_of(&w, h->serial));
 		}
 	}
+	r = index_holdings(&w);
+	if (r < 0)
+		return r;
 	*ret = w;
 	w = (struct world){ 0 };
 	return 0;
@@ -166,22 +365,33 @@ assigned_to(const struct plan_input *in, const char *serial,
 	return true;
 }
 
+/* The domain name on uri (NULL: the default) runs. */
 static bool
-domain_active(const struct plan_input *in, const char *uri, const char *name)
+domain_active(const struct world *w, const char *uri, const char *name)
 {
-	const struct vdomain *d = virtsnap_find(in->guests, uri, name);
+	const struct vdomain k = {
+		.name = (char *)name,
+		.uri = virtsnap_uri(w->in->guests, uri),
+	};
+	const struct vdomain *kp = &k;
+	size_t i = lower_bound(w->doms, w->n_doms, &kp, dom_cmp);
 
-	return d != NULL && d->active;
+	return i < w->n_doms && dom_cmp(&w->doms[i], &kp) == 0 &&
+	    w->doms[i]->active;
 }
 
 /* A hostdev bbvirt does not own holds this device's address. */
 static bool
 foreign_holds(const struct world *w, const struct usbdev *d)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (w->h[i].serial == NULL && at_address(w->h[i].hd, d))
-			return true;
-	return false;
+	const struct hostdev khd = {
+		.has_address = true, .bus = d->bus, .dev = d->dev,
+	};
+	const struct holding k = { .hd = &khd };
+	const struct holding *kp = &k;
+	size_t i = lower_bound(w->foreign, w->n_foreign, &kp, foreign_cmp);
+
+	return i < w->n_foreign && foreign_cmp(&w->foreign[i], &kp) == 0;
 }
 
 static int
@@ -260,30 +470,26 @@ static int
 converge_serial(const struct world *w, const char *serial, struct plan *p)
 {
 	const struct plan_input *in = w->in;
-	const struct usbdev *d = udevsnap_by_serial(in->devices, serial);
+	const struct usbdev *d = device_of(w, serial);
 	const char *name = NULL;
 	const char *uri = NULL;
 	bool assigned = assigned_to(in, serial, &name, &uri);
 	bool held = false;
+	size_t n;
+	const struct holding *const *hs = holdings_of(w, serial, &n);
 	int r;
 
 	/* A device lent by hand stays where it was lent while it stays plugged. */
-	for (size_t i = 0; i < w->n; i++) {
-		const struct holding *h = &w->h[i];
-
-		if (h->kind == ALIAS_MANUAL && h->valid &&
-		    strcmp(h->serial, serial) == 0) {
-			name = h->domain->name;
-			uri = h->domain->uri;
+	for (size_t i = 0; i < n; i++)
+		if (hs[i]->kind == ALIAS_MANUAL && hs[i]->valid) {
+			name = hs[i]->domain->name;
+			uri = hs[i]->domain->uri;
 			break;
 		}
-	}
-	for (size_t i = 0; i < w->n; i++) {
-		const struct holding *h = &w->h[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct holding *h = hs[i];
 		enum plan_reason reason;
 
-		if (h->serial == NULL || strcmp(h->serial, serial) != 0)
-			continue;
 		if (!h->valid)
 			reason = d != NULL ? PLAN_READDRESSED : PLAN_ABSENT;
 		else if (name != NULL && !held &&
@@ -297,7 +503,7 @@ converge_serial(const struct world *w, const char *serial, struct plan *p)
 			return r;
 	}
 	if (d == NULL || name == NULL || held || foreign_holds(w, d) ||
-	    !domain_active(in, uri, name))
+	    !domain_active(w, uri, name))
 		return 0;
 	return plan_attach(p, PLAN_MISSING, name, uri, d, false);
 }
@@ -315,16 +521,12 @@ converge_all(const struct world *w, struct plan *p)
 			if (r < 0)
 				return r;
 		}
-	/* Serials the guests hold that the config does not name. */
-	for (size_t i = 0; i < w->n; i++) {
-		const char *s = w->h[i].serial;
-		bool seen = false;
+	/* Serials the guests hold that the config does not name, once each. */
+	for (size_t i = 0; i < w->n_held; i++) {
+		const char *s = w->held[i]->serial;
 
-		if (s == NULL || conf_domain_of(conf, s) != NULL)
-			continue;
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = streq_null(w->h[k].serial, s);
-		if (seen)
+		if ((i > 0 && strcmp(w->held[i - 1]->serial, s) == 0) ||
+		    conf_domain_of(conf, s) != NULL)
 			continue;
 		r = converge_serial(w, s, p);
 		if (r < 0)
@@ -349,7 +551,7 @@ request_attach(const struct world *w, const struct plan_request *q,
     struct plan *p)
 {
 	const struct plan_input *in = w->in;
-	const struct usbdev *d = udevsnap_by_serial(in->devices, q->serial);
+	const struct usbdev *d = device_of(w, q->serial);
 	const struct conf_domain *cd = NULL;
 	const char *name = NULL;
 	const char *uri = NULL;
@@ -366,7 +568,7 @@ request_attach(const struct world *w, const struct plan_request *q,
 		uri = virtsnap_uri(in->guests,
 		    conf_domain_uri(in->conf, cd, in->uri_override));
 	}
-	if (name == NULL || !domain_active(in, uri, name))
+	if (name == NULL || !domain_active(w, uri, name))
 		return 0;
 	for (size_t i = 0; i < w->n; i++) {
 		const struct holding *h = &w->h[i];
@@ -417,7 +619,7 @@ request_detach(const struct world *w, const struct plan_request *q,
 	for (size_t i = 0; i < w->n; i++) {
 		const struct holding *h = &w->h[i];
 		const struct usbdev *d = h->serial == NULL ? NULL :
-		    udevsnap_by_serial(w->in->devices, h->serial);
+		    device_of(w, h->serial);
 
 		if (!request_matches(q, h))
 			continue;
@@ -431,42 +633,65 @@ request_detach(const struct world *w, const struct plan_request *q,
 	return 0;
 }
 
+/* The domain names sync DOMAIN... names: as given, and through config keys. */
 static bool
-in_scope(const struct plan_input *in, const struct plan_action *a)
+in_scope(const struct plan_input *in, const char *const *names,
+    const struct plan_action *a)
 {
-	for (size_t i = 0; i < in->n_only; i++) {
-		const struct conf_domain *cd = conf_find_domain(in->conf,
-		    in->only[i]);
-
-		if (strcmp(a->domain, in->only[i]) == 0 ||
-		    (cd != NULL && strcmp(a->domain, cd->name) == 0))
+	for (size_t i = 0; i < 2 * in->n_only; i++)
+		if (names[i] != NULL && strcmp(a->domain, names[i]) == 0)
 			return true;
-	}
 	return false;
+}
+
+static int
+str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
 /*
  * sync DOMAIN... keeps the actions on those domains, and the detaches
  * elsewhere that free a device one of them is about to receive.
  */
-static void
+static int
 plan_scope(const struct plan_input *in, struct plan *p)
 {
+	_cleanup_free_ const char **names = calloc(2 * in->n_only,
+	    sizeof(*names));
+	_cleanup_free_ const char **wanted = calloc(p->n + 1, sizeof(*wanted));
+	size_t n_wanted = 0;
 	size_t o = 0;
 
-	for (size_t i = 0; i < p->n; i++) {
-		bool keep = in_scope(in, &p->v[i]);
+	if (names == NULL || wanted == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->n_only; i++) {
+		const struct conf_domain *cd = conf_find_domain(in->conf,
+		    in->only[i]);
 
-		for (size_t k = 0; !keep && k < p->n; k++)
-			keep = p->v[i].op == PLAN_DETACH &&
-			    p->v[k].op == PLAN_ATTACH && in_scope(in, &p->v[k]) &&
-			    streq_null(p->v[k].serial, p->v[i].serial);
+		names[2 * i] = in->only[i];
+		names[2 * i + 1] = cd != NULL ? cd->name : NULL;
+	}
+	/* The serials the domains in scope are about to receive. */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].op == PLAN_ATTACH && in_scope(in, names, &p->v[i]))
+			wanted[n_wanted++] = p->v[i].serial;
+	if (n_wanted > 1)
+		qsort(wanted, n_wanted, sizeof(*wanted), str_cmp);
+	for (size_t i = 0; i < p->n; i++) {
+		const char *serial = p->v[i].serial;
+		bool keep = in_scope(in, names, &p->v[i]) ||
+		    (p->v[i].op == PLAN_DETACH && serial != NULL &&
+		    bsearch(&serial, wanted, n_wanted, sizeof(*wanted),
+		    str_cmp) != NULL);
+
 		if (keep)
 			p->v[o++] = p->v[i];
 		else
 			action_done(&p->v[i]);
 	}
 	p->n = o;
+	return 0;
 }
 
 static int
@@ -528,12 +753,12 @@ plan_build(const struct plan_input *in, struct plan **ret_plan)
 		r = in->requests[i].op == PLAN_ATTACH ?
 		    request_attach(&w, &in->requests[i], p) :
 		    request_detach(&w, &in->requests[i], p);
+	if (r >= 0 && in->n_only > 0)
+		r = plan_scope(in, p);
 	if (r < 0) {
 		plan_free(p);
 		return r;
 	}
-	if (in->n_only > 0)
-		plan_scope(in, p);
 	if (p->n > 0)
 		qsort(p->v, p->n, sizeof(*p->v), action_cmp);
 	plan_dedup(p);
@@ -596,15 +821,16 @@ device_state(const struct world *w, const char *serial, const struct usbdev *d,
 	bool stale = false;
 	bool home = false;
 	bool elsewhere = false;
+	const struct holding *const *hs;
+	size_t n;
 
 	*ret_attached = NULL;
 	if (d != NULL && foreign_holds(w, d))
 		return STATUS_FOREIGN;
-	for (size_t i = 0; i < w->n; i++) {
-		const struct holding *h = &w->h[i];
+	hs = holdings_of(w, serial, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct holding *h = hs[i];
 
-		if (h->serial == NULL || strcmp(h->serial, serial) != 0)
-			continue;
 		if (*ret_attached == NULL || h->valid)
 			*ret_attached = h->domain->name;
 		if (!h->valid)
@@ -626,7 +852,7 @@ device_state(const struct world *w, const char *serial, const struct usbdev *d,
 		return STATUS_UNASSIGNED;
 	if (home)
 		return STATUS_ATTACHED;
-	if (!domain_active(in, uri, name))
+	if (!domain_active(w, uri, name))
 		return STATUS_DOMAIN_DOWN;
 	return STATUS_PENDING;
 }
@@ -667,15 +893,16 @@ status_add(const struct world *w, struct status *st, const char *serial,
 }
 
 static int
-status_add_domain(const struct plan_input *in, struct status *st,
+status_add_domain(const struct world *w, struct status *st,
     const struct conf_domain *cd)
 {
+	const struct plan_input *in = w->in;
 	const char *uri = virtsnap_uri(in->guests,
 	    conf_domain_uri(in->conf, cd, in->uri_override));
 	struct status_domain *sd = &st->domains[st->n_domains];
 
 	*sd = (struct status_domain){
-		.active = domain_active(in, uri, cd->name),
+		.active = domain_active(w, uri, cd->name),
 		.reachable = virtsnap_uri_ok(in->guests, uri),
 	};
 	st->n_domains++;
@@ -712,11 +939,11 @@ status_build(const struct plan_input *in, struct status **ret_status)
 	for (size_t i = 0; r >= 0 && i < conf->n_domains; i++) {
 		const struct conf_domain *cd = &conf->domains[i];
 
-		r = status_add_domain(in, st, cd);
+		r = status_add_domain(&w, st, cd);
 		for (size_t j = 0; r >= 0 && j < cd->n_serials; j++) {
 			const char *s = cd->serials[j].serial;
 
-			if (udevsnap_by_serial(in->devices, s) == NULL)
+			if (device_of(&w, s) == NULL)
 				r = status_add(&w, st, s, NULL);
 		}
 	}

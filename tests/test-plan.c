@@ -402,12 +402,140 @@ test_plan_idempotent(void **state _unused_)
 	}
 }
 
+/*
+ * A host of hundreds of guests and thousands of devices, handed over in
+ * no particular order, with every kind of drift: the planner's lookups
+ * must find each serial, address and guest, and the plan must hold
+ * exactly the actions the drift calls for, after which nothing is left.
+ */
+#define BIG_GUESTS 300
+#define BIG_DEVICES 3000
+
+static unsigned big_seed = 1;
+
+static unsigned
+big_rand(void)
+{
+	big_seed = big_seed * 1103515245u + 12345u;
+	return (big_seed >> 16) & 0x7fff;
+}
+
+/* Joins the n words of v in a shuffled order, blank-separated. */
+static char *
+big_join(char **v, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	for (size_t i = n; i > 1; i--) {
+		size_t k = big_rand() % i;
+		char *t = v[i - 1];
+
+		v[i - 1] = v[k];
+		v[k] = t;
+	}
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s%s", i > 0 ? " " : "", v[i]);
+		free(v[i]);
+	}
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+static unsigned
+count_lines(const char *text, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+test_plan_big_world(void **state _unused_)
+{
+	char *devs[BIG_DEVICES];
+	char *guests[BIG_GUESTS];
+	FILE *gf[BIG_GUESTS];
+	size_t glen[BIG_GUESTS];
+	_cleanup_free_ char *conf = NULL;
+	_cleanup_free_ char *plan = NULL;
+	_cleanup_free_ char *after = NULL;
+	unsigned missing = 0, readdressed = 0, reassigned = 0;
+	size_t conf_len = 0;
+	FILE *cf = open_memstream(&conf, &conf_len);
+	struct pcase c = { .name = "big world" };
+
+	assert_non_null(cf);
+	for (size_t g = 0; g < BIG_GUESTS; g++) {
+		guests[g] = NULL;
+		gf[g] = open_memstream(&guests[g], &glen[g]);
+		assert_non_null(gf[g]);
+		fprintf(gf[g], "v%03zu:", g);
+		/* One guest in ten holds a hostdev of its admin's, not managed. */
+		fprintf(gf[g], "%s", g % 10 == 0 ? "-@250:9," : "");
+		fprintf(cf, "[domain \"v%03zu\"]", g);
+		for (size_t j = g, k = 0; j < BIG_DEVICES; j += BIG_GUESTS, k++)
+			fprintf(cf, "%sS%05zu", k % 16 == 0 ? "\nserials = " : " ", j);
+		fprintf(cf, "\n");
+	}
+	assert_int_equal(fclose(cf), 0);
+	for (size_t j = 0; j < BIG_DEVICES; j++) {
+		unsigned bus = 1 + j / 120;
+		unsigned dev = 2 + j % 120;
+		size_t g = j % BIG_GUESTS;
+
+		assert_true(asprintf(&devs[j], "S%05zu@%u:%u/%u-%zu", j, bus,
+		    dev, bus, j % 120 + 1) > 0);
+		if (j % 7 == 0)                 /* not attached yet */
+			missing++;
+		else if (j % 11 == 0) {         /* held at its old address */
+			fprintf(gf[g], "ua-bbvirt-S%05zu@200:%zu,", j, j % 127);
+			readdressed++;
+		} else if (j % 13 == 0) {       /* held by the next guest */
+			fprintf(gf[(g + 1) % BIG_GUESTS],
+			    "ua-bbvirt-S%05zu@%u:%u,", j, bus, dev);
+			reassigned++;
+		} else
+			fprintf(gf[g], "ua-bbvirt-S%05zu@%u:%u,", j, bus, dev);
+	}
+	for (size_t g = 0; g < BIG_GUESTS; g++) {
+		assert_int_equal(fclose(gf[g]), 0);
+		if (guests[g][strlen(guests[g]) - 1] == ',')
+			guests[g][strlen(guests[g]) - 1] = '\0';
+	}
+	c.conf = conf;
+	c.devices = big_join(devs, BIG_DEVICES);
+	c.guests = big_join(guests, BIG_GUESTS);
+
+	plan = plan_text(&c, false);
+	assert_int_equal(count_lines(plan, "(missing)\n"),
+	    missing + readdressed + reassigned);
+	assert_int_equal(count_lines(plan, "(readdressed)\n"), readdressed);
+	assert_int_equal(count_lines(plan, "(reassigned)\n"), reassigned);
+	assert_int_equal(count_lines(plan, "\n"),
+	    missing + 2 * readdressed + 2 * reassigned);
+	/* A few by name: the lookups found the right device and guest. */
+	assert_non_null(strstr(plan, "attach S00000 1:2 port 1-1 to v000 (missing)\n"));
+	assert_non_null(strstr(plan, "detach S00011 200:11 from v011 (readdressed)\n"));
+	assert_non_null(strstr(plan, "attach S00011 1:13 port 1-12 to v011 (missing)\n"));
+	assert_non_null(strstr(plan, "detach S00013 1:15 port 1-14 from v014 (reassigned)\n"));
+	after = plan_text(&c, true);
+	assert_string_equal(after, "");
+	free((char *)c.devices);
+	free((char *)c.guests);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_cases),
 		cmocka_unit_test(test_plan_idempotent),
+		cmocka_unit_test(test_plan_big_world),
 	};
 
 	log_set_stream(fopen("/dev/null", "we"));
