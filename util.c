@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -171,6 +172,43 @@ strv_done(struct strv *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+typedef int (*cmp_fn)(const void *, const void *);
+
+static int
+ptr_order(const void *x, const void *y, void *userdata)
+{
+	const cmp_fn *cmp = userdata;
+	uintptr_t a = (uintptr_t)*(const void *const *)x;
+	uintptr_t b = (uintptr_t)*(const void *const *)y;
+
+	return (*cmp)(x, y) ?: (a < b ? -1 : a > b);
+}
+
+void
+sort_ptrs(void *v, size_t n, cmp_fn cmp)
+{
+	if (n > 1)
+		qsort_r(v, n, sizeof(void *), ptr_order, &cmp);
+}
+
+size_t
+lower_bound(const void *base, size_t n, size_t size, const void *key,
+    cmp_fn cmp)
+{
+	size_t lo = 0;
+
+	while (n > 0) {
+		size_t half = n / 2;
+
+		if (cmp((const char *)base + (lo + half) * size, key) < 0) {
+			lo += half + 1;
+			n -= half + 1;
+		} else
+			n = half;
+	}
+	return lo;
 }
 
 int

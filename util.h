@@ -96,6 +96,19 @@ int strv_consume(struct strv *l, char *s);
 bool strv_contains(const struct strv *l, const char *s);
 void strv_done(struct strv *l);
 
+/*
+ * Sorts n pointers into one array by cmp, which gets pointers to the
+ * pointers; pointers that cmp finds equal end up in their targets' order
+ * in that array, so the sort is stable for it.
+ */
+void sort_ptrs(void *v, size_t n, int (*cmp)(const void *, const void *));
+/*
+ * Binary search in n sorted elements of size bytes at base: the index of
+ * the first one that cmp(element, key) does not put below key, n if none.
+ */
+size_t lower_bound(const void *base, size_t n, size_t size, const void *key,
+    int (*cmp)(const void *, const void *));
+
 /* Like strcmp(), but NULL sorts first and equals NULL. */
 int strcmp_null(const char *a, const char *b);
 static inline bool

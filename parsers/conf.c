@@ -190,11 +190,20 @@ conf_find_domain(const struct conf *conf, const char *name)
 }
 
 static int
+ref_serial_cmp(const void *x, const void *y)
+{
+	const struct conf_ref *a = x;
+	const struct conf_ref *b = y;
+
+	return strcmp(a->serial, b->serial);
+}
+
+static int
 ref_cmp(const void *x, const void *y)
 {
 	const struct conf_ref *a = x;
 	const struct conf_ref *b = y;
-	int c = strcmp(a->serial, b->serial);
+	int c = ref_serial_cmp(a, b);
 
 	if (c != 0)
 		return c;
@@ -208,21 +217,14 @@ ref_cmp(const void *x, const void *y)
 static const struct conf_ref *
 first_ref(const struct conf *conf, const char *serial)
 {
-	size_t lo = 0;
-	size_t hi = conf->n_by_serial;
+	const struct conf_ref k = { .serial = serial };
+	size_t i = lower_bound(conf->by_serial, conf->n_by_serial,
+	    sizeof(*conf->by_serial), &k, ref_serial_cmp);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(conf->by_serial[mid].serial, serial) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == conf->n_by_serial ||
-	    strcmp(conf->by_serial[lo].serial, serial) != 0)
+	if (i == conf->n_by_serial ||
+	    ref_serial_cmp(&conf->by_serial[i], &k) != 0)
 		return NULL;
-	return &conf->by_serial[lo];
+	return &conf->by_serial[i];
 }
 
 const struct conf_domain *
@@ -336,10 +338,8 @@ name_cmp(const void *x, const void *y)
 {
 	const struct conf_domain *const *a = x;
 	const struct conf_domain *const *b = y;
-	int c = strcmp((*a)->name, (*b)->name);
 
-	/* Equal names: config order, so the first of them comes first. */
-	return c != 0 ? c : (*a < *b ? -1 : *a > *b);
+	return strcmp((*a)->name, (*b)->name);
 }
 
 /*
@@ -357,8 +357,8 @@ first_duplicate_name(const struct conf *conf, size_t *ret)
 		return -ENOMEM;
 	for (size_t i = 0; i < conf->n_domains; i++)
 		v[i] = &conf->domains[i];
-	if (conf->n_domains > 1)
-		qsort(v, conf->n_domains, sizeof(*v), name_cmp);
+	/* Equal names stay in config order, so the first of them comes first. */
+	sort_ptrs(v, conf->n_domains, name_cmp);
 	for (size_t i = 1; i < conf->n_domains; i++)
 		if (strcmp(v[i - 1]->name, v[i]->name) == 0 &&
 		    (size_t)(v[i] - conf->domains) < first)

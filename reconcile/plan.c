@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,20 +115,11 @@ at_address(const struct hostdev *hd, const struct usbdev *d)
 	    hd->dev == d->dev;
 }
 
-/* Comparisons of pointers to the elements, for qsort() and lower_bound(). */
+/* Comparisons of pointers to the elements, for sorting and searching. */
 static int
 cmp_unsigned(unsigned a, unsigned b)
 {
 	return a < b ? -1 : a > b;
-}
-
-static int
-dev_serial_cmp(const void *x, const void *y)
-{
-	const struct usbdev *const *a = x;
-	const struct usbdev *const *b = y;
-
-	return strcmp((*a)->serial, (*b)->serial);
 }
 
 static int
@@ -170,56 +160,16 @@ dom_cmp(const void *x, const void *y)
 	return strcmp((*a)->name, (*b)->name) ?: strcmp_null((*a)->uri, (*b)->uri);
 }
 
-typedef int (*cmp_fn)(const void *, const void *);
-
-/* cmp, and for equal elements the order of the array they point into. */
-static int
-ptr_order(const void *x, const void *y, void *userdata)
-{
-	const cmp_fn *cmp = userdata;
-	uintptr_t a = (uintptr_t)*(const void *const *)x;
-	uintptr_t b = (uintptr_t)*(const void *const *)y;
-
-	return (*cmp)(x, y) ?: (a < b ? -1 : a > b);
-}
-
-/* Sorts pointers into one array by cmp; equal ones keep that array's order. */
-static void
-sort_ptrs(void *v, size_t n, cmp_fn cmp)
-{
-	if (n > 1)
-		qsort_r(v, n, sizeof(void *), ptr_order, &cmp);
-}
-
-/* The first of the n sorted pointers at v that is not below *key. */
-static size_t
-lower_bound(const void *v, size_t n, const void *key, cmp_fn cmp)
-{
-	size_t lo = 0;
-
-	while (n > 0) {
-		size_t half = n / 2;
-
-		if (cmp((const char *)v + (lo + half) * sizeof(void *), key) < 0) {
-			lo += half + 1;
-			n -= half + 1;
-		} else
-			n = half;
-	}
-	return lo;
-}
-
 /* The present device with this serial, or NULL. */
 static const struct usbdev *
 device_of(const struct world *w, const char *serial)
 {
 	const struct usbdev k = { .serial = (char *)serial };
 	const struct usbdev *kp = &k;
-	size_t i = lower_bound(w->dev_serial, w->n_dev_serial, &kp,
-	    dev_serial_cmp);
+	const struct usbdev *const *d = bsearch(&kp, w->dev_serial,
+	    w->n_dev_serial, sizeof(*w->dev_serial), usbdev_serial_cmp);
 
-	return i < w->n_dev_serial &&
-	    dev_serial_cmp(&w->dev_serial[i], &kp) == 0 ? w->dev_serial[i] : NULL;
+	return d != NULL ? *d : NULL;
 }
 
 static const struct usbdev *
@@ -227,10 +177,10 @@ device_at(const struct world *w, unsigned bus, unsigned dev)
 {
 	const struct usbdev k = { .bus = bus, .dev = dev };
 	const struct usbdev *kp = &k;
-	size_t i = lower_bound(w->dev_addr, w->n_dev_addr, &kp, dev_addr_cmp);
+	const struct usbdev *const *d = bsearch(&kp, w->dev_addr,
+	    w->n_dev_addr, sizeof(*w->dev_addr), dev_addr_cmp);
 
-	return i < w->n_dev_addr && dev_addr_cmp(&w->dev_addr[i], &kp) == 0 ?
-	    w->dev_addr[i] : NULL;
+	return d != NULL ? *d : NULL;
 }
 
 /* The hostdevs that hold serial, in guest order: *ret_n of them. */
@@ -239,7 +189,8 @@ holdings_of(const struct world *w, const char *serial, size_t *ret_n)
 {
 	const struct holding k = { .serial = (char *)serial };
 	const struct holding *kp = &k;
-	size_t i = lower_bound(w->held, w->n_held, &kp, held_cmp);
+	size_t i = lower_bound(w->held, w->n_held, sizeof(*w->held), &kp,
+	    held_cmp);
 	size_t e = i;
 
 	while (e < w->n_held && held_cmp(&w->held[e], &kp) == 0)
@@ -266,7 +217,7 @@ index_world(struct world *w)
 	}
 	for (size_t i = 0; i < g->n_domains; i++)
 		w->doms[w->n_doms++] = &g->domains[i];
-	sort_ptrs(w->dev_serial, w->n_dev_serial, dev_serial_cmp);
+	sort_ptrs(w->dev_serial, w->n_dev_serial, usbdev_serial_cmp);
 	sort_ptrs(w->dev_addr, w->n_dev_addr, dev_addr_cmp);
 	sort_ptrs(w->doms, w->n_doms, dom_cmp);
 	return 0;
@@ -374,10 +325,10 @@ domain_active(const struct world *w, const char *uri, const char *name)
 		.uri = virtsnap_uri(w->in->guests, uri),
 	};
 	const struct vdomain *kp = &k;
-	size_t i = lower_bound(w->doms, w->n_doms, &kp, dom_cmp);
+	const struct vdomain *const *d = bsearch(&kp, w->doms, w->n_doms,
+	    sizeof(*w->doms), dom_cmp);
 
-	return i < w->n_doms && dom_cmp(&w->doms[i], &kp) == 0 &&
-	    w->doms[i]->active;
+	return d != NULL && (*d)->active;
 }
 
 /* A hostdev bbvirt does not own holds this device's address. */
@@ -389,9 +340,9 @@ foreign_holds(const struct world *w, const struct usbdev *d)
 	};
 	const struct holding k = { .hd = &khd };
 	const struct holding *kp = &k;
-	size_t i = lower_bound(w->foreign, w->n_foreign, &kp, foreign_cmp);
 
-	return i < w->n_foreign && foreign_cmp(&w->foreign[i], &kp) == 0;
+	return bsearch(&kp, w->foreign, w->n_foreign, sizeof(*w->foreign),
+	    foreign_cmp) != NULL;
 }
 
 static int

@@ -57,7 +57,7 @@ read_device(struct udev_device *d, const struct usb_id *ids, size_t n_ids,
     struct usbdev *ret)
 {
 	const char *path = udev_device_get_syspath(d);
-	const char *serial = udev_device_get_sysattr_value(d, "serial");
+	const char *serial;
 	unsigned long long v;
 	unsigned long long p;
 	unsigned long long bus;
@@ -78,6 +78,7 @@ read_device(struct udev_device *d, const struct usb_id *ids, size_t n_ids,
 	u.product = p;
 	u.bus = bus;
 	u.dev = dev;
+	serial = udev_device_get_sysattr_value(d, "serial");
 	if (serial != NULL && !serial_valid(serial))
 		log_warning("%s: serial number is not 1-126 printable ASCII characters; the device cannot be assigned",
 		    path);
@@ -104,15 +105,13 @@ usbdev_cmp(const void *x, const void *y)
 	return a->dev < b->dev ? -1 : a->dev > b->dev;
 }
 
-static int
-serial_cmp(const void *x, const void *y)
+int
+usbdev_serial_cmp(const void *x, const void *y)
 {
 	const struct usbdev *const *a = x;
 	const struct usbdev *const *b = y;
-	int c = strcmp((*a)->serial, (*b)->serial);
 
-	/* Equal serials by bus:dev (the array's order), for the warnings. */
-	return c != 0 ? c : (*a < *b ? -1 : *a > *b);
+	return strcmp((*a)->serial, (*b)->serial);
 }
 
 /*
@@ -132,8 +131,8 @@ drop_shared_serials(struct udevsnap *snap)
 	for (size_t i = 0; i < snap->n; i++)
 		if (snap->v[i].serial != NULL)
 			v[n++] = &snap->v[i];
-	if (n > 1)
-		qsort(v, n, sizeof(*v), serial_cmp);
+	/* Equal serials stay in bus:dev order, for the warnings. */
+	sort_ptrs(v, n, usbdev_serial_cmp);
 	for (size_t i = 0; i < n;) {
 		size_t k = i + 1;
 

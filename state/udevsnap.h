@@ -31,6 +31,9 @@ int udevsnap_collect(const struct usb_id *ids, size_t n_ids,
     struct udevsnap *ret_snap);
 void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the struct */
 
+/* Compares two pointers to struct usbdev pointers by serial (not NULL), for sort_ptrs(). */
+int usbdev_serial_cmp(const void *x, const void *y);
+
 /* Lookups; NULL when not present. */
 const struct usbdev *udevsnap_by_serial(const struct udevsnap *snap,
     const char *serial);
