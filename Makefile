@@ -143,9 +143,9 @@ e2e-deps: deps
 e2e: bbvirt
 	$(Q)tests/e2e/run.sh
 
-# Figures, not a pass/fail test: see bench/run. CSV in bench/results/.
+# Figures, not a pass/fail test: see bench/README. CSV in bench/results/.
 bench: bbvirt
-	$(Q)bench/run
+	$(Q)bench/run.sh
 
 # Every installed path starts with $(DESTDIR). An existing config is never
 # overwritten: the example goes beside it.
