@@ -113,6 +113,11 @@ static const struct pcase cases[] = {
 	  "vm1:ua-bbvirt-B2@3:8 vm2", "vm2",
 	  "detach B2 3:8 port 3-3 from vm1 (reassigned)\n"
 	  "attach B2 3:8 port 3-3 to vm2 (missing)\n" },
+	/* The old scoping read actions it had already dropped (ASan: use after free). */
+	{ "scope drops one action, keeps a later detach", TWO,
+	  "A1@3:7/3-2 B2@3:8/3-3", "vm1:ua-bbvirt-B2@3:8 vm2", "vm2",
+	  "detach B2 3:8 port 3-3 from vm1 (reassigned)\n"
+	  "attach B2 3:8 port 3-3 to vm2 (missing)\n" },
 	{ "scope leaves other domains' stale", TWO, "",
 	  "vm1:ua-bbvirt-A1@3:7 vm2", "vm2", "" },
 	{ "scope by config key", "[domain \"k\"]\nname = vm9\nserials = A1\n",
