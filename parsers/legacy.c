@@ -308,10 +308,6 @@ domain_for(struct lexer *l, struct conf *conf, const char *key, unsigned line,
 		*ret = &conf->domains[(uintptr_t)found->data];
 		return 0;
 	}
-	/* Refused here, in file order, rather than after the whole file is read. */
-	if (conf->n_domains >= CONF_DOMAINS_MAX)
-		return conf_error(l->file, line, "expected at most %d domains",
-		    CONF_DOMAINS_MAX);
 	if ((conf->n_domains + 1) * 2 > l->keys_size &&
 	    keys_grow(l, conf) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
