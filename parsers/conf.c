@@ -495,7 +495,8 @@ conf_load(const char *path, struct conf *ret_conf)
 	int fd;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in its place must be refused, not waited on. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot open config '%s': %s",
 		    path, strerror(errno));

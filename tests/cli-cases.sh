@@ -88,6 +88,9 @@ t config-serial-twice 2 - -C ./twice.conf config
 printf '[domain "a"]\nserials = X1\n' | conf loose.conf
 chmod 0666 "$world/loose.conf"
 t config-loose-mode 2 - -C ./loose.conf config
+# A FIFO in the config's place is refused at once, not read (a read would wait for a writer).
+mkfifo -m 0644 "$world/fifo.conf"
+t config-fifo 2 - -C ./fifo.conf config
 : | conf empty.conf
 t config-empty 0 - -C ./empty.conf config --json
 
