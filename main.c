@@ -639,6 +639,7 @@ run(void)
 		if (changes && take_lock() < 0)
 			return EXIT_RUNTIME;
 	}
+	atomic_store(&watchdog_phase, "reading the config");
 	/* A host without the default config assigns nothing: not an error. */
 	if (strcmp(path, CONF_DEFAULT_PATH) == 0 && access(path, F_OK) < 0 &&
 	    errno == ENOENT) {
