@@ -467,6 +467,12 @@ resolve_device(const struct world *w, const char *arg,
 	}
 	q->serial = d != NULL ? d->serial :
 	    spec.kind == DEVSPEC_SERIAL ? arg : NULL;
+	if (d == NULL && q->op == PLAN_ATTACH && spec.kind == DEVSPEC_SERIAL &&
+	    udevsnap_shared(&w->devices, arg)) {
+		log_error("serial '%s' is on more than one plugged-in device; neither can be attached",
+		    arg);
+		return EXIT_USAGE;
+	}
 	/* Detaching needs only something to find the hostdev by. */
 	if (d == NULL && (q->op == PLAN_ATTACH ||
 	    (!q->has_address && q->serial == NULL))) {

@@ -212,6 +212,12 @@ lower_bound(const void *base, size_t n, size_t size, const void *key,
 }
 
 int
+strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
 strcmp_null(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)

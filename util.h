@@ -109,6 +109,9 @@ void sort_ptrs(void *v, size_t n, int (*cmp)(const void *, const void *));
 size_t lower_bound(const void *base, size_t n, size_t size, const void *key,
     int (*cmp)(const void *, const void *));
 
+/* strcmp() of two pointers to strings, for qsort() and bsearch() of string arrays. */
+int strcmp_ptr(const void *a, const void *b);
+
 /* Like strcmp(), but NULL sorts first and equals NULL. */
 int strcmp_null(const char *a, const char *b);
 static inline bool

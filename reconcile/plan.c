@@ -39,6 +39,7 @@ static const char *const state_names[_STATUS_STATE_MAX] = {
 	[STATUS_FOREIGN] = "foreign",
 	[STATUS_OVERRIDE] = "override",
 	[STATUS_UNUSABLE] = "no-serial",
+	[STATUS_SHARED] = "shared",
 };
 
 const char *
@@ -595,12 +596,6 @@ in_scope(const struct plan_input *in, const char *const *names,
 	return false;
 }
 
-static int
-str_cmp(const void *x, const void *y)
-{
-	return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
 /*
  * sync DOMAIN... keeps the actions on those domains, and the detaches
  * elsewhere that free a device one of them is about to receive.
@@ -628,13 +623,13 @@ plan_scope(const struct plan_input *in, struct plan *p)
 		if (p->v[i].op == PLAN_ATTACH && in_scope(in, names, &p->v[i]))
 			wanted[n_wanted++] = p->v[i].serial;
 	if (n_wanted > 1)
-		qsort(wanted, n_wanted, sizeof(*wanted), str_cmp);
+		qsort(wanted, n_wanted, sizeof(*wanted), strcmp_ptr);
 	for (size_t i = 0; i < p->n; i++) {
 		const char *serial = p->v[i].serial;
 		bool keep = in_scope(in, names, &p->v[i]) ||
 		    (p->v[i].op == PLAN_DETACH && serial != NULL &&
 		    bsearch(&serial, wanted, n_wanted, sizeof(*wanted),
-		    str_cmp) != NULL);
+		    strcmp_ptr) != NULL);
 
 		if (keep)
 			p->v[o++] = p->v[i];
@@ -793,6 +788,8 @@ device_state(const struct world *w, const char *serial, const struct usbdev *d,
 		else
 			elsewhere = true;
 	}
+	if (d == NULL && udevsnap_shared(in->devices, serial))
+		return STATUS_SHARED;
 	if (stale)
 		return STATUS_STALE;
 	if (d == NULL)

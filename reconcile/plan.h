@@ -97,6 +97,7 @@ enum status_state {
 	STATUS_FOREIGN,         /* a hostdev bbvirt does not own holds its address */
 	STATUS_OVERRIDE,        /* lent by hand to another domain */
 	STATUS_UNUSABLE,        /* plugged in without a usable serial */
+	STATUS_SHARED,          /* plugged in on more than one device: none is assigned */
 	_STATUS_STATE_MAX,
 };
 

@@ -28,6 +28,9 @@ udevsnap_done(struct udevsnap *snap)
 	for (size_t i = 0; i < snap->n; i++)
 		usbdev_done(&snap->v[i]);
 	free(snap->v);
+	for (size_t i = 0; i < snap->n_shared; i++)
+		free(snap->shared[i]);
+	free(snap->shared);
 	*snap = (struct udevsnap){ 0 };
 }
 
@@ -142,10 +145,18 @@ drop_shared_serials(struct udevsnap *snap)
 			    v[k]->dev);
 			k++;
 		}
-		/* The strings go only once the group is done with them. */
-		if (k > i + 1)
-			for (size_t j = i; j < k; j++)
+		/* The first string moves to the shared list; the others go. */
+		if (k > i + 1) {
+			char **s = reallocarray(snap->shared, snap->n_shared + 1,
+			    sizeof(*s));
+
+			if (s == NULL)
+				return -ENOMEM;
+			snap->shared = s;
+			s[snap->n_shared++] = TAKE_PTR(v[i]->serial);
+			for (size_t j = i + 1; j < k; j++)
 				v[j]->serial = mfree(v[j]->serial);
+		}
 		i = k;
 	}
 	return 0;
@@ -195,6 +206,13 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids,
 	*ret_snap = snap;
 	snap = (struct udevsnap){ 0 };
 	return 0;
+}
+
+bool
+udevsnap_shared(const struct udevsnap *snap, const char *serial)
+{
+	return snap->n_shared > 0 && bsearch(&serial, snap->shared,
+	    snap->n_shared, sizeof(*snap->shared), strcmp_ptr) != NULL;
 }
 
 const struct usbdev *

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,8 @@ struct usbdev {
 struct udevsnap {
 	struct usbdev *v;       /* sorted by bus, then dev */
 	size_t n;
+	char **shared;          /* serials on more than one device (whose serial is NULL), sorted */
+	size_t n_shared;
 };
 
 /*
@@ -33,6 +36,9 @@ void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the s
 
 /* Compares two pointers to struct usbdev pointers by serial (not NULL), for sort_ptrs(). */
 int usbdev_serial_cmp(const void *x, const void *y);
+
+/* True when serial is on more than one present device: none of them is assigned. */
+bool udevsnap_shared(const struct udevsnap *snap, const char *serial);
 
 /* Lookups; NULL when not present. */
 const struct usbdev *udevsnap_by_serial(const struct udevsnap *snap,

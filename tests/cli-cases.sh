@@ -128,6 +128,7 @@ kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
 printf '[domain "kvm1"]\nserials = CLONE1\n[domain "kvm0"]\nserials = GK9VZF\n' | conf clones.ini
 t clones-status 0 clones.umockdev -C ./clones.ini status --json
 t clones-sync 3 clones.umockdev -C ./clones.ini sync -n --json
+t clones-attach 2 clones.umockdev -C ./clones.ini attach CLONE1 -n
 
 # A run that waits for the lock reads the config only once it holds it, so
 # an edit made meanwhile is what it applies: flock() wakes waiters in no
