@@ -78,7 +78,8 @@ struct holding {
 /*
  * The inputs with the lookups the planner makes for every serial, sorted
  * once, so that a run costs O(n log n) in guests, devices and hostdevs: a
- * host with thousands of them runs this on every udev event.
+ * host with thousands of them runs this on every udev event. (Devices by
+ * address need no index: the snapshot is in that order.)
  */
 struct world {
 	const struct plan_input *in;
@@ -86,8 +87,6 @@ struct world {
 	size_t n;
 	const struct usbdev **dev_serial;       /* present, with a serial; by serial */
 	size_t n_dev_serial;
-	const struct usbdev **dev_addr;         /* present; by bus:dev */
-	size_t n_dev_addr;
 	const struct holding **held;            /* with a serial; by serial, then guest order */
 	size_t n_held;
 	const struct holding **foreign;         /* no serial, an address; by bus:dev */
@@ -103,7 +102,6 @@ world_done(struct world *w)
 		free(w->h[i].serial);
 	free(w->h);
 	free(w->dev_serial);
-	free(w->dev_addr);
 	free(w->held);
 	free(w->foreign);
 	free(w->doms);
@@ -121,16 +119,6 @@ static int
 cmp_unsigned(unsigned a, unsigned b)
 {
 	return a < b ? -1 : a > b;
-}
-
-static int
-dev_addr_cmp(const void *x, const void *y)
-{
-	const struct usbdev *const *a = x;
-	const struct usbdev *const *b = y;
-
-	return cmp_unsigned((*a)->bus, (*b)->bus) ?:
-	    cmp_unsigned((*a)->dev, (*b)->dev);
 }
 
 static int
@@ -173,17 +161,6 @@ device_of(const struct world *w, const char *serial)
 	return d != NULL ? *d : NULL;
 }
 
-static const struct usbdev *
-device_at(const struct world *w, unsigned bus, unsigned dev)
-{
-	const struct usbdev k = { .bus = bus, .dev = dev };
-	const struct usbdev *kp = &k;
-	const struct usbdev *const *d = bsearch(&kp, w->dev_addr,
-	    w->n_dev_addr, sizeof(*w->dev_addr), dev_addr_cmp);
-
-	return d != NULL ? *d : NULL;
-}
-
 /* The hostdevs that hold serial, in guest order: *ret_n of them. */
 static const struct holding *const *
 holdings_of(const struct world *w, const char *serial, size_t *ret_n)
@@ -207,19 +184,15 @@ index_world(struct world *w)
 	const struct virtsnap *g = w->in->guests;
 
 	w->dev_serial = calloc(u->n + 1, sizeof(*w->dev_serial));
-	w->dev_addr = calloc(u->n + 1, sizeof(*w->dev_addr));
 	w->doms = calloc(g->n_domains + 1, sizeof(*w->doms));
-	if (w->dev_serial == NULL || w->dev_addr == NULL || w->doms == NULL)
+	if (w->dev_serial == NULL || w->doms == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < u->n; i++) {
+	for (size_t i = 0; i < u->n; i++)
 		if (u->v[i].serial != NULL)
 			w->dev_serial[w->n_dev_serial++] = &u->v[i];
-		w->dev_addr[w->n_dev_addr++] = &u->v[i];
-	}
 	for (size_t i = 0; i < g->n_domains; i++)
 		w->doms[w->n_doms++] = &g->domains[i];
 	sort_ptrs(w->dev_serial, w->n_dev_serial, usbdev_serial_cmp);
-	sort_ptrs(w->dev_addr, w->n_dev_addr, dev_addr_cmp);
 	sort_ptrs(w->doms, w->n_doms, dom_cmp);
 	return 0;
 }
@@ -277,7 +250,8 @@ world_build(const struct plan_input *in, struct world *ret)
 				return -ENOMEM;
 			w.n++;
 			if (h->kind == ALIAS_NONE && hd->has_address) {
-				d = device_at(&w, hd->bus, hd->dev);
+				d = udevsnap_by_address(in->devices, hd->bus,
+				    hd->dev);
 				if (d != NULL && d->serial != NULL) {
 					h->serial = strdup(d->serial);
 					if (h->serial == NULL)

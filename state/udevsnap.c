@@ -97,8 +97,8 @@ read_device(struct udev_device *d, const struct usb_id *ids, size_t n_ids,
 	return 1;
 }
 
-static int
-usbdev_cmp(const void *x, const void *y)
+int
+usbdev_addr_cmp(const void *x, const void *y)
 {
 	const struct usbdev *a = x;
 	const struct usbdev *b = y;
@@ -200,7 +200,7 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids,
 		snap.n += r;
 	}
 	if (snap.n > 0)
-		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_cmp);
+		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_addr_cmp);
 	if (drop_shared_serials(&snap) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
 	*ret_snap = snap;
@@ -228,10 +228,10 @@ udevsnap_by_serial(const struct udevsnap *snap, const char *serial)
 const struct usbdev *
 udevsnap_by_address(const struct udevsnap *snap, unsigned bus, unsigned dev)
 {
-	for (size_t i = 0; i < snap->n; i++)
-		if (snap->v[i].bus == bus && snap->v[i].dev == dev)
-			return &snap->v[i];
-	return NULL;
+	const struct usbdev k = { .bus = bus, .dev = dev };
+
+	return snap->n > 0 ? bsearch(&k, snap->v, snap->n, sizeof(*snap->v),
+	    usbdev_addr_cmp) : NULL;
 }
 
 const struct usbdev *

@@ -34,13 +34,15 @@ int udevsnap_collect(const struct usb_id *ids, size_t n_ids,
     struct udevsnap *ret_snap);
 void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the struct */
 
+/* Compares two struct usbdev by bus, then dev: the order of udevsnap.v. */
+int usbdev_addr_cmp(const void *x, const void *y);
 /* Compares two pointers to struct usbdev pointers by serial (not NULL), for sort_ptrs(). */
 int usbdev_serial_cmp(const void *x, const void *y);
 
 /* True when serial is on more than one present device: none of them is assigned. */
 bool udevsnap_shared(const struct udevsnap *snap, const char *serial);
 
-/* Lookups; NULL when not present. */
+/* Lookups; NULL when not present. By address: O(log n). */
 const struct usbdev *udevsnap_by_serial(const struct udevsnap *snap,
     const char *serial);
 const struct usbdev *udevsnap_by_address(const struct udevsnap *snap,

