@@ -15,18 +15,33 @@ FUZZ_SECONDS ?= 15
 
 UDEVDIR        ?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
 SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+# The config directory, compiled in: -C NAME means $(CONFDIR)/NAME.conf.
+CONFDIR        ?= $(SYSCONFDIR)/bit-babbler
 
 DEPS       := libvirt libudev inih libxml-2.0 json-c
 TEST_DEPS  := cmocka
-DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DEPS))
-DEP_LIBS   := $(shell $(PKG_CONFIG) --libs $(DEPS))
-TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_DEPS) 2>/dev/null)
-TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_DEPS) 2>/dev/null)
+
+# pkg-config runs when a recipe first needs its answer, never while the
+# Makefile is read: "make deps all" must not ask before deps has installed
+# the libraries. Each answer is then kept for the rest of the run.
+pkgconfig = $(call pkgcheck,$(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null || \
+	echo BBVIRT-MISSING),$(2))
+pkgcheck = $(if $(filter BBVIRT-MISSING,$(1)),$(error missing build \
+	dependencies ($(2)): run 'make deps' as root on Debian 12),$(1))
+lazy = $(eval $(1) := $$(call pkgconfig,$(2),$(3)))$($(1))
+DEP_CFLAGS = $(call lazy,DEP_CFLAGS,--cflags,$(DEPS))
+DEP_LIBS = $(call lazy,DEP_LIBS,--libs,$(DEPS))
+TEST_CFLAGS = $(call lazy,TEST_CFLAGS,--cflags,$(TEST_DEPS))
+TEST_LIBS = $(call lazy,TEST_LIBS,--libs,$(TEST_DEPS))
 
 WERROR     ?= 1
-BBVIRT_CFLAGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
-	-Wmissing-prototypes -Wstrict-prototypes -D_FORTIFY_SOURCE=2 \
-	-D_GNU_SOURCE -DBBVIRT_VERSION='"$(VERSION)"' -MMD -MP \
+# The user's CPPFLAGS and CFLAGS come last, so they win; _FORTIFY_SOURCE is
+# ours to set only when they do not set it (as dpkg-buildflags does).
+FORTIFY    = $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+BBVIRT_CFLAGS = -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
+	-Wmissing-prototypes -Wstrict-prototypes $(FORTIFY) \
+	-D_GNU_SOURCE -DBBVIRT_VERSION='"$(VERSION)"' \
+	-DBBVIRT_CONF_DIR='"$(CONFDIR)"' -MMD -MP \
 	-I. -Iparsers -Istate -Ireconcile
 ifeq ($(WERROR),1)
 BBVIRT_CFLAGS += -Werror
@@ -56,16 +71,19 @@ endif
 	install uninstall demo deps e2e e2e-deps bench
 all: bbvirt
 
+# With "make deps all", even under -j, nothing compiles before deps is done.
+AFTER_DEPS := $(filter deps e2e-deps,$(MAKECMDGOALS))
+
 # Normal objects in $(O), sanitizer objects in $(O)/san.
-$(O)/%.o: %.c
+$(O)/%.o: %.c | $(AFTER_DEPS)
 	$(call say,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(BBVIRT_CFLAGS) $(DEP_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(BBVIRT_CFLAGS) $(DEP_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/san/%.o: %.c
+$(O)/san/%.o: %.c | $(AFTER_DEPS)
 	$(call say,CC,$< [san])
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(BBVIRT_CFLAGS) $(DEP_CFLAGS) $(TEST_CFLAGS) \
+	$(Q)$(CC) $(BBVIRT_CFLAGS) $(DEP_CFLAGS) $(TEST_CFLAGS) $(CPPFLAGS) \
 		-O1 -g $(SAN_FLAGS) -c -o $@ $<
 
 $(O)/bbvirt: $(SRCS:%.c=$(O)/%.o)
@@ -83,10 +101,10 @@ $(O)/san/tests/%: $(O)/san/tests/%.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS) -lpthread
 
-$(O)/tests/tools/mute-socket: tests/tools/mute-socket.c util.c
+$(O)/tests/tools/mute-socket: tests/tools/mute-socket.c util.c | $(AFTER_DEPS)
 	$(call say,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(BBVIRT_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
+	$(Q)$(CC) $(BBVIRT_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
 
 unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt \
 	$(O)/tests/tools/mute-socket
@@ -106,9 +124,9 @@ check: unit-tests bbvirt lint-src lint-man fuzz-check
 # libFuzzer targets on each parser's buffer entry point.
 FUZZ_SRCS := util.c log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
 	parsers/devspec.c parsers/domxml.c parsers/alias.c
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Iparsers \
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Iparsers \
 	-fsanitize=fuzzer,address,undefined $(DEP_CFLAGS)
-$(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS)
+$(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(AFTER_DEPS)
 	$(call say,CLANG,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
@@ -128,7 +146,7 @@ fuzz-check: fuzz
 # The packages a fresh Debian 12 needs to build, test and demo bbvirt.
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-dev libvirt-dev libudev-dev \
 	libinih-dev libxml2-dev libjson-c-dev libcmocka-dev umockdev \
-	libvirt-clients mandoc systemd udev
+	libvirt-clients mandoc systemd udev debhelper
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
@@ -148,11 +166,14 @@ bench: bbvirt
 	$(Q)bench/run.sh
 
 # Every installed path starts with $(DESTDIR). An existing config is never
-# overwritten: the example goes beside it.
+# overwritten: the example goes beside it. The hook in /etc is replaced only
+# while it is the copy an earlier install left (kept in PKGDATADIR), so an
+# admin's edit survives a reinstall, as dpkg keeps a conffile.
 HOOKDIR    ?= $(SYSCONFDIR)/libvirt/hooks/qemu.d
 TMPFILESDIR ?= $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd 2>/dev/null || echo /usr/lib/tmpfiles.d)
 COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 DOCDIR     ?= $(DATADIR)/doc/bbvirt
+PKGDATADIR ?= $(DATADIR)/bbvirt
 UNITS      := bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer
 
 install: bbvirt
@@ -160,34 +181,54 @@ install: bbvirt
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UDEVDIR)/rules.d \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(HOOKDIR) \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR) \
-		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/bit-babbler
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(PKGDATADIR) \
+		$(DESTDIR)$(CONFDIR)
 	install -m 0755 bbvirt $(DESTDIR)$(BINDIR)/bbvirt
-	install -m 0644 man/bbvirt.1 $(DESTDIR)$(MANDIR)/man1/bbvirt.1
-	install -m 0644 man/bbvirt.conf.5 $(DESTDIR)$(MANDIR)/man5/bbvirt.conf.5
+	for m in bbvirt.1:man1 bbvirt.conf.5:man5; do \
+		sed 's|/etc/bit-babbler|$(CONFDIR)|g' man/$${m%:*} \
+			>$(DESTDIR)$(MANDIR)/$${m#*:}/$${m%:*} && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/$${m#*:}/$${m%:*} || exit 1; \
+	done
 	install -m 0644 contrib/60-bbvirt.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-bbvirt.rules
 	for u in $(UNITS); do \
 		sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
-	install -m 0755 contrib/qemu-hook $(DESTDIR)$(HOOKDIR)/bbvirt
+	h=$(DESTDIR)$(HOOKDIR)/bbvirt; p=$(DESTDIR)$(PKGDATADIR)/qemu-hook; \
+	if [ ! -e "$$h" ] || cmp -s "$$h" "$$p" || cmp -s "$$h" contrib/qemu-hook; then \
+		install -m 0755 contrib/qemu-hook "$$h"; \
+	else \
+		echo "left in place: $$h (edited); the new hook is $$p"; \
+	fi; \
+	install -m 0644 contrib/qemu-hook "$$p"
 	install -m 0644 contrib/bbvirt.tmpfiles $(DESTDIR)$(TMPFILESDIR)/bbvirt.conf
-	install -m 0644 contrib/bbvirt.bash-completion $(DESTDIR)$(COMPLETIONDIR)/bbvirt
+	sed 's|@CONFDIR@|$(CONFDIR)|g' contrib/bbvirt.bash-completion \
+		>$(DESTDIR)$(COMPLETIONDIR)/bbvirt
+	chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/bbvirt
 	install -m 0644 contrib/vm.conf.example $(DESTDIR)$(DOCDIR)/examples/vm.conf
 	install -m 0755 contrib/qemu-hook-legacy $(DESTDIR)$(DOCDIR)/examples/qemu-hook
-	test -e $(DESTDIR)$(SYSCONFDIR)/bit-babbler/vm.conf || \
-		install -m 0644 contrib/vm.conf.example $(DESTDIR)$(SYSCONFDIR)/bit-babbler/vm.conf
+	test -e $(DESTDIR)$(CONFDIR)/vm.conf || \
+		install -m 0644 contrib/vm.conf.example $(DESTDIR)$(CONFDIR)/vm.conf
 
 uninstall:
+	h=$(DESTDIR)$(HOOKDIR)/bbvirt; \
+	if [ -e "$$h" ] && ! cmp -s "$$h" $(DESTDIR)$(PKGDATADIR)/qemu-hook; then \
+		echo "left in place: $$h (edited)"; \
+	else \
+		rm -f "$$h"; \
+	fi
 	rm -f $(DESTDIR)$(BINDIR)/bbvirt $(DESTDIR)$(MANDIR)/man1/bbvirt.1 \
 		$(DESTDIR)$(MANDIR)/man5/bbvirt.conf.5 \
 		$(DESTDIR)$(UDEVDIR)/rules.d/60-bbvirt.rules \
 		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS)) \
-		$(DESTDIR)$(HOOKDIR)/bbvirt $(DESTDIR)$(TMPFILESDIR)/bbvirt.conf \
+		$(DESTDIR)$(TMPFILESDIR)/bbvirt.conf \
 		$(DESTDIR)$(COMPLETIONDIR)/bbvirt \
 		$(DESTDIR)$(DOCDIR)/examples/vm.conf \
-		$(DESTDIR)$(DOCDIR)/examples/qemu-hook
-	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
-	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/bit-babbler/vm.conf (your config)"
+		$(DESTDIR)$(DOCDIR)/examples/qemu-hook \
+		$(DESTDIR)$(PKGDATADIR)/qemu-hook
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(PKGDATADIR) 2>/dev/null
+	@echo "left in place: $(DESTDIR)$(CONFDIR)/vm.conf (your config)"
 
 demo: bbvirt
 	$(Q)tests/demo.sh

@@ -5,7 +5,12 @@
 
 #include "util.h"
 
+/* The build sets it from SYSCONFDIR, as make install does. */
+#ifdef BBVIRT_CONF_DIR
+#define CONF_DIR BBVIRT_CONF_DIR
+#else
 #define CONF_DIR "/etc/bit-babbler"
+#endif
 #define CONF_DEFAULT_PATH CONF_DIR "/vm.conf"
 #define CONF_FILE_MAX (16u << 20)
 #define CONF_DOMAINS_MAX 4096

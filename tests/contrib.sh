@@ -42,6 +42,25 @@ else no "ExecStart does not point at the installed binary"; fi
 echo "# mine" >"$d/etc/bit-babbler/vm.conf"
 make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
 if [ "$(cat "$d/etc/bit-babbler/vm.conf")" = "# mine" ]; then ok; else no "install overwrote vm.conf"; fi
+# The hook is replaced while it is the copy the last install left (an
+# older release's), and never once an admin has edited it.
+hook=$d/etc/libvirt/hooks/qemu.d/bbvirt
+echo "# older release" | tee -a "$hook" >>"$d/usr/share/bbvirt/qemu-hook"
+make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
+if cmp -s "$hook" contrib/qemu-hook; then ok; else no "install kept an unedited older hook"; fi
+echo "# mine" >>"$hook"
+out=$(make -s install DESTDIR="$d" PREFIX=/usr 2>&1)
+if tail -n 1 "$hook" | grep -qx '# mine' && grep -q "left in place: $hook (edited)" <<<"$out"; then ok
+else no "install overwrote an edited hook: $out"; fi
+make -s uninstall DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc UDEVDIR=/lib/udev \
+	SYSTEMDUNITDIR=/lib/systemd/system TMPFILESDIR=/usr/lib/tmpfiles.d >/dev/null 2>&1
+if [ -e "$hook" ]; then ok; else no "uninstall removed an edited hook"; fi
+rm -f "$hook"
+make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
+# The completion and the manuals name the config directory of the build.
+if grep -q '/etc/bit-babbler/\*\.conf' "$d/usr/share/bash-completion/completions/bbvirt" &&
+	! grep -q '@CONFDIR@' "$d/usr/share/bash-completion/completions/bbvirt"; then ok
+else no "completion does not name /etc/bit-babbler"; fi
 # The example config is valid.
 chmod 0644 "$d/usr/share/doc/bbvirt/examples/vm.conf"
 if ./bbvirt -C "$d/usr/share/doc/bbvirt/examples/vm.conf" config >/dev/null; then ok; else no "example config is invalid"; fi
