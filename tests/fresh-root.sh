@@ -3,9 +3,8 @@
 # project: a minimal Debian 12 root made with debootstrap from the mirror
 # this machine's apt uses, the project cloned into it (HEAD, as committed),
 # and each command run inside it with chroot, /proc, /sys and /dev mounted.
-# With --package DIR the package is then built there, as the README says,
-# and tests/package.sh installs it beside a stand-in bit-babbler in that
-# root; the .deb is copied to DIR.
+# With --package the package is then built there, as the README says, and
+# tests/package.sh installs it beside a stand-in bit-babbler in that root.
 #
 # As root. Everything it mounts and writes is removed on every exit; set
 # FRESH_KEEP=1 to keep the root for a look. Exit 0 when every command
@@ -13,10 +12,9 @@
 set -eu
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
 top=$(cd "$(dirname "$0")/.." && pwd)
-package_dir=
+package=
 if [ "${1-}" = --package ]; then
-	package_dir=$(realpath "$2")
-	shift 2
+	package=1
 fi
 suite=bookworm
 
@@ -136,12 +134,11 @@ for c in "${cmds[@]}"; do
 	fi
 done
 
-if [ $failed = 0 ] && [ -n "$package_dir" ]; then
+if [ $failed = 0 ] && [ -n "$package" ]; then
 	t=$SECONDS
 	log "building the package: dpkg-buildpackage -us -uc -b"
 	if in_root "dpkg-buildpackage -us -uc -b" >"$work/step.log" 2>&1; then
 		deb=$(ls "$root"/root/bbvirt_*.deb)
-		cp "$deb" "$package_dir/"
 		log "built ${deb##*/} in $((SECONDS - t)) s"
 		if ! "$top/tests/package.sh" "$root" "$deb"; then
 			failed=1
