@@ -278,16 +278,29 @@ parse_argv(int argc, char *argv[])
 /* A run never outlives its --timeout, even inside a libvirt call that hangs. */
 static _Atomic(const char *) watchdog_phase = "starting";
 
+/*
+ * The main thread may be blocked inside stdio (a stdout pipe nobody reads),
+ * syslog(3) or libvirt, holding their locks: the watchdog touches none of
+ * them. It formats on its stack, write(2)s and _exit()s; output still in
+ * stdout's buffer is lost, as it must be.
+ */
 static void *
 watchdog(void *p _unused_)
 {
 	struct timespec ts = { .tv_sec = arg_timeout };
+	char secs[16];
+	size_t n = sizeof(secs) - 1;
+	unsigned v = arg_timeout;
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
 		;
-	log_error("timed out after %u s %s", arg_timeout,
-	    atomic_load(&watchdog_phase));
-	(void)fflush(stdout);
+	secs[n] = '\0';
+	do {
+		secs[--n] = '0' + v % 10;
+		v /= 10;
+	} while (v > 0 && n > 0);
+	log_emergency_write((const char *const[]){ "timed out after ",
+	    secs + n, " s ", atomic_load(&watchdog_phase), NULL });
 	_exit(EXIT_RUNTIME);
 	return NULL;
 }
@@ -598,6 +611,7 @@ run_plan(struct world *w, struct plan_input *in)
 		return EXIT_USAGE;
 	}
 	if (arg_dry_run) {
+		atomic_store(&watchdog_phase, "writing the plan");
 		r = report_plan(stdout, plan, arg_json);
 		if (plan->n == 0 && !w->unreachable)
 			log_info("nothing to do");
@@ -712,6 +726,7 @@ main(int argc, char *argv[])
 {
 	int r;
 
+	log_init();
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;

@@ -160,3 +160,26 @@ else
 	sed 's/^/    stderr: /' "$tmp/late.err"
 	failed=$((failed + 1))
 fi
+
+# --timeout bounds a run whose stdout is a pipe nobody reads: the pipe is
+# filled first, so the plan's write blocks; the watchdog must still end the
+# run, since it uses neither stdio nor syslog (the blocked writer holds
+# stdout's lock). The outer timeout catches a run that would hang.
+exec {stuck}> >(exec sleep 30)
+stuck_pid=$!
+head -c 65536 /dev/zero >&"$stuck"
+start=$(date +%s)
+(cd "$world" && exec timeout 10 umockdev-run --device "$world/devices.umockdev" -- \
+	"$BBVIRT" -C ./vm.conf sync -n --json --timeout 2 >&"$stuck" 2>"$tmp/stuck.err")
+rc=$?
+took=$(($(date +%s) - start))
+exec {stuck}>&-
+kill "$stuck_pid" 2>/dev/null
+if [ "$rc" = 1 ] && [ "$took" -lt 8 ] &&
+	grep -qx 'bbvirt: timed out after 2 s writing the plan' "$tmp/stuck.err"; then
+	passed=$((passed + 1))
+else
+	echo "FAIL sync-stdout-stuck: exit $rc after ${took}s, expected 1 after ~2s"
+	sed 's/^/    stderr: /' "$tmp/stuck.err"
+	failed=$((failed + 1))
+fi
