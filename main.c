@@ -328,12 +328,14 @@ watchdog_start(void)
 }
 
 /* Serialises changing runs; the descriptor stays open until exit. */
+static int lock_fd = -1;
+
 static int
 take_lock(void)
 {
 	const char *path = getenv("BBVIRT_LOCK");
 	char dir[4096];
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	if (path == NULL || path[0] == '\0')
 		path = DEFAULT_LOCK;
@@ -351,6 +353,7 @@ take_lock(void)
 		if (errno != EINTR)
 			return log_error_errno(-errno, "cannot lock '%s': %s",
 			    path, strerror(errno));
+	lock_fd = TAKE_FD(fd);
 	return 0;
 }
 
