@@ -35,11 +35,15 @@ conf_error(const char *file, unsigned line, const char *fmt, ...)
 int
 conf_path(const char *arg, char **ret)
 {
+	size_t n = strlen(arg);
+	/* The original took NAME and NAME.conf alike. */
+	bool suffixed = n > 5 && strcmp(arg + n - 5, ".conf") == 0;
 	char *p;
 
 	if (strchr(arg, '/') != NULL)
 		p = strdup(arg);
-	else if (asprintf(&p, "%s/%s.conf", CONF_DIR, arg) < 0)
+	else if (asprintf(&p, "%s/%.*s.conf", CONF_DIR,
+	    (int)(suffixed ? n - 5 : n), arg) < 0)
 		p = NULL;
 	if (p == NULL)
 		return -ENOMEM;
