@@ -103,9 +103,14 @@ log_full_errno(int level, int r, const char *fmt, ...)
 	(void)vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 
+	/*
+	 * As the original's --syslog: to syslog, and to stderr as well,
+	 * unless stderr is the journal, where syslog's line goes too.
+	 */
 	if (use_syslog && stream == NULL) {
 		syslog(level, "%s", line);
-		return r;
+		if (journal)
+			return r;
 	}
 	if (stream != NULL) {
 		fprintf(stream, "bbvirt: %s\n", line);

@@ -7,7 +7,8 @@
 
 /*
  * Messages go to stderr as "bbvirt: text", or with an sd-daemon "<N>" level
- * prefix when stderr is the journal, or to syslog(3) after log_open_syslog().
+ * prefix when stderr is the journal, and also to syslog(3) after
+ * log_open_syslog().
  * Levels are syslog's. The default threshold is LOG_NOTICE.
  */
 /* Looks at stderr once; call before any other thread starts. */

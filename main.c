@@ -90,7 +90,7 @@ help(void)
 	    "  attach DEVICE        attach one device to its domain (or -D DOMAIN)\n"
 	    "  detach DEVICE        detach one device from the guest holding it\n"
 	    "  attach-all [DOMAIN]  attach every device assigned to DOMAIN (or to all)\n"
-	    "  detach-all [DOMAIN]  detach every device assigned to DOMAIN (or to all)\n"
+	    "  detach-all [DOMAIN]  detach every device assigned to DOMAIN from it (or all)\n"
 	    "\n"
 	    "DEVICE is a serial number, a logical address BUS:DEV or a physical\n"
 	    "address BUS-PORT[.PORT...]. A device lent with attach -D stays where\n"
@@ -101,13 +101,14 @@ help(void)
 	    "  -C, --config=FILE    config file; a bare NAME means %s/NAME.conf\n"
 	    "                       (default %s)\n"
 	    "  -c, --connect=URI    libvirt URI, overriding the config's\n"
-	    "  -D, --domain=NAME    the domain to attach to (a libvirt name or config key)\n"
-	    "  -b, --busnum=NUM     the device's USB bus number, when already known\n"
-	    "  -d, --devnum=NUM     the device's USB device number, when already known\n"
+	    "  -D, --domain=NAME    the domain to attach to or detach from, or of *-all\n"
+	    "                       and sync (a libvirt name or config key)\n"
+	    "  -b, --busnum=NUM     the device's USB bus number, as udev gives it\n"
+	    "  -d, --devnum=NUM     the device's USB device number (looked up if not given)\n"
 	    "  -n, --dry-run        show the plan and change nothing (exit 3: changes pending)\n"
 	    "  -v, --verbose        say more; repeat for debug output\n"
 	    "      --json           print the plan, status or config as JSON\n"
-	    "      --syslog         log to syslog instead of stderr\n"
+	    "      --syslog         log to syslog as well as to stderr\n"
 	    "      --timeout=SECS   give up after SECS seconds (default %d)\n"
 	    "      --version        show the version\n"
 	    "  -?, -h, --help       show this help\n"
@@ -267,13 +268,25 @@ parse_argv(int argc, char *argv[])
 	default:
 		break;
 	}
-	if ((arg_busnum != 0) != (arg_devnum != 0))
-		return usage_error("--busnum and --devnum go together");
+	/* -b alone is completed from the device; -d alone names nothing. */
+	if (arg_devnum != 0 && arg_busnum == 0)
+		return usage_error("--devnum needs --busnum");
 	if (arg_busnum != 0 && arg_action != ACTION_ATTACH &&
 	    arg_action != ACTION_DETACH)
 		return usage_error("--busnum and --devnum go with attach and detach");
-	if (arg_domain != NULL && arg_action != ACTION_ATTACH)
-		return usage_error("--domain goes with attach");
+	if (arg_domain != NULL &&
+	    (arg_action == ACTION_STATUS || arg_action == ACTION_CONFIG))
+		return usage_error("--domain does not go with '%s'",
+		    action_names[arg_action]);
+	/* attach-all -D DOMAIN is attach-all DOMAIN, as the original took it. */
+	if (arg_domain != NULL && (arg_action == ACTION_ATTACH_ALL ||
+	    arg_action == ACTION_DETACH_ALL)) {
+		if (arg_n_args == 1 && strcmp(arg_args[0], arg_domain) != 0)
+			return usage_error("'%s' names two domains, '%s' and '%s'",
+			    action_names[arg_action], arg_args[0], arg_domain);
+		arg_args = (char **)&arg_domain;
+		arg_n_args = 1;
+	}
 	return 1;
 }
 
@@ -357,6 +370,18 @@ take_lock(void)
 	return 0;
 }
 
+/*
+ * The udev forms, attach|detach SERIAL -b BUS [-d DEV]: an event for a
+ * device that is assigned nowhere, whose domain does not run, or with no
+ * config file at all, is no failure (udev would log one for each).
+ */
+static bool
+event_form(void)
+{
+	return arg_busnum != 0 &&
+	    (arg_action == ACTION_ATTACH || arg_action == ACTION_DETACH);
+}
+
 /* The results main() picks the exit status from (bbvirt(1), EXIT STATUS). */
 struct outcome {
 	bool failed;            /* something asked for could not be done */
@@ -373,12 +398,11 @@ default_wanted(const struct conf *conf)
 {
 	if (conf->n_domains == 0)
 		return true;
-	if (arg_action == ACTION_ATTACH && arg_domain != NULL &&
-	    conf_find_domain(conf, arg_domain) == NULL)
-		return true;
 	for (int i = 0; arg_action == ACTION_SYNC && i < arg_n_args; i++)
 		if (conf_find_domain(conf, arg_args[i]) == NULL)
 			return true;
+	if (arg_domain != NULL && conf_find_domain(conf, arg_domain) == NULL)
+		return true;
 	return false;
 }
 
@@ -451,13 +475,15 @@ warn_remote(const struct world *w)
 /*
  * Reads the guests, unless nothing could need them. A sync with nothing
  * assigned contacts no libvirt daemon: it can change nothing, since bbvirt
- * touches only what the config asks for.
+ * touches only what the config asks for. Returns 0, 1 when the run has
+ * nothing to ask libvirt and is over, or -errno.
  */
 static int
 snapshot_guests(struct world *w, bool read_only)
 {
 	_cleanup_(strv_done) struct strv uris = { 0 };
 	_cleanup_free_ const char **v = NULL;
+	const char *one_uri = NULL;
 	bool with_default;
 	size_t n = 0;
 	int r;
@@ -467,7 +493,21 @@ snapshot_guests(struct world *w, bool read_only)
 		log_info("%s assigns no device: nothing to do", w->conf.file);
 		return 0;
 	}
-	r = collect_uris(&w->conf, &uris, &with_default);
+	/*
+	 * A one-device command contacts its domain's URI alone: a hung daemon
+	 * elsewhere must not stall a udev worker.
+	 */
+	if (w->in.n_requests == 1 && w->in.requests == &w->one &&
+	    plan_request_uri(&w->in, &w->one, &one_uri)) {
+		with_default = one_uri == NULL;
+		r = one_uri != NULL ? strv_push(&uris, one_uri) : 0;
+	} else if (event_form()) {
+		/* Its remove event: a device assigned nowhere has no domain to ask. */
+		log_info("device '%s' is assigned to no domain: nothing to do",
+		    w->one.serial != NULL ? w->one.serial : arg_args[0]);
+		return 1;
+	} else
+		r = collect_uris(&w->conf, &uris, &with_default);
 	if (r < 0)
 		return log_error_errno(r, "out of memory");
 	v = calloc(uris.n + 1, sizeof(*v));
@@ -492,21 +532,47 @@ snapshot_guests(struct world *w, bool read_only)
 	return 0;
 }
 
-/* Refusals that name a state of the world, not a mistake in the request. */
+/* A refusal that is a mistake in the invocation (exit 2), not a state of the world (exit 1). */
 static bool
-refusal_is_runtime(enum plan_refusal_kind k)
+refusal_is_usage(enum plan_refusal_kind k)
 {
-	return k == PLAN_REFUSE_DOMAIN_DOWN || k == PLAN_REFUSE_UNREACHABLE;
+	switch (k) {
+	case PLAN_REFUSE_MALFORMED:
+	case PLAN_REFUSE_UNMANAGED:
+	case PLAN_REFUSE_NO_SERIAL:
+	case PLAN_REFUSE_SHARED:
+	case PLAN_REFUSE_MISMATCH:
+		return true;
+	case PLAN_REFUSE_DOMAIN_DOWN:
+	case PLAN_REFUSE_UNREACHABLE:
+		return false;
+	default:
+		/* Typed by a human, these are mistakes; from udev, the config's. */
+		return !event_form();
+	}
 }
 
-/* Logs a one-device command's refusal; the status says which exit. */
+/*
+ * Logs a one-device command's refusal and returns what main() makes the
+ * exit status of: -EINVAL for 2, another error for 1, 0 for a udev event
+ * that asks for nothing (a device assigned nowhere, a domain that will get
+ * it when it starts).
+ */
 static int
 refuse(const struct plan_refusal *ref)
 {
+	if (event_form() && ref->kind == PLAN_REFUSE_UNASSIGNED) {
+		log_info("%s: nothing to do", ref->message);
+		return 0;
+	}
+	if (event_form() && ref->kind == PLAN_REFUSE_DOMAIN_DOWN) {
+		log_info("%s: it gets the device when it starts", ref->message);
+		return 0;
+	}
 	if (ref->kind == PLAN_REFUSE_MALFORMED)
 		return usage_error("%s", ref->message);
 	log_error("%s", ref->message);
-	return refusal_is_runtime(ref->kind) ? -EHOSTDOWN : -EINVAL;
+	return refusal_is_usage(ref->kind) ? -EINVAL : -EHOSTDOWN;
 }
 
 static int
@@ -521,14 +587,13 @@ resolve_device(struct world *w)
 	int r;
 
 	r = plan_resolve(&w->in, &arg, &w->one, &ref);
+	if (r == -ENOMEM)
+		return log_error_errno(r, "out of memory");
 	if (r == 1) {
 		r = refuse(&ref);
 		plan_refusal_done(&ref);
+		return r < 0 ? r : 1;   /* 1: refused quietly, the run is over */
 	}
-	if (r == -ENOMEM)
-		return log_error_errno(r, "out of memory");
-	if (r < 0)
-		return r;
 	w->in.requests = &w->one;
 	w->in.n_requests = 1;
 	return 0;
@@ -561,10 +626,10 @@ requests_all(struct world *w)
 }
 
 static int
-check_scope(const struct world *w)
+check_scope(const struct world *w, const struct strv *scope)
 {
-	for (int i = 0; i < arg_n_args; i++) {
-		const char *name = arg_args[i];
+	for (size_t i = 0; i < scope->n; i++) {
+		const char *name = scope->v[i];
 		bool known = conf_find_domain(&w->conf, name) != NULL;
 
 		for (size_t k = 0; !known && k < w->guests.n_domains; k++)
@@ -617,9 +682,12 @@ static int
 read_config(const char *path, struct conf *conf)
 {
 	atomic_store(&watchdog_phase, "reading the config");
-	/* A host without the default config assigns nothing: not an error. */
-	if (strcmp(path, CONF_DEFAULT_PATH) == 0 && access(path, F_OK) < 0 &&
-	    errno == ENOENT) {
+	/*
+	 * A host without the default config assigns nothing: not an error;
+	 * nor, for a udev event, a host without the config it names.
+	 */
+	if ((strcmp(path, CONF_DEFAULT_PATH) == 0 || event_form()) &&
+	    access(path, F_OK) < 0 && errno == ENOENT) {
 		log_info("%s does not exist: nothing is assigned", path);
 		return conf_parse(path, "", 0, conf);
 	}
@@ -630,6 +698,7 @@ static int
 run(struct outcome *o)
 {
 	_cleanup_(world_done) struct world w = { 0 };
+	_cleanup_(strv_done) struct strv scope = { 0 };
 	_cleanup_free_ char *path = NULL;
 	bool changes = !arg_dry_run && arg_action != ACTION_STATUS;
 	int r;
@@ -667,12 +736,12 @@ run(struct outcome *o)
 	/* Before libvirt: a request refused needs no guest, and adoption reads it. */
 	if (arg_action == ACTION_ATTACH || arg_action == ACTION_DETACH) {
 		r = resolve_device(&w);
-		if (r < 0)
-			return r;
+		if (r != 0)
+			return r < 0 ? r : 0;
 	}
 	r = snapshot_guests(&w, !changes);
-	if (r < 0)
-		return r;
+	if (r != 0)
+		return r < 0 ? r : 0;   /* 1: nothing to ask libvirt */
 	o->failed = w.unreachable;
 
 	switch (arg_action) {
@@ -685,11 +754,17 @@ run(struct outcome *o)
 		return report_status(stdout, st, arg_json);
 	}
 	case ACTION_SYNC:
-		r = check_scope(&w);
+		/* sync -D DOMAIN is sync DOMAIN. */
+		for (int i = 0; i < arg_n_args; i++)
+			if ((r = strv_push(&scope, arg_args[i])) < 0)
+				return log_error_errno(r, "out of memory");
+		if (arg_domain != NULL && (r = strv_push(&scope, arg_domain)) < 0)
+			return log_error_errno(r, "out of memory");
+		r = check_scope(&w, &scope);
 		if (r < 0)
 			return r;
-		w.in.only = (const char *const *)arg_args;
-		w.in.n_only = arg_n_args;
+		w.in.only = (const char *const *)scope.v;
+		w.in.n_only = scope.n;
 		break;
 	case ACTION_ATTACH:
 	case ACTION_DETACH:

@@ -102,8 +102,8 @@ struct plan_device_arg {
 	enum plan_op op;
 	const char *device;     /* SERIAL, BUS:DEV or BUS-PORT[.PORT...] */
 	const char *domain;     /* -D, or NULL */
-	unsigned bus;           /* -b/-d, 0 when not given */
-	unsigned dev;
+	unsigned bus;           /* -b, 0 when not given */
+	unsigned dev;           /* -d, 0 when not given: looked up with -b alone */
 };
 
 struct plan_input {
@@ -139,6 +139,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct plan *, plan_free)
 int plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
     struct plan_request *ret_request, struct plan_refusal *ret_refusal);
 void plan_refusal_done(struct plan_refusal *r);
+
+/*
+ * The one libvirt URI a resolved one-device request needs: its -D
+ * domain's, else its serial's assigned domain's (NULL: libvirt's
+ * default). Returns false when no domain is known, and every configured
+ * URI must be looked at (a detach of an unassigned or unplugged device).
+ */
+bool plan_request_uri(const struct plan_input *in, const struct plan_request *q,
+    const char **ret_uri);
 
 /*
  * The requests of attach-all and detach-all: one per serial of domain (a

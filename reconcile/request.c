@@ -138,6 +138,7 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 {
 	const struct udevsnap *u = in->devices;
 	struct plan_request q = { .op = arg->op, .domain = arg->domain };
+	struct plan_device_arg local = *arg;
 	const struct usbdev *d = NULL;
 	struct devspec spec;
 	int r;
@@ -160,14 +161,22 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 		return refusal_make(ret_refusal, PLAN_REFUSE_SHARED, q.serial,
 		    "serial '%s' is on more than one plugged-in device; neither can be attached",
 		    q.serial);
-	if (arg->bus != 0 && spec.kind == DEVSPEC_SERIAL) {
-		r = check_event_address(u, arg, q.serial, ret_refusal);
+	/* -b alone: the device number is looked up, when it is on that bus. */
+	if (arg->bus != 0 && arg->dev == 0 && spec.kind == DEVSPEC_SERIAL &&
+	    d != NULL && d->bus == arg->bus)
+		local.dev = d->dev;
+	if (local.bus != 0 && local.dev == 0 && arg->op == PLAN_ATTACH)
+		return refusal_make(ret_refusal, PLAN_REFUSE_NOT_PLUGGED,
+		    q.serial, "no managed device '%s' is plugged in on bus %u",
+		    arg->device, arg->bus);
+	if (local.dev != 0 && spec.kind == DEVSPEC_SERIAL) {
+		r = check_event_address(u, &local, q.serial, ret_refusal);
 		if (r != 0)
 			return r;
 		q.exact = true;
 		q.has_address = true;
-		q.bus = arg->bus;
-		q.dev = arg->dev;
+		q.bus = local.bus;
+		q.dev = local.dev;
 	} else if (d != NULL) {
 		q.has_address = true;
 		q.bus = d->bus;
@@ -183,8 +192,29 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 		return refusal_make(ret_refusal, PLAN_REFUSE_NOT_PLUGGED,
 		    q.serial, "no managed device '%s' is plugged in",
 		    arg->device);
+	if (arg->op == PLAN_ATTACH && arg->domain == NULL &&
+	    conf_domain_of(in->conf, q.serial) == NULL)
+		return refusal_make(ret_refusal, PLAN_REFUSE_UNASSIGNED,
+		    q.serial, "device '%s' is not assigned to a domain; name one with -D",
+		    q.serial);
 	*ret_request = q;
 	return 0;
+}
+
+bool
+plan_request_uri(const struct plan_input *in, const struct plan_request *q,
+    const char **ret_uri)
+{
+	const struct conf_domain *cd = NULL;
+
+	if (q->domain != NULL)
+		cd = conf_find_domain(in->conf, q->domain);
+	else if (q->serial != NULL)
+		cd = conf_domain_of(in->conf, q->serial);
+	if (cd == NULL && q->domain == NULL)
+		return false;
+	*ret_uri = conf_domain_uri(in->conf, cd, in->uri_override);
+	return true;
 }
 
 int

@@ -87,7 +87,8 @@ t bad-address-3 2 devices.umockdev -C ./vm.conf attach 3-1..2 -n
 t bad-address-4 2 devices.umockdev -C ./vm.conf attach 99999999999:1 -n
 t bad-address-5 2 devices.umockdev -C ./vm.conf -n attach -- -1:2
 t bad-busnum 2 - -C ./vm.conf detach A1 -b 0 -d 3
-t busnum-alone 2 - -C ./vm.conf detach A1 -b 3
+t devnum-alone 2 - -C ./vm.conf detach A1 -d 3
+t domain-with-status 2 - -C ./vm.conf status -D kvm0
 t config-name 2 - -C no-such-name config
 
 # Bad configs: one FILE:LINE line, exit 2, nothing else happens.
@@ -221,3 +222,37 @@ else
 	sed 's/^/    stderr: /' "$tmp/stuck.err"
 	failed=$((failed + 1))
 fi
+
+# The udev forms (issue 14): attach|detach SERIAL -b BUS -d DEV, as the
+# original's rule runs them for every device of its type. Nothing wrong,
+# nothing said: assigned nowhere, domain not running, no config file.
+t event-attach-unassigned 0 devices.umockdev -C ./kvm0only.ini attach LX4QPA -b 3 -d 9
+t event-attach-domain-down 0 devices.umockdev -C ./vm.conf -v attach LX4QPA --busnum 003 --devnum 009
+t event-attach-no-config 0 devices.umockdev -C ./nosuch.conf attach GK9VZF -b 3 -d 7
+t event-detach-no-config 0 unplugged.umockdev -C ./nosuch.conf detach GK9VZF -b 3 -d 7
+# Typed by a human, the same are errors.
+t human-attach-no-config 2 devices.umockdev -C ./nosuch.conf attach GK9VZF
+# The remove form, zero-padded as udev passes it, after the device is gone.
+t event-detach-removed 3 unplugged.umockdev -C ./vm.conf detach GK9VZF --busnum 003 --devnum 007 -n --json
+# -b alone: the device number is looked up.
+t event-busnum-alone 3 devices.umockdev -C ./vm.conf attach HV3ZQC -b 5 -n --json
+t event-busnum-alone-absent 3 unplugged.umockdev -C ./vm.conf detach GK9VZF -b 3 -n --json
+# A one-device command contacts only its domain's URI: the hung daemon
+# that db's URI names is never asked (sync asks it, and times out).
+"$top/${O:-build}/tests/tools/mute-socket" "$tmp/mute2.sock" 20 &
+mute=$!
+for _ in $(seq 100); do [ -S "$tmp/mute2.sock" ] && break; sleep 0.05; done
+sed "s|^DOMAIN_URI_db=.*|DOMAIN_URI_db='qemu+unix:///system?socket=$tmp/mute2.sock'|" "$world/vm.conf" | conf hung-db.conf
+t one-uri-attach 3 devices.umockdev -C ./hung-db.conf attach HV3ZQC -n --json --timeout 5
+t one-uri-sync 1 devices.umockdev -C ./hung-db.conf sync -n --timeout 2
+kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
+# Options as the original took them: -C NAME.conf is -C NAME; -D with every action.
+t config-name-suffix 2 - -C no-such-name.conf config
+t detach-domain-other 0 devices.umockdev -C ./vm.conf detach GK9VZF -D kvm1 -n --json
+t detach-domain 3 devices.umockdev -C ./vm.conf detach GK9VZF -D kvm0 -n --json
+t attach-all-domain-option 3 devices.umockdev -C ./vm.conf attach-all -D kvm1 -n --json
+t detach-all-domain-option 0 devices.umockdev -C ./vm.conf detach-all -D db -n --json
+t attach-all-two-domains 2 - -C ./vm.conf attach-all kvm0 -D kvm1 -n
+t sync-domain-option 3 devices.umockdev -C ./vm.conf sync -D kvm1 -n
+# --syslog logs to syslog and to stderr.
+t syslog-stderr 2 devices.umockdev --syslog -C ./vm.conf attach QX7ABS
