@@ -642,6 +642,88 @@ check_scope(const struct world *w, const struct strv *scope)
 	return 0;
 }
 
+/* -vv: the snapshots, as the planner is given them. */
+static void
+log_snapshot(const struct world *w)
+{
+	for (size_t i = 0; i < w->devices.n; i++) {
+		const struct usbdev *d = &w->devices.v[i];
+
+		log_debug("device %u:%u port %s %04x:%04x serial '%s'%s",
+		    d->bus, d->dev, d->port, d->vendor, d->product,
+		    d->serial != NULL ? d->serial :
+		    d->shared != NULL ? d->shared : "",
+		    d->shared != NULL ? " (shared)" : "");
+	}
+	for (size_t i = 0; i < w->guests.n_domains; i++) {
+		const struct vdomain *vd = &w->guests.domains[i];
+
+		log_debug("domain '%s' on %s: %s%s, %zu USB hostdevs", vd->name,
+		    virtconn_uri_name(vd->uri),
+		    vd->active ? "running" : "not running",
+		    vd->remote ? ", another host" : "", vd->hostdevs.n);
+		for (size_t j = 0; j < vd->hostdevs.n; j++) {
+			const struct hostdev *hd = &vd->hostdevs.v[j];
+
+			if (hd->has_address)
+				log_debug("  hostdev %u:%u alias '%s'%s", hd->bus,
+				    hd->dev, hd->alias != NULL ? hd->alias : "",
+				    hd->live_only ? " (live only)" : "");
+			else
+				log_debug("  hostdev %04x:%04x alias '%s'",
+				    hd->vendor, hd->product,
+				    hd->alias != NULL ? hd->alias : "");
+		}
+	}
+}
+
+/* -vvv: the device-to-domain map the config gives. */
+static void
+log_map(const struct conf *conf)
+{
+	for (size_t i = 0; i < conf->n_domains; i++)
+		for (size_t j = 0; j < conf->domains[i].n_serials; j++)
+			log_debug("map: '%s' -> '%s' on %s",
+			    conf->domains[i].serials[j].serial,
+			    conf->domains[i].name,
+			    virtconn_uri_name(conf_domain_uri(conf,
+			    &conf->domains[i], arg_connect)));
+}
+
+/*
+ * -v: the decisions the plan does not show, the devices left alone and
+ * why; the actions themselves are in the plan (-n) or in the notices.
+ */
+static int
+log_left_alone(const struct world *w)
+{
+	_cleanup_(status_freep) struct status *st = NULL;
+	int r;
+
+	if (log_get_max_level() < LOG_INFO)
+		return 0;
+	r = status_build(&w->in, &st);
+	if (r < 0)
+		return log_error_errno(r, "out of memory");
+	for (size_t i = 0; i < st->n_devices; i++) {
+		const struct status_device *d = &st->devices[i];
+
+		if (d->state == STATUS_FOREIGN && d->holder_alias == NULL)
+			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through a hostdev without alias, not bbvirt's",
+			    d->serial, d->bus, d->dev, d->attached);
+		else if (d->state == STATUS_FOREIGN)
+			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through hostdev '%s', not bbvirt's",
+			    d->serial, d->bus, d->dev, d->attached, d->holder_alias);
+		else if (d->state == STATUS_REMOTE)
+			log_info("leaving '%s' alone: its domain '%s' is on another host",
+			    d->serial, d->assigned);
+		else if (d->state == STATUS_SHARED && d->present)
+			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device",
+			    d->serial, d->bus, d->dev);
+	}
+	return 0;
+}
+
 static int
 run_plan(struct world *w, struct outcome *o)
 {
@@ -650,9 +732,15 @@ run_plan(struct world *w, struct outcome *o)
 	int failed;
 	int r;
 
+	if (log_get_max_level() >= LOG_DEBUG)
+		log_snapshot(w);
+	if (arg_verbose >= 3)
+		log_map(&w->conf);
 	r = plan_build(&w->in, &plan);
 	if (r < 0)
 		return log_error_errno(r, "out of memory");
+	if (arg_action == ACTION_SYNC && (r = log_left_alone(w)) < 0)
+		return r;
 	/* A one-device command asked for one thing: a refusal is its answer. */
 	if (one && plan->n_refusals > 0)
 		return refuse(&plan->refusals[0]);

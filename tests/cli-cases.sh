@@ -256,3 +256,5 @@ t attach-all-two-domains 2 - -C ./vm.conf attach-all kvm0 -D kvm1 -n
 t sync-domain-option 3 devices.umockdev -C ./vm.conf sync -D kvm1 -n
 # --syslog logs to syslog and to stderr.
 t syslog-stderr 2 devices.umockdev --syslog -C ./vm.conf attach QX7ABS
+# -v: what is left alone and why; -vv: the snapshots; -vvv: the map.
+t sync-verbose 3 devices.umockdev -C ./vm.ini sync -n -vvv
