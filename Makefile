@@ -52,8 +52,9 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
 LIB_SRCS := util.c log.c report.c \
 	parsers/conf.c parsers/ini.c parsers/legacy.c parsers/devspec.c \
 	parsers/domxml.c parsers/alias.c \
-	state/udevsnap.c state/virtsnap.c \
-	reconcile/plan.c reconcile/apply.c
+	state/udevsnap.c state/virtconn.c state/virtsnap.c \
+	reconcile/world.c reconcile/plan.c reconcile/request.c \
+	reconcile/status.c reconcile/apply.c
 SRCS := $(LIB_SRCS) main.c
 UNIT_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test-*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))

@@ -3,13 +3,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int max_level = LOG_NOTICE;
 static bool use_syslog;
 static FILE *stream;
-static int journal = -1;
+/*
+ * Whether stderr is the journal: decided once by log_init(), before any
+ * thread starts, and only read afterwards (the watchdog reads it too).
+ */
+static bool journal;
 
 void
 log_set_max_level(int level)
@@ -52,6 +57,40 @@ stderr_is_journal(void)
 	return st.st_dev == dev && st.st_ino == ino;
 }
 
+void
+log_init(void)
+{
+	journal = stderr_is_journal();
+}
+
+/* Appends s to buf[*n], always leaving room for the final newline. */
+static void
+put(char *buf, size_t size, size_t *n, const char *s)
+{
+	while (*s != '\0' && *n + 1 < size)
+		buf[(*n)++] = *s++;
+}
+
+void
+log_emergency_write(const char *const *parts)
+{
+	char buf[512];
+	size_t n = 0;
+	size_t off = 0;
+
+	put(buf, sizeof(buf), &n, journal ? "<3>" : "bbvirt: ");
+	for (; *parts != NULL; parts++)
+		put(buf, sizeof(buf), &n, *parts);
+	buf[n++] = '\n';
+	while (off < n) {
+		ssize_t w = write(STDERR_FILENO, buf + off, n - off);
+
+		if (w <= 0)
+			return;
+		off += w;
+	}
+}
+
 int
 log_full_errno(int level, int r, const char *fmt, ...)
 {
@@ -64,16 +103,19 @@ log_full_errno(int level, int r, const char *fmt, ...)
 	(void)vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 
+	/*
+	 * As the original's --syslog: to syslog, and to stderr as well,
+	 * unless stderr is the journal, where syslog's line goes too.
+	 */
 	if (use_syslog && stream == NULL) {
 		syslog(level, "%s", line);
-		return r;
+		if (journal)
+			return r;
 	}
 	if (stream != NULL) {
 		fprintf(stream, "bbvirt: %s\n", line);
 		return r;
 	}
-	if (journal < 0)
-		journal = stderr_is_journal();
 	if (journal)
 		fprintf(stderr, "<%d>%s\n", level, line);
 	else

@@ -7,14 +7,24 @@
 
 /*
  * Messages go to stderr as "bbvirt: text", or with an sd-daemon "<N>" level
- * prefix when stderr is the journal, or to syslog(3) after log_open_syslog().
+ * prefix when stderr is the journal, and also to syslog(3) after
+ * log_open_syslog().
  * Levels are syslog's. The default threshold is LOG_NOTICE.
  */
+/* Looks at stderr once; call before any other thread starts. */
+void log_init(void);
 void log_set_max_level(int level);
 int log_get_max_level(void);
 void log_open_syslog(void);
 /* Sends messages to f instead of stderr (tests); NULL restores stderr. */
 void log_set_stream(FILE *f);
+
+/*
+ * Writes the NULL-terminated strings in parts as one error line to stderr
+ * with write(2) alone: no stdio, no syslog, no lock, no allocation, so a
+ * thread may call it while another is stuck inside any of those.
+ */
+void log_emergency_write(const char *const *parts);
 
 /* Logs one line at level and returns r, so logging and failing is one statement. */
 int log_full_errno(int level, int r, const char *fmt, ...) _printf_(3, 4);

@@ -18,8 +18,10 @@
 #include "log.h"
 #include "plan.h"
 #include "report.h"
+#include "status.h"
 #include "udevsnap.h"
 #include "util.h"
+#include "virtconn.h"
 #include "virtsnap.h"
 
 /* Documented in bbvirt(1), EXIT STATUS. */
@@ -88,7 +90,7 @@ help(void)
 	    "  attach DEVICE        attach one device to its domain (or -D DOMAIN)\n"
 	    "  detach DEVICE        detach one device from the guest holding it\n"
 	    "  attach-all [DOMAIN]  attach every device assigned to DOMAIN (or to all)\n"
-	    "  detach-all [DOMAIN]  detach every device assigned to DOMAIN (or to all)\n"
+	    "  detach-all [DOMAIN]  detach every device assigned to DOMAIN from it (or all)\n"
 	    "\n"
 	    "DEVICE is a serial number, a logical address BUS:DEV or a physical\n"
 	    "address BUS-PORT[.PORT...]. A device lent with attach -D stays where\n"
@@ -99,13 +101,14 @@ help(void)
 	    "  -C, --config=FILE    config file; a bare NAME means %s/NAME.conf\n"
 	    "                       (default %s)\n"
 	    "  -c, --connect=URI    libvirt URI, overriding the config's\n"
-	    "  -D, --domain=NAME    the domain to attach to (a libvirt name or config key)\n"
-	    "  -b, --busnum=NUM     the device's USB bus number, when already known\n"
-	    "  -d, --devnum=NUM     the device's USB device number, when already known\n"
+	    "  -D, --domain=NAME    the domain to attach to or detach from, or of *-all\n"
+	    "                       and sync (a libvirt name or config key)\n"
+	    "  -b, --busnum=NUM     the device's USB bus number, as udev gives it\n"
+	    "  -d, --devnum=NUM     the device's USB device number (looked up if not given)\n"
 	    "  -n, --dry-run        show the plan and change nothing (exit 3: changes pending)\n"
 	    "  -v, --verbose        say more; repeat for debug output\n"
 	    "      --json           print the plan, status or config as JSON\n"
-	    "      --syslog         log to syslog instead of stderr\n"
+	    "      --syslog         log to syslog as well as to stderr\n"
 	    "      --timeout=SECS   give up after SECS seconds (default %d)\n"
 	    "      --version        show the version\n"
 	    "  -?, -h, --help       show this help\n"
@@ -265,29 +268,54 @@ parse_argv(int argc, char *argv[])
 	default:
 		break;
 	}
-	if ((arg_busnum != 0) != (arg_devnum != 0))
-		return usage_error("--busnum and --devnum go together");
+	/* -b alone is completed from the device; -d alone names nothing. */
+	if (arg_devnum != 0 && arg_busnum == 0)
+		return usage_error("--devnum needs --busnum");
 	if (arg_busnum != 0 && arg_action != ACTION_ATTACH &&
 	    arg_action != ACTION_DETACH)
 		return usage_error("--busnum and --devnum go with attach and detach");
-	if (arg_domain != NULL && arg_action != ACTION_ATTACH)
-		return usage_error("--domain goes with attach");
+	if (arg_domain != NULL &&
+	    (arg_action == ACTION_STATUS || arg_action == ACTION_CONFIG))
+		return usage_error("--domain does not go with '%s'",
+		    action_names[arg_action]);
+	/* attach-all -D DOMAIN is attach-all DOMAIN, as the original took it. */
+	if (arg_domain != NULL && (arg_action == ACTION_ATTACH_ALL ||
+	    arg_action == ACTION_DETACH_ALL)) {
+		if (arg_n_args == 1 && strcmp(arg_args[0], arg_domain) != 0)
+			return usage_error("'%s' names two domains, '%s' and '%s'",
+			    action_names[arg_action], arg_args[0], arg_domain);
+		arg_args = (char **)&arg_domain;
+		arg_n_args = 1;
+	}
 	return 1;
 }
 
 /* A run never outlives its --timeout, even inside a libvirt call that hangs. */
 static _Atomic(const char *) watchdog_phase = "starting";
 
+/*
+ * The main thread may be blocked inside stdio (a stdout pipe nobody reads),
+ * syslog(3) or libvirt, holding their locks: the watchdog touches none of
+ * them. It formats on its stack, write(2)s and _exit()s; output still in
+ * stdout's buffer is lost, as it must be.
+ */
 static void *
 watchdog(void *p _unused_)
 {
 	struct timespec ts = { .tv_sec = arg_timeout };
+	char secs[16];
+	size_t n = sizeof(secs) - 1;
+	unsigned v = arg_timeout;
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
 		;
-	log_error("timed out after %u s %s", arg_timeout,
-	    atomic_load(&watchdog_phase));
-	(void)fflush(stdout);
+	secs[n] = '\0';
+	do {
+		secs[--n] = '0' + v % 10;
+		v /= 10;
+	} while (v > 0 && n > 0);
+	log_emergency_write((const char *const[]){ "timed out after ",
+	    secs + n, " s ", atomic_load(&watchdog_phase), NULL });
 	_exit(EXIT_RUNTIME);
 	return NULL;
 }
@@ -313,12 +341,14 @@ watchdog_start(void)
 }
 
 /* Serialises changing runs; the descriptor stays open until exit. */
+static int lock_fd = -1;
+
 static int
 take_lock(void)
 {
 	const char *path = getenv("BBVIRT_LOCK");
 	char dir[4096];
-	int fd;
+	_cleanup_close_ int fd = -1;
 
 	if (path == NULL || path[0] == '\0')
 		path = DEFAULT_LOCK;
@@ -336,29 +366,47 @@ take_lock(void)
 		if (errno != EINTR)
 			return log_error_errno(-errno, "cannot lock '%s': %s",
 			    path, strerror(errno));
+	lock_fd = TAKE_FD(fd);
 	return 0;
 }
 
 /*
+ * The udev forms, attach|detach SERIAL -b BUS [-d DEV]: an event for a
+ * device that is assigned nowhere, whose domain does not run, or with no
+ * config file at all, is no failure (udev would log one for each).
+ */
+static bool
+event_form(void)
+{
+	return arg_busnum != 0 &&
+	    (arg_action == ACTION_ATTACH || arg_action == ACTION_DETACH);
+}
+
+/* The results main() picks the exit status from (bbvirt(1), EXIT STATUS). */
+struct outcome {
+	bool failed;            /* something asked for could not be done */
+	bool pending;           /* --dry-run: changes are pending */
+};
+
+/*
  * libvirt's default URI is looked at only when something refers to it: a
  * domain without a URI, a domain named on the command line that the
- * config does not know, or an empty config (to find stale attachments).
+ * config does not know, or an empty config (to show what holds devices).
  */
 static bool
 default_wanted(const struct conf *conf)
 {
 	if (conf->n_domains == 0)
 		return true;
-	if (arg_action == ACTION_ATTACH && arg_domain != NULL &&
-	    conf_find_domain(conf, arg_domain) == NULL)
-		return true;
 	for (int i = 0; arg_action == ACTION_SYNC && i < arg_n_args; i++)
 		if (conf_find_domain(conf, arg_args[i]) == NULL)
 			return true;
+	if (arg_domain != NULL && conf_find_domain(conf, arg_domain) == NULL)
+		return true;
 	return false;
 }
 
-/* Every URI a run must look at: each domain's, and the default one if wanted. */
+/* Every URI a run must look at, in config order: a NULL entry is the default. */
 static int
 collect_uris(const struct conf *conf, struct strv *uris, bool *with_default)
 {
@@ -380,139 +428,174 @@ collect_uris(const struct conf *conf, struct strv *uris, bool *with_default)
 	return 0;
 }
 
+static bool
+assigns_anything(const struct conf *conf)
+{
+	return conf->n_by_serial > 0;
+}
+
 struct world {
 	struct conf conf;
 	struct udevsnap devices;
+	struct virtconns conns;
 	struct virtsnap guests;
-	bool unreachable;       /* some URI did not answer */
+	struct plan_input in;
+	struct plan_request one;        /* the one-device commands' request */
+	struct plan_request *reqs;      /* the *-all commands' */
+	bool unreachable;               /* some URI did not answer */
 };
 
 static void
 world_done(struct world *w)
 {
+	free(w->reqs);
 	virtsnap_done(&w->guests);
+	virtconns_done(&w->conns);
 	udevsnap_done(&w->devices);
 	conf_done(&w->conf);
 }
 
-/* Returns 0, or an exit status. */
+/* One warning per run for each configured domain on another host. */
+static void
+warn_remote(const struct world *w)
+{
+	for (size_t i = 0; i < w->conf.n_domains; i++) {
+		const struct conf_domain *cd = &w->conf.domains[i];
+		const char *uri = virtconns_uri(&w->conns,
+		    conf_domain_uri(&w->conf, cd, arg_connect));
+		const struct virtconn *vc = virtconns_find(&w->conns, uri);
+
+		if (vc != NULL && vc->remote)
+			log_warning("domain '%s' on %s is on another host ('%s'): USB devices are local, so its devices are left alone",
+			    cd->name, virtconn_uri_name(uri),
+			    vc->host != NULL ? vc->host : "unknown");
+	}
+}
+
+/*
+ * Reads the guests, unless nothing could need them. A sync with nothing
+ * assigned contacts no libvirt daemon: it can change nothing, since bbvirt
+ * touches only what the config asks for. Returns 0, 1 when the run has
+ * nothing to ask libvirt and is over, or -errno.
+ */
 static int
-snapshot(struct world *w, bool read_only)
+snapshot_guests(struct world *w, bool read_only)
 {
 	_cleanup_(strv_done) struct strv uris = { 0 };
 	_cleanup_free_ const char **v = NULL;
+	const char *one_uri = NULL;
 	bool with_default;
 	size_t n = 0;
 	int r;
 
-	atomic_store(&watchdog_phase, "reading USB devices");
-	r = udevsnap_collect(w->conf.usb_ids, w->conf.n_usb_ids, &w->devices);
+	if ((arg_action == ACTION_SYNC || arg_action == ACTION_DETACH_ALL ||
+	    arg_action == ACTION_ATTACH_ALL) && !assigns_anything(&w->conf)) {
+		log_info("%s assigns no device: nothing to do", w->conf.file);
+		return 0;
+	}
+	/*
+	 * A one-device command contacts its domain's URI alone: a hung daemon
+	 * elsewhere must not stall a udev worker.
+	 */
+	if (w->in.n_requests == 1 && w->in.requests == &w->one &&
+	    plan_request_uri(&w->in, &w->one, &one_uri)) {
+		with_default = one_uri == NULL;
+		r = one_uri != NULL ? strv_push(&uris, one_uri) : 0;
+	} else if (event_form()) {
+		/* Its remove event: a device assigned nowhere has no domain to ask. */
+		log_info("device '%s' is assigned to no domain: nothing to do",
+		    w->one.serial != NULL ? w->one.serial : arg_args[0]);
+		return 1;
+	} else
+		r = collect_uris(&w->conf, &uris, &with_default);
 	if (r < 0)
-		return EXIT_RUNTIME;
-	if (collect_uris(&w->conf, &uris, &with_default) < 0)
-		return log_error("out of memory"), EXIT_RUNTIME;
+		return log_error_errno(r, "out of memory");
 	v = calloc(uris.n + 1, sizeof(*v));
 	if (v == NULL)
-		return log_error("out of memory"), EXIT_RUNTIME;
+		return log_error_errno(-ENOMEM, "out of memory");
 	if (with_default)
 		v[n++] = NULL;
 	for (size_t i = 0; i < uris.n; i++)
 		v[n++] = uris.v[i];
 	atomic_store(&watchdog_phase, "waiting for libvirt");
-	r = virtsnap_collect(v, n, read_only, &w->guests);
+	r = virtconns_open(v, n, read_only, &w->conns);
 	if (r == -ENOMEM)
-		return EXIT_RUNTIME;
+		return r;
 	w->unreachable = r < 0;
+	r = virtsnap_collect(&w->conns, plan_adoptable, &w->in, &w->guests);
+	if (r == -ENOMEM)
+		return r;
+	w->unreachable = w->unreachable || r < 0;
 	log_info("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",
-	    w->devices.n, w->guests.n_domains, w->guests.calls);
+	    w->devices.n, w->guests.n_domains, w->conns.calls);
+	warn_remote(w);
 	return 0;
 }
 
-/* Fills in the request for one DEVICE; returns 0 or an exit status. */
-static int
-resolve_device(const struct world *w, const char *arg,
-    struct plan_request *q)
+/* A refusal that is a mistake in the invocation (exit 2), not a state of the world (exit 1). */
+static bool
+refusal_is_usage(enum plan_refusal_kind k)
 {
-	const struct usbdev *d = NULL;
-	struct devspec spec;
+	switch (k) {
+	case PLAN_REFUSE_MALFORMED:
+	case PLAN_REFUSE_UNMANAGED:
+	case PLAN_REFUSE_NO_SERIAL:
+	case PLAN_REFUSE_SHARED:
+	case PLAN_REFUSE_MISMATCH:
+		return true;
+	case PLAN_REFUSE_DOMAIN_DOWN:
+	case PLAN_REFUSE_UNREACHABLE:
+		return false;
+	default:
+		/* Typed by a human, these are mistakes; from udev, the config's. */
+		return !event_form();
+	}
+}
+
+/*
+ * Logs a one-device command's refusal and returns what main() makes the
+ * exit status of: -EINVAL for 2, another error for 1, 0 for a udev event
+ * that asks for nothing (a device assigned nowhere, a domain that will get
+ * it when it starts).
+ */
+static int
+refuse(const struct plan_refusal *ref)
+{
+	if (event_form() && ref->kind == PLAN_REFUSE_UNASSIGNED) {
+		log_info("%s: nothing to do", ref->message);
+		return 0;
+	}
+	if (event_form() && ref->kind == PLAN_REFUSE_DOMAIN_DOWN) {
+		log_info("%s: it gets the device when it starts", ref->message);
+		return 0;
+	}
+	if (ref->kind == PLAN_REFUSE_MALFORMED)
+		return usage_error("%s", ref->message);
+	log_error("%s", ref->message);
+	return refusal_is_usage(ref->kind) ? -EINVAL : -EHOSTDOWN;
+}
+
+static int
+resolve_device(struct world *w)
+{
+	struct plan_device_arg arg = {
+		.op = arg_action == ACTION_ATTACH ? PLAN_ATTACH : PLAN_DETACH,
+		.device = arg_args[0], .domain = arg_domain,
+		.bus = arg_busnum, .dev = arg_devnum,
+	};
+	struct plan_refusal ref = { 0 };
 	int r;
 
-	r = devspec_parse(arg, &spec);
-	if (r < 0)
-		return usage_error("expected a serial number, BUS:DEV or BUS-PORT[.PORT...], got '%s'",
-		    arg), EXIT_USAGE;
-	if (spec.kind == DEVSPEC_SERIAL)
-		d = udevsnap_by_serial(&w->devices, spec.text);
-	else if (spec.kind == DEVSPEC_ADDRESS)
-		d = udevsnap_by_address(&w->devices, spec.bus, spec.dev);
-	else
-		d = udevsnap_by_port(&w->devices, spec.text);
-	if (arg_busnum != 0) {
-		q->has_address = true;
-		q->bus = arg_busnum;
-		q->dev = arg_devnum;
-	} else if (d != NULL) {
-		q->has_address = true;
-		q->bus = d->bus;
-		q->dev = d->dev;
-	} else if (spec.kind == DEVSPEC_ADDRESS) {
-		q->has_address = true;
-		q->bus = spec.bus;
-		q->dev = spec.dev;
+	r = plan_resolve(&w->in, &arg, &w->one, &ref);
+	if (r == -ENOMEM)
+		return log_error_errno(r, "out of memory");
+	if (r == 1) {
+		r = refuse(&ref);
+		plan_refusal_done(&ref);
+		return r < 0 ? r : 1;   /* 1: refused quietly, the run is over */
 	}
-	if (d != NULL && d->serial == NULL) {
-		log_error("device '%s' at %u:%u has no usable serial number",
-		    arg, d->bus, d->dev);
-		return EXIT_USAGE;
-	}
-	q->serial = d != NULL ? d->serial :
-	    spec.kind == DEVSPEC_SERIAL ? arg : NULL;
-	if (d == NULL && q->op == PLAN_ATTACH && spec.kind == DEVSPEC_SERIAL &&
-	    udevsnap_shared(&w->devices, arg)) {
-		log_error("serial '%s' is on more than one plugged-in device; neither can be attached",
-		    arg);
-		return EXIT_USAGE;
-	}
-	/* Detaching needs only something to find the hostdev by. */
-	if (d == NULL && (q->op == PLAN_ATTACH ||
-	    (!q->has_address && q->serial == NULL))) {
-		log_error("no managed device '%s' is plugged in", arg);
-		return EXIT_USAGE;
-	}
-	return 0;
-}
-
-static int
-check_attach_domain(const struct world *w, struct plan_request *q)
-{
-	const struct conf_domain *cd;
-	const struct vdomain *vd;
-	const char *name;
-	const char *uri;
-
-	if (q->domain != NULL)
-		cd = conf_find_domain(&w->conf, q->domain);
-	else
-		cd = conf_domain_of(&w->conf, q->serial);
-	if (q->domain == NULL && cd == NULL) {
-		log_error("device '%s' is not assigned to a domain; name one with -D",
-		    q->serial);
-		return EXIT_USAGE;
-	}
-	name = cd != NULL ? cd->name : q->domain;
-	uri = conf_domain_uri(&w->conf, cd, arg_connect);
-	if (!virtsnap_uri_ok(&w->guests, uri))
-		return EXIT_RUNTIME;
-	vd = virtsnap_find(&w->guests, uri, name);
-	if (vd == NULL) {
-		log_error("domain '%s' does not exist on %s", name,
-		    uri != NULL ? uri : "the default URI");
-		return EXIT_USAGE;
-	}
-	if (!vd->active) {
-		log_error("domain '%s' is not running", name);
-		return EXIT_RUNTIME;
-	}
+	w->in.requests = &w->one;
+	w->in.n_requests = 1;
 	return 0;
 }
 
@@ -526,113 +609,192 @@ want_conf_domain(const struct conf *conf, const char *name)
 	return cd;
 }
 
-/* One request per serial of one domain, or of every domain. */
 static int
-requests_all(const struct world *w, enum plan_op op, struct plan_request **ret,
-    size_t *ret_n)
+requests_all(struct world *w)
 {
-	const struct conf *conf = &w->conf;
+	int r;
+
 	/* run() has checked that a named domain is in the config. */
-	const struct conf_domain *only = arg_n_args == 1 ?
-	    conf_find_domain(conf, arg_args[0]) : NULL;
-	struct plan_request *v = NULL;
-	size_t n = 0;
-
-	for (size_t i = 0; i < conf->n_domains; i++) {
-		const struct conf_domain *cd = &conf->domains[i];
-
-		if (only != NULL && cd != only)
-			continue;
-		for (size_t j = 0; j < cd->n_serials; j++) {
-			struct plan_request *p;
-
-			p = reallocarray(v, n + 1, sizeof(*v));
-			if (p == NULL) {
-				free(v);
-				return log_error("out of memory"), EXIT_RUNTIME;
-			}
-			v = p;
-			v[n++] = (struct plan_request){
-				.op = op, .serial = cd->serials[j].serial,
-			};
-		}
-	}
-	*ret = v;
-	*ret_n = n;
+	r = plan_requests_all(&w->conf, arg_action == ACTION_ATTACH_ALL ?
+	    PLAN_ATTACH : PLAN_DETACH, arg_n_args == 1 ? arg_args[0] : NULL,
+	    &w->reqs, &w->in.n_requests);
+	if (r < 0)
+		return log_error_errno(r, "out of memory");
+	/* A request list that is empty still means "only these". */
+	w->in.requests = w->reqs;
 	return 0;
 }
 
 static int
-check_scope(const struct world *w)
+check_scope(const struct world *w, const struct strv *scope)
 {
-	for (int i = 0; i < arg_n_args; i++) {
-		const char *name = arg_args[i];
+	for (size_t i = 0; i < scope->n; i++) {
+		const char *name = scope->v[i];
 		bool known = conf_find_domain(&w->conf, name) != NULL;
 
 		for (size_t k = 0; !known && k < w->guests.n_domains; k++)
 			known = strcmp(w->guests.domains[k].name, name) == 0;
-		if (!known) {
-			log_error("domain '%s' is neither in %s nor known to libvirt",
+		if (!known)
+			return log_error_errno(-EINVAL,
+			    "domain '%s' is neither in %s nor known to libvirt",
 			    name, w->conf.file);
-			return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* -vv: the snapshots, as the planner is given them. */
+static void
+log_snapshot(const struct world *w)
+{
+	for (size_t i = 0; i < w->devices.n; i++) {
+		const struct usbdev *d = &w->devices.v[i];
+
+		log_debug("device %u:%u port %s %04x:%04x serial '%s'%s",
+		    d->bus, d->dev, d->port, d->vendor, d->product,
+		    d->serial != NULL ? d->serial :
+		    d->shared != NULL ? d->shared : "",
+		    d->shared != NULL ? " (shared)" : "");
+	}
+	for (size_t i = 0; i < w->guests.n_domains; i++) {
+		const struct vdomain *vd = &w->guests.domains[i];
+
+		log_debug("domain '%s' on %s: %s%s, %zu USB hostdevs", vd->name,
+		    virtconn_uri_name(vd->uri),
+		    vd->active ? "running" : "not running",
+		    vd->remote ? ", another host" : "", vd->hostdevs.n);
+		for (size_t j = 0; j < vd->hostdevs.n; j++) {
+			const struct hostdev *hd = &vd->hostdevs.v[j];
+
+			if (hd->has_address)
+				log_debug("  hostdev %u:%u alias '%s'%s", hd->bus,
+				    hd->dev, hd->alias != NULL ? hd->alias : "",
+				    hd->live_only ? " (live only)" : "");
+			else
+				log_debug("  hostdev %04x:%04x alias '%s'",
+				    hd->vendor, hd->product,
+				    hd->alias != NULL ? hd->alias : "");
 		}
+	}
+}
+
+/* -vvv: the device-to-domain map the config gives. */
+static void
+log_map(const struct conf *conf)
+{
+	for (size_t i = 0; i < conf->n_domains; i++)
+		for (size_t j = 0; j < conf->domains[i].n_serials; j++)
+			log_debug("map: '%s' -> '%s' on %s",
+			    conf->domains[i].serials[j].serial,
+			    conf->domains[i].name,
+			    virtconn_uri_name(conf_domain_uri(conf,
+			    &conf->domains[i], arg_connect)));
+}
+
+/*
+ * -v: the decisions the plan does not show, the devices left alone and
+ * why; the actions themselves are in the plan (-n) or in the notices.
+ */
+static int
+log_left_alone(const struct world *w)
+{
+	_cleanup_(status_freep) struct status *st = NULL;
+	int r;
+
+	if (log_get_max_level() < LOG_INFO)
+		return 0;
+	r = status_build(&w->in, &st);
+	if (r < 0)
+		return log_error_errno(r, "out of memory");
+	for (size_t i = 0; i < st->n_devices; i++) {
+		const struct status_device *d = &st->devices[i];
+
+		if (d->state == STATUS_FOREIGN && d->holder_alias == NULL)
+			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through a hostdev without alias, not bbvirt's",
+			    d->serial, d->bus, d->dev, d->attached);
+		else if (d->state == STATUS_FOREIGN)
+			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through hostdev '%s', not bbvirt's",
+			    d->serial, d->bus, d->dev, d->attached, d->holder_alias);
+		else if (d->state == STATUS_REMOTE)
+			log_info("leaving '%s' alone: its domain '%s' is on another host",
+			    d->serial, d->assigned);
+		else if (d->state == STATUS_SHARED && d->present)
+			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device",
+			    d->serial, d->bus, d->dev);
 	}
 	return 0;
 }
 
 static int
-run_plan(struct world *w, struct plan_input *in)
+run_plan(struct world *w, struct outcome *o)
 {
-	struct plan *plan = NULL;
+	_cleanup_(plan_freep) struct plan *plan = NULL;
+	bool one = arg_action == ACTION_ATTACH || arg_action == ACTION_DETACH;
 	int failed;
 	int r;
 
-	r = plan_build(in, &plan);
+	if (log_get_max_level() >= LOG_DEBUG)
+		log_snapshot(w);
+	if (arg_verbose >= 3)
+		log_map(&w->conf);
+	r = plan_build(&w->in, &plan);
 	if (r < 0)
-		return log_error("out of memory"), EXIT_RUNTIME;
-	for (size_t i = 0; i < plan->n_conflicts; i++)
-		log_error("device '%s' is attached to '%s'; detach it first",
-		    plan->conflicts[i].serial, plan->conflicts[i].domain);
-	if (plan->n_conflicts > 0) {
-		plan_free(plan);
-		return EXIT_USAGE;
-	}
+		return log_error_errno(r, "out of memory");
+	if (arg_action == ACTION_SYNC && (r = log_left_alone(w)) < 0)
+		return r;
+	/* A one-device command asked for one thing: a refusal is its answer. */
+	if (one && plan->n_refusals > 0)
+		return refuse(&plan->refusals[0]);
+	for (size_t i = 0; i < plan->n_refusals; i++)
+		log_error("%s", plan->refusals[i].message);
+	o->failed = plan->n_refusals > 0 || w->unreachable;
 	if (arg_dry_run) {
+		atomic_store(&watchdog_phase, "writing the plan");
 		r = report_plan(stdout, plan, arg_json);
-		if (plan->n == 0 && !w->unreachable)
-			log_info("nothing to do");
-		failed = plan->n > 0;
-		plan_free(plan);
 		if (r < 0)
-			return EXIT_RUNTIME;
-		return w->unreachable ? EXIT_RUNTIME :
-		    failed ? EXIT_PENDING : EXIT_OK;
+			return r;
+		if (plan->n == 0 && !o->failed)
+			log_info("nothing to do");
+		o->pending = plan->n > 0;
+		return 0;
 	}
 	atomic_store(&watchdog_phase, "waiting for libvirt to attach or detach");
-	failed = apply_plan(plan, &apply_libvirt_ops, &w->guests);
-	log_debug("%lu libvirt calls in all", w->guests.calls);
-	if (arg_json && failed >= 0)
-		r = report_plan(stdout, plan, true);
-	plan_free(plan);
-	if (failed != 0 || r < 0 || w->unreachable)
-		return EXIT_RUNTIME;
-	return EXIT_OK;
+	failed = apply_plan(plan, &apply_libvirt_ops, &w->conns);
+	if (failed < 0)
+		return failed;
+	log_debug("%lu libvirt calls in all", w->conns.calls);
+	o->failed = o->failed || failed > 0;
+	return arg_json ? report_plan(stdout, plan, true) : 0;
 }
 
 static int
-run(void)
+read_config(const char *path, struct conf *conf)
+{
+	atomic_store(&watchdog_phase, "reading the config");
+	/*
+	 * A host without the default config assigns nothing: not an error;
+	 * nor, for a udev event, a host without the config it names.
+	 */
+	if ((strcmp(path, CONF_DEFAULT_PATH) == 0 || event_form()) &&
+	    access(path, F_OK) < 0 && errno == ENOENT) {
+		log_info("%s does not exist: nothing is assigned", path);
+		return conf_parse(path, "", 0, conf);
+	}
+	return conf_load(path, conf);
+}
+
+static int
+run(struct outcome *o)
 {
 	_cleanup_(world_done) struct world w = { 0 };
-	_cleanup_free_ struct plan_request *reqs = NULL;
+	_cleanup_(strv_done) struct strv scope = { 0 };
 	_cleanup_free_ char *path = NULL;
-	struct plan_input in = { .conf = &w.conf, .devices = &w.devices,
-	    .guests = &w.guests, .uri_override = arg_connect };
-	struct plan_request one = { 0 };
 	bool changes = !arg_dry_run && arg_action != ACTION_STATUS;
 	int r;
 
+	w.in = (struct plan_input){ .conf = &w.conf, .devices = &w.devices,
+	    .guests = &w.guests, .uri_override = arg_connect };
 	if (conf_path(arg_config, &path) < 0)
-		return log_error("out of memory"), EXIT_RUNTIME;
+		return log_error_errno(-ENOMEM, "out of memory");
 	/*
 	 * A run that changes guests reads the config only once it holds the
 	 * lock. flock() wakes waiters in no particular order: a run that read
@@ -640,78 +802,77 @@ run(void)
 	 * started for the edit, and put the old assignment back.
 	 */
 	if (arg_action != ACTION_CONFIG) {
-		if (watchdog_start() < 0)
-			return EXIT_RUNTIME;
-		if (changes && take_lock() < 0)
-			return EXIT_RUNTIME;
+		r = watchdog_start();
+		if (r < 0)
+			return r;
+		if (changes && (r = take_lock()) < 0)
+			return r;
 	}
-	atomic_store(&watchdog_phase, "reading the config");
-	/* A host without the default config assigns nothing: not an error. */
-	if (strcmp(path, CONF_DEFAULT_PATH) == 0 && access(path, F_OK) < 0 &&
-	    errno == ENOENT) {
-		log_info("%s does not exist: nothing is assigned", path);
-		r = conf_parse(path, "", 0, &w.conf);
-	} else
-		r = conf_load(path, &w.conf);
-	if (r < 0)
-		return r == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	r = read_config(path, &w.conf);
+	if (r < 0)      /* logged with its file and line: a config error */
+		return r == -ENOMEM ? r : -EINVAL;
 	if (arg_action == ACTION_CONFIG)
-		return report_conf(stdout, &w.conf, arg_json) < 0 ?
-		    EXIT_RUNTIME : EXIT_OK;
-	if (arg_action == ACTION_ATTACH_ALL || arg_action == ACTION_DETACH_ALL)
-		if (arg_n_args == 1 &&
-		    want_conf_domain(&w.conf, arg_args[0]) == NULL)
-			return EXIT_USAGE;
-	r = snapshot(&w, !changes);
-	if (r != 0)
+		return report_conf(stdout, &w.conf, arg_json);
+	if ((arg_action == ACTION_ATTACH_ALL ||
+	    arg_action == ACTION_DETACH_ALL) && arg_n_args == 1 &&
+	    want_conf_domain(&w.conf, arg_args[0]) == NULL)
+		return -EINVAL;
+	atomic_store(&watchdog_phase, "reading USB devices");
+	r = udevsnap_collect(w.conf.usb_ids, w.conf.n_usb_ids, &w.devices);
+	if (r < 0)
 		return r;
+	/* Before libvirt: a request refused needs no guest, and adoption reads it. */
+	if (arg_action == ACTION_ATTACH || arg_action == ACTION_DETACH) {
+		r = resolve_device(&w);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	r = snapshot_guests(&w, !changes);
+	if (r != 0)
+		return r < 0 ? r : 0;   /* 1: nothing to ask libvirt */
+	o->failed = w.unreachable;
 
 	switch (arg_action) {
 	case ACTION_STATUS: {
-		struct status *st = NULL;
+		_cleanup_(status_freep) struct status *st = NULL;
 
-		if (status_build(&in, &st) < 0)
-			return log_error("out of memory"), EXIT_RUNTIME;
-		r = report_status(stdout, st, arg_json);
-		status_free(st);
-		return r < 0 || w.unreachable ? EXIT_RUNTIME : EXIT_OK;
+		r = status_build(&w.in, &st);
+		if (r < 0)
+			return log_error_errno(r, "out of memory");
+		return report_status(stdout, st, arg_json);
 	}
 	case ACTION_SYNC:
-		r = check_scope(&w);
-		if (r != 0)
+		/* sync -D DOMAIN is sync DOMAIN. */
+		for (int i = 0; i < arg_n_args; i++)
+			if ((r = strv_push(&scope, arg_args[i])) < 0)
+				return log_error_errno(r, "out of memory");
+		if (arg_domain != NULL && (r = strv_push(&scope, arg_domain)) < 0)
+			return log_error_errno(r, "out of memory");
+		r = check_scope(&w, &scope);
+		if (r < 0)
 			return r;
-		in.only = (const char *const *)arg_args;
-		in.n_only = arg_n_args;
+		w.in.only = (const char *const *)scope.v;
+		w.in.n_only = scope.n;
 		break;
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
-		one.op = arg_action == ACTION_ATTACH ? PLAN_ATTACH : PLAN_DETACH;
-		one.domain = arg_domain;
-		r = resolve_device(&w, arg_args[0], &one);
-		if (r == 0 && one.op == PLAN_ATTACH)
-			r = check_attach_domain(&w, &one);
-		if (r != 0)
-			return r;
-		in.requests = &one;
-		in.n_requests = 1;
 		break;
 	default:
-		r = requests_all(&w, arg_action == ACTION_ATTACH_ALL ?
-		    PLAN_ATTACH : PLAN_DETACH, &reqs, &in.n_requests);
-		if (r != 0)
+		r = requests_all(&w);
+		if (r < 0)
 			return r;
-		/* A request list that is empty still means "only these". */
-		in.requests = reqs != NULL ? reqs : &one;
 		break;
 	}
-	return run_plan(&w, &in);
+	return run_plan(&w, o);
 }
 
 int
 main(int argc, char *argv[])
 {
+	struct outcome o = { 0 };
 	int r;
 
+	log_init();
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
@@ -720,6 +881,12 @@ main(int argc, char *argv[])
 	/* --dry-run shows its reasoning, as the original's did. */
 	log_set_max_level(LOG_NOTICE + arg_verbose + arg_dry_run > LOG_DEBUG ?
 	    LOG_DEBUG : LOG_NOTICE + arg_verbose + arg_dry_run);
-	virtsnap_init();
-	return run();
+	virtconn_init();
+	r = run(&o);
+	/* Exit statuses are chosen here alone, from what the run found. */
+	if (r == -EINVAL)
+		return EXIT_USAGE;
+	if (r < 0 || o.failed)
+		return EXIT_RUNTIME;
+	return o.pending ? EXIT_PENDING : EXIT_OK;
 }

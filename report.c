@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "plan.h"
 #include "report.h"
+#include "status.h"
 #include "util.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
@@ -174,13 +175,33 @@ report_plan(FILE *f, const struct plan *plan, bool json)
 		    a->serial != NULL ? a->serial : "-", a->bus, a->dev);
 		if (a->port != NULL)
 			fprintf(f, " port %s", a->port);
-		fprintf(f, " %s %s (%s)", a->op == PLAN_ATTACH ? "to" : "from",
-		    a->domain, plan_reason_to_string(a->reason));
+		fprintf(f, " %s %s", a->op == PLAN_ATTACH ? "to" : "from",
+		    a->domain);
+		if (a->uri != NULL)
+			fprintf(f, " on %s", a->uri);
+		fprintf(f, " (%s)", plan_reason_to_string(a->reason));
 		if (a->result == PLAN_FAILED)
 			fprintf(f, ": failed: %s", a->error);
 		fprintf(f, "\n");
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+/* "addresses": the places of a shared serial, or null. */
+static int
+add_addresses(struct json_object *o, char **v)
+{
+	struct json_object *a;
+
+	if (v == NULL)
+		return add(o, "addresses", NULL);
+	a = json_object_new_array();
+	if (a == NULL || add(o, "addresses", a) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; v[i] != NULL; i++)
+		if (push(a, json_object_new_string(v[i])) < 0)
+			return -ENOMEM;
+	return 0;
 }
 
 static int
@@ -212,6 +233,8 @@ status_json(FILE *f, const struct status *st)
 		    add_str(dj, "port", d->port) < 0 ||
 		    add_str(dj, "assigned", d->assigned) < 0 ||
 		    add_str(dj, "attached", d->attached) < 0 ||
+		    add_str(dj, "holder", d->holder_alias) < 0 ||
+		    add_addresses(dj, d->addresses) < 0 ||
 		    add_str(dj, "state", status_state_to_string(d->state)) < 0)
 			return -ENOMEM;
 	}
@@ -220,11 +243,13 @@ status_json(FILE *f, const struct status *st)
 		struct json_object *dj = json_object_new_object();
 		struct json_object *sj = json_object_new_array();
 		struct json_object *act = json_object_new_boolean(d->active);
+		struct json_object *rem = json_object_new_boolean(d->remote);
 
 		if (push(doms, dj) < 0 || sj == NULL || act == NULL ||
-		    add_str(dj, "name", d->name) < 0 ||
+		    rem == NULL || add_str(dj, "name", d->name) < 0 ||
 		    add_str(dj, "uri", d->uri) < 0 ||
-		    add(dj, "active", act) < 0 || add(dj, "serials", sj) < 0)
+		    add(dj, "active", act) < 0 || add(dj, "remote", rem) < 0 ||
+		    add(dj, "serials", sj) < 0)
 			return -ENOMEM;
 		for (size_t j = 0; d->serials[j] != NULL; j++)
 			if (push(sj, json_object_new_string(d->serials[j])) < 0)
@@ -257,9 +282,18 @@ report_status(FILE *f, const struct status *st, bool json)
 			(void)snprintf(addr, sizeof(addr), "%u:%u", d->bus,
 			    d->dev);
 		}
-		fprintf(f, "%-20s %-9s %-7s %-9s %-16s %-16s %s\n",
+		fprintf(f, "%-20s %-9s %-7s %-9s %-16s %-16s %s",
 		    dash(d->serial), id, addr, dash(d->port), dash(d->assigned),
 		    dash(d->attached), status_state_to_string(d->state));
+		if (d->state == STATUS_FOREIGN)
+			fprintf(f, " (hostdev '%s', not bbvirt's)",
+			    d->holder_alias != NULL ? d->holder_alias :
+			    "without alias");
+		for (size_t k = 0; d->addresses != NULL &&
+		    d->addresses[k] != NULL; k++)
+			fprintf(f, "%s%s", k == 0 ? " (on " : ", ",
+			    d->addresses[k]);
+		fprintf(f, "%s\n", d->addresses != NULL ? ")" : "");
 	}
 	for (size_t i = 0; i < st->n_domains; i++) {
 		const struct status_domain *d = &st->domains[i];
@@ -267,6 +301,7 @@ report_status(FILE *f, const struct status *st, bool json)
 		fprintf(f, "domain '%s' on %s: %s\n", d->name,
 		    d->uri != NULL ? d->uri : "the default URI",
 		    !d->reachable ? "unreachable" :
+		    d->remote ? "on another host, left alone" :
 		    d->active ? "running" : "not running");
 	}
 	return ferror(f) ? -EIO : 0;

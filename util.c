@@ -111,24 +111,30 @@ read_fd(int fd, size_t hint, size_t max, char **ret_buf, size_t *ret_len)
 	return 0;
 }
 
+void
+closep(int *fd)
+{
+	int saved = errno;
+
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+	errno = saved;
+}
+
 int
 read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
 {
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
-	int fd;
-	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (S_ISDIR(st.st_mode))
-		r = -EISDIR;
-	else
-		r = read_fd(fd, st.st_size, max, ret_buf, ret_len);
-	(void)close(fd);
-	return r;
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	return read_fd(fd, st.st_size, max, ret_buf, ret_len);
 }
 
 int

@@ -10,6 +10,7 @@
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_close_ _cleanup_(closep)
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _unused_ __attribute__((unused))
 
@@ -19,6 +20,14 @@
 		__typeof__(p) _take_ = (p);                     \
 		(p) = NULL;                                     \
 		_take_;                                         \
+	})
+
+/* Hands ownership of the descriptor fd to the caller and leaves -1 behind. */
+#define TAKE_FD(fd)                                             \
+	({                                                      \
+		int _fd_ = (fd);                                \
+		(fd) = -1;                                      \
+		_fd_;                                           \
 	})
 
 /* Generates fnp(), which calls fn only for a non-NULL pointer. */
@@ -42,6 +51,9 @@ mfree(void *p)
 	free(p);
 	return NULL;
 }
+
+/* Closes *fd unless it is negative, keeping errno (systemd's safe_close()). */
+void closep(int *fd);
 
 static inline void
 fclosep(FILE **f)

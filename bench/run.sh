@@ -317,7 +317,7 @@ awk -F, -v CPU="$(nproc) cores, $cpu" -v RUNS="$runs" -v SRUNS="$shell_runs" '
 					bad++
 				}
 			}
-		printf "  one connection and one list per URI, one XML fetch per running guest (calls = G + 2; shut-off guests cost none): %s\n",
+		printf "  one connection, one hostname and one list per URI, one XML fetch per running guest (calls = G + 3; shut-off guests cost none): %s\n",
 			bad ? "MISSED" : "met at every size (sync, drift, status)"
 	}' "$csv"
 printf '\nCSV: %s\nbench: %s s in all\n' "$csv" "$total"

@@ -35,11 +35,15 @@ conf_error(const char *file, unsigned line, const char *fmt, ...)
 int
 conf_path(const char *arg, char **ret)
 {
+	size_t n = strlen(arg);
+	/* The original took NAME and NAME.conf alike. */
+	bool suffixed = n > 5 && strcmp(arg + n - 5, ".conf") == 0;
 	char *p;
 
 	if (strchr(arg, '/') != NULL)
 		p = strdup(arg);
-	else if (asprintf(&p, "%s/%s.conf", CONF_DIR, arg) < 0)
+	else if (asprintf(&p, "%s/%.*s.conf", CONF_DIR,
+	    (int)(suffixed ? n - 5 : n), arg) < 0)
 		p = NULL;
 	if (p == NULL)
 		return -ENOMEM;
@@ -490,22 +494,19 @@ int
 conf_load(const char *path, struct conf *ret_conf)
 {
 	_cleanup_free_ char *buf = NULL;
+	/* O_NONBLOCK: a FIFO in its place must be refused, not waited on. */
+	_cleanup_close_ int fd = open(path,
+	    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	size_t len;
-	int fd;
 	int r;
 
-	/* O_NONBLOCK: a FIFO in its place must be refused, not waited on. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot open config '%s': %s",
 		    path, strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		r = log_error_errno(-errno, "cannot stat config '%s': %s",
+	if (fstat(fd, &st) < 0)
+		return log_error_errno(-errno, "cannot stat config '%s': %s",
 		    path, strerror(errno));
-		(void)close(fd);
-		return r;
-	}
 	/* bbvirt runs as root from udev and systemd: refuse loose files, as sshd does. */
 	if (!S_ISREG(st.st_mode))
 		r = log_error_errno(-EINVAL, "%s: not a regular file", path);
@@ -519,7 +520,6 @@ conf_load(const char *path, struct conf *ret_conf)
 		    path, (unsigned)(st.st_mode & 07777), path);
 	else
 		r = read_fd(fd, st.st_size, CONF_FILE_MAX, &buf, &len);
-	(void)close(fd);
 	if (r == -EFBIG)
 		return log_error_errno(r, "%s: expected a config of at most %u MiB",
 		    path, CONF_FILE_MAX >> 20);

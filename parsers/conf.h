@@ -65,7 +65,8 @@ struct conf {
 };
 
 /*
- * Maps -C ARG to a path: a bare NAME without '/' is CONF_DIR/NAME.conf.
+ * Maps -C ARG to a path: a bare NAME or NAME.conf without '/' is
+ * CONF_DIR/NAME.conf.
  * Returns 0 or -ENOMEM; *ret is the caller's.
  */
 int conf_path(const char *arg, char **ret);

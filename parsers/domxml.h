@@ -13,6 +13,7 @@ struct hostdev {
 	bool has_id;
 	uint16_t vendor;
 	uint16_t product;
+	bool live_only;         /* set by the snapshot: absent from the persistent definition */
 };
 
 struct hostdev_list {

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,7 +10,7 @@
 #include "log.h"
 #include "plan.h"
 #include "util.h"
-#include "virtsnap.h"
+#include "virtconn.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 
@@ -42,6 +43,25 @@ apply_one(const struct plan_action *a, const struct apply_ops *ops,
 	return ops->wait_gone(userdata, a->uri, a->domain, a->alias, ret_error);
 }
 
+/*
+ * An attach reuses the alias and needs the device free: after a detach of
+ * the same serial failed, libvirt would refuse it or the guest would hold
+ * the device twice. Returns the domain that still holds it, or NULL.
+ */
+static const char *
+blocked_by(const struct plan *plan, size_t i)
+{
+	const struct plan_action *a = &plan->v[i];
+
+	for (size_t k = 0; a->op == PLAN_ATTACH && a->serial != NULL && k < i;
+	    k++)
+		if (plan->v[k].op == PLAN_DETACH &&
+		    plan->v[k].result == PLAN_FAILED &&
+		    streq_null(plan->v[k].serial, a->serial))
+			return plan->v[k].domain;
+	return NULL;
+}
+
 int
 apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 {
@@ -50,10 +70,17 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 	for (size_t i = 0; i < plan->n; i++) {
 		struct plan_action *a = &plan->v[i];
 		const char *serial = a->serial != NULL ? a->serial : "?";
+		const char *holder = blocked_by(plan, i);
 		char *error = NULL;
 		int r;
 
-		r = apply_one(a, ops, userdata, &error);
+		if (holder != NULL) {
+			r = asprintf(&error, "not tried: it could not be detached from '%s'",
+			    holder) < 0 ? -ENOMEM : -EBUSY;
+			if (r == -ENOMEM)
+				error = NULL;
+		} else
+			r = apply_one(a, ops, userdata, &error);
 		if (r == -ENOMEM && error == NULL)
 			return log_error_errno(r, "out of memory");
 		if (r >= 0) {
@@ -91,26 +118,6 @@ virt_error(char **ret_error)
 	return -EIO;
 }
 
-static int
-lookup(struct virtsnap *snap, const char *uri, const char *name,
-    virDomainPtr *ret, char **ret_error)
-{
-	uri = virtsnap_uri(snap, uri);
-	for (size_t i = 0; i < snap->n_conns; i++) {
-		virConnectPtr conn = snap->conns[i].conn;
-
-		if (!streq_null(snap->conns[i].uri, uri))
-			continue;
-		if (conn == NULL)
-			break;
-		snap->calls++;
-		*ret = virDomainLookupByName(conn, name);
-		return *ret != NULL ? 0 : virt_error(ret_error);
-	}
-	*ret_error = strdup("no connection to its URI");
-	return -ENOTCONN;
-}
-
 enum virt_op {
 	VIRT_ATTACH,
 	VIRT_DETACH_ALIAS,
@@ -122,14 +129,14 @@ static int
 virt_change(void *userdata, const char *uri, const char *domain,
     enum virt_op op, const char *arg, char **ret_error)
 {
-	struct virtsnap *snap = userdata;
+	struct virtconns *c = userdata;
 	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
 	int r;
 
-	r = lookup(snap, uri, domain, &dom, ret_error);
+	r = virtconns_lookup(c, uri, domain, &dom, ret_error);
 	if (r < 0)
 		return r;
-	snap->calls++;
+	c->calls++;
 	switch (op) {
 	case VIRT_ATTACH:
 		r = virDomainAttachDeviceFlags(dom, arg, VIR_DOMAIN_AFFECT_LIVE);
@@ -188,18 +195,18 @@ static int
 virt_wait_gone(void *userdata, const char *uri, const char *domain,
     const char *alias, char **ret_error)
 {
-	struct virtsnap *snap = userdata;
+	struct virtconns *c = userdata;
 	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
 	int r;
 
-	r = lookup(snap, uri, domain, &dom, ret_error);
+	r = virtconns_lookup(c, uri, domain, &dom, ret_error);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < 50; i++) {
 		_cleanup_free_ char *xml = NULL;
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 
-		snap->calls++;
+		c->calls++;
 		xml = virDomainGetXMLDesc(dom, 0);
 		if (xml == NULL)
 			return virt_error(ret_error);

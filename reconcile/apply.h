@@ -1,7 +1,6 @@
 #pragma once
 
 struct plan;
-struct virtsnap;
 
 /*
  * What apply needs from a hypervisor. Each returns 0, or -errno with a
@@ -22,10 +21,11 @@ struct apply_ops {
 /*
  * Performs the plan's actions in order, each to its end whatever the
  * others did, and records every result in the action. Logs one notice per
- * change and one error per failure. Returns the number of failed actions,
+ * change and one error per failure. An attach whose serial could not be
+ * detached first is not tried, and fails. Returns the number of failed actions,
  * or -ENOMEM.
  */
 int apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata);
 
-/* The real thing: libvirt, through the connections of a snapshot (userdata). */
+/* The real thing: libvirt, through a struct virtconns (userdata). */
 extern const struct apply_ops apply_libvirt_ops;

@@ -31,6 +31,7 @@ udevsnap_done(struct udevsnap *snap)
 	for (size_t i = 0; i < snap->n_shared; i++)
 		free(snap->shared[i]);
 	free(snap->shared);
+	free(snap->others);
 	*snap = (struct udevsnap){ 0 };
 }
 
@@ -54,10 +55,32 @@ managed(const struct usb_id *ids, size_t n, unsigned long long v,
 	return false;
 }
 
+/* Remembers where a device of a type not managed is, to refuse its address. */
+static int
+add_other(struct udevsnap *snap, struct udev_device *d, unsigned long long v,
+    unsigned long long p)
+{
+	unsigned long long bus;
+	unsigned long long dev;
+	struct usbdev_addr *a;
+
+	if (snap->n_others >= USBDEVS_MAX)
+		return 0;
+	if (!attr_uint(d, "busnum", 10, 255, &bus) ||
+	    !attr_uint(d, "devnum", 10, 127, &dev))
+		return 0;
+	a = reallocarray(snap->others, snap->n_others + 1, sizeof(*a));
+	if (a == NULL)
+		return -ENOMEM;
+	snap->others = a;
+	a[snap->n_others++] = (struct usbdev_addr){ bus, dev, v, p };
+	return 0;
+}
+
 /* Sysfs text is hostile: anything malformed is skipped, with a warning. Returns 1 kept, 0 skipped. */
 static int
-read_device(struct udev_device *d, const struct usb_id *ids, size_t n_ids,
-    struct usbdev *ret)
+read_device(struct udevsnap *snap, struct udev_device *d,
+    const struct usb_id *ids, size_t n_ids, struct usbdev *ret)
 {
 	const char *path = udev_device_get_syspath(d);
 	const char *serial;
@@ -71,7 +94,7 @@ read_device(struct udev_device *d, const struct usb_id *ids, size_t n_ids,
 	    !attr_uint(d, "idProduct", 16, 0xffff, &p))
 		return 0;       /* not one we could manage anyway */
 	if (!managed(ids, n_ids, v, p))
-		return 0;
+		return add_other(snap, d, v, p);
 	if (!attr_uint(d, "busnum", 10, 255, &bus) ||
 	    !attr_uint(d, "devnum", 10, 127, &dev)) {
 		log_warning("%s: unreadable busnum or devnum, skipping", path);
@@ -102,6 +125,17 @@ usbdev_addr_cmp(const void *x, const void *y)
 {
 	const struct usbdev *a = x;
 	const struct usbdev *b = y;
+
+	if (a->bus != b->bus)
+		return a->bus < b->bus ? -1 : 1;
+	return a->dev < b->dev ? -1 : a->dev > b->dev;
+}
+
+static int
+usbdev_addr_cmp2(const void *x, const void *y)
+{
+	const struct usbdev_addr *a = x;
+	const struct usbdev_addr *b = y;
 
 	if (a->bus != b->bus)
 		return a->bus < b->bus ? -1 : 1;
@@ -154,8 +188,11 @@ drop_shared_serials(struct udevsnap *snap)
 				return -ENOMEM;
 			snap->shared = s;
 			s[snap->n_shared++] = TAKE_PTR(v[i]->serial);
-			for (size_t j = i + 1; j < k; j++)
+			v[i]->shared = s[snap->n_shared - 1];
+			for (size_t j = i + 1; j < k; j++) {
 				v[j]->serial = mfree(v[j]->serial);
+				v[j]->shared = v[i]->shared;
+			}
 		}
 		i = k;
 	}
@@ -194,13 +231,16 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids,
 		if (v == NULL)
 			return log_error_errno(-ENOMEM, "out of memory");
 		snap.v = v;
-		r = read_device(d, ids, n_ids, &snap.v[snap.n]);
+		r = read_device(&snap, d, ids, n_ids, &snap.v[snap.n]);
 		if (r < 0)
 			return log_error_errno(r, "out of memory");
 		snap.n += r;
 	}
 	if (snap.n > 0)
 		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_addr_cmp);
+	if (snap.n_others > 0)
+		qsort(snap.others, snap.n_others, sizeof(*snap.others),
+		    usbdev_addr_cmp2);
 	if (drop_shared_serials(&snap) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
 	*ret_snap = snap;
@@ -232,6 +272,15 @@ udevsnap_by_address(const struct udevsnap *snap, unsigned bus, unsigned dev)
 
 	return snap->n > 0 ? bsearch(&k, snap->v, snap->n, sizeof(*snap->v),
 	    usbdev_addr_cmp) : NULL;
+}
+
+const struct usbdev_addr *
+udevsnap_other_at(const struct udevsnap *snap, unsigned bus, unsigned dev)
+{
+	const struct usbdev_addr k = { .bus = bus, .dev = dev };
+
+	return snap->n_others > 0 ? bsearch(&k, snap->others, snap->n_others,
+	    sizeof(*snap->others), usbdev_addr_cmp2) : NULL;
 }
 
 const struct usbdev *

@@ -6,6 +6,13 @@
 
 struct usb_id;
 
+struct usbdev_addr {
+	unsigned bus;
+	unsigned dev;
+	uint16_t vendor;
+	uint16_t product;
+};
+
 /* A present USB device (subsystem usb, devtype usb_device). */
 struct usbdev {
 	char *serial;           /* NULL: none, or one we cannot use as an identity */
@@ -13,6 +20,7 @@ struct usbdev {
 	uint16_t product;
 	unsigned bus;
 	unsigned dev;
+	const char *shared;     /* a serial other plugged devices have too (serial is then NULL); in udevsnap.shared */
 	char *port;             /* the physical address, the sysname: "3-2", "5-2.3" */
 	char *syspath;
 };
@@ -22,6 +30,8 @@ struct udevsnap {
 	size_t n;
 	char **shared;          /* serials on more than one device (whose serial is NULL), sorted */
 	size_t n_shared;
+	struct usbdev_addr *others;     /* present USB devices of types not managed, by bus:dev */
+	size_t n_others;
 };
 
 /*
@@ -46,6 +56,9 @@ bool udevsnap_shared(const struct udevsnap *snap, const char *serial);
 const struct usbdev *udevsnap_by_serial(const struct udevsnap *snap,
     const char *serial);
 const struct usbdev *udevsnap_by_address(const struct udevsnap *snap,
+    unsigned bus, unsigned dev);
+/* A present device of a type bbvirt does not manage at bus:dev, or NULL. */
+const struct usbdev_addr *udevsnap_other_at(const struct udevsnap *snap,
     unsigned bus, unsigned dev);
 const struct usbdev *udevsnap_by_port(const struct udevsnap *snap,
     const char *port);

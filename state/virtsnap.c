@@ -7,25 +7,15 @@
 #include "domxml.h"
 #include "log.h"
 #include "util.h"
+#include "virtconn.h"
 #include "virtsnap.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
-
-static void
-silent(void *userdata _unused_, virErrorPtr e _unused_)
-{
-}
-
-void
-virtsnap_init(void)
-{
-	virSetErrorFunc(NULL, silent);
-}
-
 static const char *
-uri_name(const char *uri)
+last_error(void)
 {
-	return uri != NULL ? uri : "the default URI";
+	const char *m = virGetLastErrorMessage();
+
+	return m != NULL ? m : "unknown libvirt error";
 }
 
 static void
@@ -40,38 +30,102 @@ virtsnap_done(struct virtsnap *snap)
 {
 	for (size_t i = 0; i < snap->n_domains; i++)
 		vdomain_done(&snap->domains[i]);
-	for (size_t i = 0; i < snap->n_conns; i++) {
-		if (snap->conns[i].conn != NULL)
-			(void)virConnectClose(snap->conns[i].conn);
-		free(snap->conns[i].uri);
-		free(snap->conns[i].error);
-	}
 	free(snap->domains);
-	free(snap->conns);
-	free(snap->default_uri);
 	*snap = (struct virtsnap){ 0 };
 }
 
+static bool
+address_only(const struct hostdev *hd)
+{
+	return hd->has_address && !hd->has_id;
+}
+
+/*
+ * A candidate for adoption is adopted only when it is live-only: an
+ * admin's static passthrough by address is in the persistent definition.
+ * A transient domain has none. When the definition cannot be read, the
+ * candidate stays foreign: in doubt, it is not ours.
+ */
+static void
+mark_live_only(struct virtconns *c, const struct virtconn *vc, virDomainPtr dom,
+    struct vdomain *d, virtsnap_adoptable_fn adoptable, void *userdata)
+{
+	_cleanup_(hostdev_list_done) struct hostdev_list def = { 0 };
+	_cleanup_free_ char *xml = NULL;
+	_cleanup_free_ char *err = NULL;
+	bool any = false;
+	int persistent;
+
+	for (size_t i = 0; !any && i < d->hostdevs.n; i++)
+		any = adoptable(&d->hostdevs.v[i], userdata);
+	if (!any)
+		return;
+	c->calls++;
+	persistent = virDomainIsPersistent(dom);
+	if (persistent == 0) {
+		for (size_t i = 0; i < d->hostdevs.n; i++)
+			d->hostdevs.v[i].live_only = true;
+		return;
+	}
+	if (persistent == 1) {
+		c->calls++;
+		xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	}
+	if (xml == NULL || domxml_hostdevs(xml, strlen(xml), &def, &err) < 0) {
+		log_warning("cannot read the persistent definition of '%s' on %s: %s; its hostdevs without an alias of ours are left alone",
+		    d->name, virtconn_uri_name(vc->uri),
+		    err != NULL ? err : last_error());
+		return;
+	}
+	for (size_t i = 0; i < d->hostdevs.n; i++) {
+		struct hostdev *hd = &d->hostdevs.v[i];
+
+		hd->live_only = true;
+		for (size_t j = 0; hd->live_only && j < def.n; j++)
+			if (address_only(&def.v[j]) && def.v[j].bus == hd->bus &&
+			    def.v[j].dev == hd->dev)
+				hd->live_only = false;
+	}
+}
+
+/*
+ * One daemon reached through two URI spellings shows every guest twice.
+ * Linear, but only across the domains of earlier connections, and a host
+ * has as many of those as its config names URIs for one daemon.
+ */
+static bool
+seen_before(const struct virtsnap *snap, const struct vdomain *d)
+{
+	for (size_t i = 0; i < snap->n_domains; i++)
+		if (snap->domains[i].conn != d->conn &&
+		    memcmp(snap->domains[i].uuid, d->uuid, sizeof(d->uuid)) == 0)
+			return true;
+	return false;
+}
+
 static int
-add_domain(struct virtsnap *snap, const struct virtconn *c, virDomainPtr dom)
+add_domain(struct virtsnap *snap, const struct virtconn *vc, size_t conn,
+    virDomainPtr dom, virtsnap_adoptable_fn adoptable, void *userdata)
 {
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_free_ char *err = NULL;
-	struct vdomain d = { .uri = c->uri };
+	struct vdomain d = { .uri = vc->uri, .conn = conn, .remote = vc->remote };
 	struct vdomain *v;
 	const char *name = virDomainGetName(dom);
 	int r;
 
 	if (name == NULL || (d.name = strdup(name)) == NULL)
 		return -ENOMEM;
-	/* The id comes with the listing: -1 is a domain that is not running. */
+	/* The id and UUID come with the listing: -1 is a domain that is not running. */
 	d.active = virDomainGetID(dom) != (unsigned)-1;
-	if (d.active) {
-		snap->calls++;
+	(void)virDomainGetUUID(dom, d.uuid);
+	/* A guest an earlier URI showed is read once, through that URI. */
+	if (d.active && !d.remote && !seen_before(snap, &d)) {
+		snap->conns->calls++;
 		xml = virDomainGetXMLDesc(dom, 0);
 		if (xml == NULL) {
 			log_warning("cannot read the live XML of '%s' on %s: %s, skipping",
-			    d.name, uri_name(c->uri), virGetLastErrorMessage());
+			    d.name, virtconn_uri_name(vc->uri), last_error());
 			d.active = false;
 		} else {
 			r = domxml_hostdevs(xml, strlen(xml), &d.hostdevs, &err);
@@ -81,9 +135,11 @@ add_domain(struct virtsnap *snap, const struct virtconn *c, virDomainPtr dom)
 			}
 			if (r < 0) {
 				log_warning("cannot parse the live XML of '%s' on %s: %s, skipping",
-				    d.name, uri_name(c->uri), err);
+				    d.name, virtconn_uri_name(vc->uri), err);
 				d.active = false;
-			}
+			} else if (adoptable != NULL)
+				mark_live_only(snap->conns, vc, dom, &d, adoptable,
+				    userdata);
 		}
 	}
 	v = reallocarray(snap->domains, snap->n_domains + 1, sizeof(*v));
@@ -97,44 +153,28 @@ add_domain(struct virtsnap *snap, const struct virtconn *c, virDomainPtr dom)
 }
 
 static int
-open_conn(struct virtsnap *snap, struct virtconn *c, bool read_only)
+list_domains(struct virtsnap *snap, size_t conn,
+    virtsnap_adoptable_fn adoptable, void *userdata)
 {
-	snap->calls++;
-	c->conn = read_only ? virConnectOpenReadOnly(c->uri) :
-	    virConnectOpen(c->uri);
-	if (c->conn == NULL) {
-		const char *m = virGetLastErrorMessage();
-
-		c->error = strdup(m != NULL ? m : "unknown error");
-		log_error("cannot connect to %s: %s", uri_name(c->uri),
-		    c->error != NULL ? c->error : "?");
-		return -EIO;
-	}
-	return 0;
-}
-
-static int
-list_domains(struct virtsnap *snap, struct virtconn *c)
-{
+	struct virtconn *vc = &snap->conns->v[conn];
 	virDomainPtr *doms = NULL;
 	int n;
 	int r = 0;
 
-	snap->calls++;
-	n = virConnectListAllDomains(c->conn, &doms, 0);
+	snap->conns->calls++;
+	n = virConnectListAllDomains(vc->conn, &doms, 0);
 	if (n < 0) {
-		const char *m = virGetLastErrorMessage();
-
-		c->error = strdup(m != NULL ? m : "unknown error");
-		log_error("cannot list the domains on %s: %s", uri_name(c->uri),
-		    c->error != NULL ? c->error : "?");
-		(void)virConnectClose(c->conn);
-		c->conn = NULL;
+		vc->error = strdup(last_error());
+		log_error("cannot list the domains on %s: %s",
+		    virtconn_uri_name(vc->uri), vc->error != NULL ? vc->error : "?");
+		(void)virConnectClose(vc->conn);
+		vc->conn = NULL;
 		return -EIO;
 	}
 	for (int i = 0; i < n; i++) {
 		if (r >= 0)
-			r = add_domain(snap, c, doms[i]);
+			r = add_domain(snap, vc, conn, doms[i], adoptable,
+			    userdata);
 		(void)virDomainFree(doms[i]);
 	}
 	free(doms);
@@ -151,72 +191,18 @@ vdomain_cmp(const void *x, const void *y)
 	return c != 0 ? c : strcmp(a->name, b->name);
 }
 
-static bool
-have_conn(const struct virtsnap *snap, const char *uri)
-{
-	for (size_t k = 0; k < snap->n_conns; k++)
-		if (streq_null(snap->conns[k].uri, uri))
-			return true;
-	return false;
-}
-
-/*
- * libvirt's default URI names some daemon, perhaps one the config also
- * names: open it first and call it by its name, so the two share one
- * connection and every domain is seen once.
- */
-static int
-open_default(struct virtsnap *snap, bool read_only)
-{
-	struct virtconn *c = &snap->conns[snap->n_conns++];
-	char *uri;
-	int r;
-
-	r = open_conn(snap, c, read_only);
-	if (r < 0)
-		return r;
-	snap->calls++;
-	uri = virConnectGetURI(c->conn);
-	if (uri == NULL)
-		return log_error_errno(-EIO, "cannot tell what the default URI is: %s",
-		    virGetLastErrorMessage());
-	c->uri = uri;
-	snap->default_uri = strdup(uri);
-	if (snap->default_uri == NULL)
-		return -ENOMEM;
-	return list_domains(snap, c);
-}
-
 int
-virtsnap_collect(const char *const *uris, size_t n_uris, bool read_only,
-    struct virtsnap *ret_snap)
+virtsnap_collect(struct virtconns *conns, virtsnap_adoptable_fn adoptable,
+    void *userdata, struct virtsnap *ret_snap)
 {
-	_cleanup_(virtsnap_done) struct virtsnap snap = { 0 };
+	_cleanup_(virtsnap_done) struct virtsnap snap = { .conns = conns };
 	bool failed = false;
 	int r;
 
-	snap.conns = calloc(n_uris, sizeof(*snap.conns));
-	if (n_uris > 0 && snap.conns == NULL)
-		return log_error_errno(-ENOMEM, "out of memory");
-	for (size_t i = 0; i < n_uris; i++)
-		if (uris[i] == NULL) {
-			r = open_default(&snap, read_only);
-			if (r == -ENOMEM)
-				return log_error_errno(r, "out of memory");
-			failed = r < 0;
-			break;
-		}
-	for (size_t i = 0; i < n_uris; i++) {
-		struct virtconn *c;
-
-		if (uris[i] == NULL || have_conn(&snap, uris[i]))
+	for (size_t i = 0; i < conns->n; i++) {
+		if (conns->v[i].conn == NULL)
 			continue;
-		c = &snap.conns[snap.n_conns++];
-		if ((c->uri = strdup(uris[i])) == NULL)
-			return log_error_errno(-ENOMEM, "out of memory");
-		r = open_conn(&snap, c, read_only);
-		if (r >= 0)
-			r = list_domains(&snap, c);
+		r = list_domains(&snap, i, adoptable, userdata);
 		if (r == -ENOMEM)
 			return log_error_errno(r, "out of memory");
 		failed = failed || r < 0;
@@ -232,7 +218,7 @@ virtsnap_collect(const char *const *uris, size_t n_uris, bool read_only,
 const char *
 virtsnap_uri(const struct virtsnap *snap, const char *uri)
 {
-	return uri != NULL ? uri : snap->default_uri;
+	return virtconns_uri(snap->conns, uri);
 }
 
 const struct vdomain *
@@ -249,11 +235,18 @@ virtsnap_find(const struct virtsnap *snap, const char *uri, const char *name)
 bool
 virtsnap_uri_ok(const struct virtsnap *snap, const char *uri)
 {
-	uri = virtsnap_uri(snap, uri);
-	if (uri == NULL)        /* the default failed before it had a name */
-		return snap->n_conns == 0 || snap->conns[0].conn != NULL;
-	for (size_t i = 0; i < snap->n_conns; i++)
-		if (streq_null(snap->conns[i].uri, uri))
-			return snap->conns[i].conn != NULL;
-	return false;
+	const struct virtconn *vc;
+
+	if (snap->conns == NULL)
+		return true;
+	vc = virtconns_find(snap->conns, uri);
+	return vc != NULL && vc->conn != NULL;
+}
+
+bool
+virtsnap_uri_remote(const struct virtsnap *snap, const char *uri)
+{
+	const struct virtconn *vc = virtconns_find(snap->conns, uri);
+
+	return vc != NULL && vc->remote;
 }

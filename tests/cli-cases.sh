@@ -17,8 +17,23 @@ t status-text 0 devices.umockdev -C ./vm.ini status
 t sync-scope-converged 0 devices.umockdev -C ./vm.conf sync kvm0 -n --json
 t sync-scope-kvm1 3 devices.umockdev -C ./vm.conf sync kvm1 -n --json
 t sync-scope-unknown 2 devices.umockdev -C ./vm.conf sync nosuch -n
-# -c overrides the config's URIs: on that host nothing is attached yet.
-t sync-connect 3 devices.umockdev -C ./vm.conf -c test://@WORLD@/node2.xml sync -n --json
+# -c overrides the config's URIs. node2.xml plays another host's guests:
+# libvirt's test driver reports this host's name, so the test suite names
+# this host otherwise (BBVIRT_TEST_THIS_HOST); the guests there are neither
+# attached to nor detached from, one warning per domain, exit 0.
+BBVIRT_TEST_THIS_HOST=elsewhere.example \
+	t sync-connect 0 devices.umockdev -C ./vm.conf -c test://@WORLD@/node2.xml sync -n --json
+BBVIRT_TEST_THIS_HOST=elsewhere.example \
+	t status-remote 0 devices.umockdev -C ./vm.conf -c test://@WORLD@/node2.xml status
+BBVIRT_TEST_THIS_HOST=elsewhere.example \
+	t attach-remote 2 devices.umockdev -C ./vm.conf -c test://@WORLD@/node2.xml attach GK9VZF -n
+# The same daemon on this host: nothing is attached there yet.
+t sync-connect-local 3 devices.umockdev -C ./vm.conf -c test://@WORLD@/node2.xml sync -n --json
+# One daemon through two URI spellings (two paths of one node file): every
+# guest is one guest, named by the first URI; nothing flaps.
+sed "s|^DOMAIN_URI_kvm1=.*|DOMAIN_URI_kvm1=test://$world/./node.xml|" "$world/vm.conf" | conf twouris.conf
+t sync-two-uris 3 devices.umockdev -C ./twouris.conf sync -n
+t status-two-uris 0 devices.umockdev -C ./twouris.conf status
 
 # attach and detach DEVICE: by serial, BUS:DEV and BUS-PORT, as the original took it.
 t attach-serial 3 devices.umockdev -C ./vm.conf attach HV3ZQC -n --json
@@ -41,6 +56,14 @@ t detach-serial 3 devices.umockdev -C ./vm.conf detach GK9VZF -n --json
 t detach-removed 3 unplugged.umockdev -C ./vm.conf detach GK9VZF -b 3 -d 7 -n --json
 t detach-removed-address 3 unplugged.umockdev -C ./vm.conf detach 3:7 -n --json
 t detach-not-attached 0 devices.umockdev -C ./vm.conf detach LX4QPA -n --json
+# The remove event of a replug that runs after the add event: GK9VZF is at
+# 3:7 now, the event names its old 3:5; the new attachment stays.
+t detach-late-remove 0 devices.umockdev -C ./vm.conf detach GK9VZF -b 3 -d 5 -n --json
+# A B:D that is not that serial's: another device's attachment stays.
+t detach-other-address 0 devices.umockdev -C ./vm.conf detach LX4QPA -b 3 -d 7 -n --json
+t detach-unmanaged 2 devices.umockdev -C ./vm.conf detach 1:2 -n
+t attach-mismatch 2 devices.umockdev -C ./vm.conf attach GK9VZF -b 3 -d 9 -n
+t attach-event 0 devices.umockdev -C ./vm.conf attach GK9VZF -b 3 -d 7 -n
 t attach-all 3 devices.umockdev -C ./vm.conf attach-all -n --json
 t attach-all-domain 0 devices.umockdev -C ./vm.conf attach-all kvm0 -n --json
 t detach-all 3 devices.umockdev -C ./vm.conf detach-all -n --json
@@ -64,7 +87,8 @@ t bad-address-3 2 devices.umockdev -C ./vm.conf attach 3-1..2 -n
 t bad-address-4 2 devices.umockdev -C ./vm.conf attach 99999999999:1 -n
 t bad-address-5 2 devices.umockdev -C ./vm.conf -n attach -- -1:2
 t bad-busnum 2 - -C ./vm.conf detach A1 -b 0 -d 3
-t busnum-alone 2 - -C ./vm.conf detach A1 -b 3
+t devnum-alone 2 - -C ./vm.conf detach A1 -d 3
+t domain-with-status 2 - -C ./vm.conf status -D kvm0
 t config-name 2 - -C no-such-name config
 
 # Bad configs: one FILE:LINE line, exit 2, nothing else happens.
@@ -114,6 +138,20 @@ t w2-status 0 ../world2/devices.umockdev -C ../world2/vm.ini status --json
 # Lending again where it already is changes nothing; lending a foreign-held device is refused.
 t w2-lend-in-place 0 ../world2/devices.umockdev -C ../world2/vm.ini attach LENT1 -D alpha -n --json
 t w2-detach-lent 3 ../world2/devices.umockdev -C ../world2/vm.ini detach LENT1 -n --json
+t w2-status-text 0 ../world2/devices.umockdev -C ../world2/vm.ini status
+# A foreign-held device: refused, naming the domain and the holder's alias.
+t w2-attach-foreign 2 ../world2/devices.umockdev -C ../world2/vm.ini attach TAKEN1 -n
+# detach-all DOMAIN: only from it; LENT1 (lent to alpha) and MOVED1 stay.
+t w2-detach-all-domain 0 ../world2/devices.umockdev -C ../world2/vm.ini detach-all b -n --json
+# attach-all: each device on its own: TAKEN1 refused, the rest planned, exit 1.
+t w2-attach-all 1 ../world2/devices.umockdev -C ../world2/vm.ini attach-all -n --json
+# An admin's own hostdevs survive a config that assigns nothing: sync does
+# not even contact libvirt (its default URI here leads nowhere).
+printf '# nothing assigned\n' | conf none.conf
+LIBVIRT_DEFAULT_URI='qemu+unix:///system?socket=/nonexistent/libvirt-sock' \
+	t w2-sync-nothing-assigned 0 ../world2/devices.umockdev -C ./none.conf sync -v
+conf example.conf <"$top/contrib/vm.conf.example"
+t w2-sync-commented-example 0 ../world2/devices.umockdev -C ./example.conf sync -n
 
 # A daemon that accepts the connection and never answers: the run must end
 # by its --timeout with one line and exit 1, not hang.
@@ -123,11 +161,12 @@ for _ in $(seq 100); do [ -S "$tmp/mute.sock" ] && break; sleep 0.05; done
 t sync-hung-daemon 1 devices.umockdev -C ./vm.conf -c "qemu+unix:///system?socket=$tmp/mute.sock" sync -n --timeout 2
 kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
 
-# Two devices sharing a serial cannot be told apart: neither is assigned
-# (kvm1's stale HV3ZQC, absent here, is still detached).
-printf '[domain "kvm1"]\nserials = CLONE1\n[domain "kvm0"]\nserials = GK9VZF\n' | conf clones.ini
+# Two devices sharing a serial cannot be told apart: neither is assigned,
+# and the one a guest holds stays where it is.
+# kvm1 holds the clone at 3:9 (clones.xml): it stays there.
+printf '[defaults]\nuri = test://%s/clones.xml\n[domain "kvm1"]\nserials = CLONE1\n[domain "kvm0"]\nserials = GK9VZF\n' "$world" | conf clones.ini
 t clones-status 0 clones.umockdev -C ./clones.ini status --json
-t clones-sync 3 clones.umockdev -C ./clones.ini sync -n --json
+t clones-sync 0 clones.umockdev -C ./clones.ini sync -n --json
 t clones-attach 2 clones.umockdev -C ./clones.ini attach CLONE1 -n
 
 # A run that waits for the lock reads the config only once it holds it, so
@@ -160,3 +199,62 @@ else
 	sed 's/^/    stderr: /' "$tmp/late.err"
 	failed=$((failed + 1))
 fi
+
+# --timeout bounds a run whose stdout is a pipe nobody reads: the pipe is
+# filled first, so the plan's write blocks; the watchdog must still end the
+# run, since it uses neither stdio nor syslog (the blocked writer holds
+# stdout's lock). The outer timeout catches a run that would hang.
+exec {stuck}> >(exec sleep 30)
+stuck_pid=$!
+head -c 65536 /dev/zero >&"$stuck"
+start=$(date +%s)
+(cd "$world" && exec timeout 10 umockdev-run --device "$world/devices.umockdev" -- \
+	"$BBVIRT" -C ./vm.conf sync -n --json --timeout 2 >&"$stuck" 2>"$tmp/stuck.err")
+rc=$?
+took=$(($(date +%s) - start))
+exec {stuck}>&-
+kill "$stuck_pid" 2>/dev/null
+if [ "$rc" = 1 ] && [ "$took" -lt 8 ] &&
+	grep -qx 'bbvirt: timed out after 2 s writing the plan' "$tmp/stuck.err"; then
+	passed=$((passed + 1))
+else
+	echo "FAIL sync-stdout-stuck: exit $rc after ${took}s, expected 1 after ~2s"
+	sed 's/^/    stderr: /' "$tmp/stuck.err"
+	failed=$((failed + 1))
+fi
+
+# The udev forms (issue 14): attach|detach SERIAL -b BUS -d DEV, as the
+# original's rule runs them for every device of its type. Nothing wrong,
+# nothing said: assigned nowhere, domain not running, no config file.
+t event-attach-unassigned 0 devices.umockdev -C ./kvm0only.ini attach LX4QPA -b 3 -d 9
+t event-attach-domain-down 0 devices.umockdev -C ./vm.conf -v attach LX4QPA --busnum 003 --devnum 009
+t event-attach-no-config 0 devices.umockdev -C ./nosuch.conf attach GK9VZF -b 3 -d 7
+t event-detach-no-config 0 unplugged.umockdev -C ./nosuch.conf detach GK9VZF -b 3 -d 7
+# Typed by a human, the same are errors.
+t human-attach-no-config 2 devices.umockdev -C ./nosuch.conf attach GK9VZF
+# The remove form, zero-padded as udev passes it, after the device is gone.
+t event-detach-removed 3 unplugged.umockdev -C ./vm.conf detach GK9VZF --busnum 003 --devnum 007 -n --json
+# -b alone: the device number is looked up.
+t event-busnum-alone 3 devices.umockdev -C ./vm.conf attach HV3ZQC -b 5 -n --json
+t event-busnum-alone-absent 3 unplugged.umockdev -C ./vm.conf detach GK9VZF -b 3 -n --json
+# A one-device command contacts only its domain's URI: the hung daemon
+# that db's URI names is never asked (sync asks it, and times out).
+"$top/${O:-build}/tests/tools/mute-socket" "$tmp/mute2.sock" 20 &
+mute=$!
+for _ in $(seq 100); do [ -S "$tmp/mute2.sock" ] && break; sleep 0.05; done
+sed "s|^DOMAIN_URI_db=.*|DOMAIN_URI_db='qemu+unix:///system?socket=$tmp/mute2.sock'|" "$world/vm.conf" | conf hung-db.conf
+t one-uri-attach 3 devices.umockdev -C ./hung-db.conf attach HV3ZQC -n --json --timeout 5
+t one-uri-sync 1 devices.umockdev -C ./hung-db.conf sync -n --timeout 2
+kill "$mute" 2>/dev/null; wait "$mute" 2>/dev/null
+# Options as the original took them: -C NAME.conf is -C NAME; -D with every action.
+t config-name-suffix 2 - -C no-such-name.conf config
+t detach-domain-other 0 devices.umockdev -C ./vm.conf detach GK9VZF -D kvm1 -n --json
+t detach-domain 3 devices.umockdev -C ./vm.conf detach GK9VZF -D kvm0 -n --json
+t attach-all-domain-option 3 devices.umockdev -C ./vm.conf attach-all -D kvm1 -n --json
+t detach-all-domain-option 0 devices.umockdev -C ./vm.conf detach-all -D db -n --json
+t attach-all-two-domains 2 - -C ./vm.conf attach-all kvm0 -D kvm1 -n
+t sync-domain-option 3 devices.umockdev -C ./vm.conf sync -D kvm1 -n
+# --syslog logs to syslog and to stderr.
+t syslog-stderr 2 devices.umockdev --syslog -C ./vm.conf attach QX7ABS
+# -v: what is left alone and why; -vv: the snapshots; -vvv: the map.
+t sync-verbose 3 devices.umockdev -C ./vm.ini sync -n -vvv

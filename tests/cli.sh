@@ -1,8 +1,10 @@
 #!/bin/bash
 # Command-line tests against real parts: libudev reads umockdev devices,
 # libvirt's test driver holds the guests. Each case compares the exit
-# status, stdout with tests/cli/NAME.out and stderr with tests/cli/NAME.err
-# (when those files exist; BLESS=1 writes them); paths of the scratch world read as @WORLD@.
+# status, stdout with tests/cli/NAME.out and stderr with tests/cli/NAME.err;
+# a missing file means that stream must be empty (BLESS=1 writes them, and
+# removes those of empty streams); paths of the scratch world read as
+# @WORLD@. Every case runs under an outer timeout, so a hang fails it.
 set -u
 export LC_ALL=C TZ=UTC
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -33,19 +35,21 @@ t() {
 	[ "$devs" = - ] || run+=(--device "$world/$devs")
 	for a in "$@"; do args+=("${a//@WORLD@/$world}"); done
 	set -- "${args[@]}"
-	(cd "$world" && "${run[@]}" -- "$BBVIRT" "$@" >"$tmp/out" 2>"$tmp/err")
+	(cd "$world" && exec timeout "${CLI_TIMEOUT:-60}" "${run[@]}" -- "$BBVIRT" "$@" >"$tmp/out" 2>"$tmp/err")
 	rc=$?
+	[ "$rc" -ne 124 ] || echo "bbvirt: killed by the test's outer timeout" >>"$tmp/err"
 	sed -i -e "s|$tmp/world2|@WORLD2@|g" -e "s|$world|@WORLD@|g" "$tmp/out" "$tmp/err"
 	if [ "$rc" -ne "$want" ]; then
 		echo "FAIL $name: exit $rc, expected $want"; ok=0
 	fi
 	for s in out err; do
+		local want_file=$top/tests/cli/$name.$s
 		# BLESS=1 records what ran as the expectation, to be read before committing.
-		if [ "${BLESS:-0}" = 1 ] && [ -s "$tmp/$s" ]; then
-			cp "$tmp/$s" "$top/tests/cli/$name.$s"
+		if [ "${BLESS:-0}" = 1 ]; then
+			if [ -s "$tmp/$s" ]; then cp "$tmp/$s" "$want_file"; else rm -f "$want_file"; fi
 		fi
-		[ -f "$top/tests/cli/$name.$s" ] || continue
-		if ! diff -u "$top/tests/cli/$name.$s" "$tmp/$s" >"$tmp/diff"; then
+		[ -f "$want_file" ] || want_file=/dev/null
+		if ! diff -u "$want_file" "$tmp/$s" >"$tmp/diff"; then
 			echo "FAIL $name: std$s differs"; cat "$tmp/diff"; ok=0
 		fi
 	done

@@ -140,11 +140,49 @@ test_apply_calls(void **state _unused_)
 	plan_free(p);
 }
 
+/*
+ * An attach after its serial's detach failed is not tried: the alias is
+ * still taken, and the device still held.
+ */
+static void
+test_apply_blocked(void **state _unused_)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	struct recorder rec = { .fail_domain = "stuck" };
+	FILE *devnull = fopen("/dev/null", "we");
+
+	assert_non_null(p);
+	assert_non_null(devnull);
+	p->n = 3;
+	p->v = calloc(p->n, sizeof(*p->v));
+	assert_non_null(p->v);
+	p->v[0] = action(PLAN_DETACH, "stuck", "A1", 3, 7, "ua-bbvirt-A1");
+	p->v[1] = action(PLAN_ATTACH, "vm2", "A1", 3, 7, "ua-bbvirt-A1");
+	p->v[2] = action(PLAN_ATTACH, "vm2", "B2", 3, 8, "ua-bbvirt-B2");
+	rec.f = open_memstream(&rec.calls, &rec.len);
+	assert_non_null(rec.f);
+	log_set_stream(devnull);
+	assert_int_equal(apply_plan(p, &rec_ops, &rec), 2);
+	log_set_stream(NULL);
+	fclose(rec.f);
+	fclose(devnull);
+	assert_string_equal(rec.calls,
+	    "detach-alias stuck ua-bbvirt-A1\n"
+	    "attach vm2 <hostdev mode=\"subsystem\" type=\"usb\" managed=\"no\"><source><address bus=\"3\" device=\"8\"/></source><alias name=\"ua-bbvirt-B2\"/></hostdev>\n");
+	assert_int_equal(p->v[1].result, PLAN_FAILED);
+	assert_string_equal(p->v[1].error,
+	    "not tried: it could not be detached from 'stuck'");
+	assert_int_equal(p->v[2].result, PLAN_DONE);
+	free(rec.calls);
+	plan_free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply_calls),
+		cmocka_unit_test(test_apply_blocked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

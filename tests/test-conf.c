@@ -189,6 +189,9 @@ test_conf_path(void **state _unused_)
 	static const struct { const char *in, *out; } cases[] = {
 		{ "vm", "/etc/bit-babbler/vm.conf" },
 		{ "other", "/etc/bit-babbler/other.conf" },
+		{ "lab.conf", "/etc/bit-babbler/lab.conf" },
+		{ "lab.conf.conf", "/etc/bit-babbler/lab.conf.conf" },
+		{ ".conf", "/etc/bit-babbler/.conf.conf" },
 		{ "./vm", "./vm" },
 		{ "/srv/x.ini", "/srv/x.ini" },
 	};

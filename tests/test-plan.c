@@ -1,7 +1,9 @@
 /*
  * The planner, exhaustively: present, absent, moved, foreign, adopted,
- * lent and double-assigned devices, alone and together. Each case is a
- * little world written as text and the plan it must give, as text.
+ * lent, shared and double-assigned devices, guests on two URIs and on
+ * another host, every request form, alone and together. Each case is a
+ * little world written as text and the plan (or status) it must give, as
+ * text.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,22 +21,45 @@
 #include "log.h"
 #include "plan.h"
 #include "report.h"
+#include "status.h"
 #include "udevsnap.h"
 #include "util.h"
+#include "virtconn.h"
 #include "virtsnap.h"
 
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define CONF(...) "[domain \"vm1\"]\n" __VA_ARGS__
 #define TWO "[domain \"vm1\"]\nserials = A1\n[domain \"vm2\"]\nserials = B2\n"
+/* vm1 on u1, vm2 on u2; and the same, for guests seen through both. */
+#define TWO_URIS "[domain \"vm1\"]\nuri = u1\nserials = A1\n" \
+	"[domain \"vm2\"]\nuri = u2\nserials = B2\n"
 
+/*
+ * A world, as text:
+ * conns    "URI ..." in the order asked, "@URI" on another host; NULL: one
+ *          local default URI
+ * devices  "SERIAL@BUS:DEV/PORT ...", '-' for no serial, "=SERIAL" for one
+ *          of the devices sharing a serial
+ * guests   "[!]DOMAIN[/URI][=UUID][:HOSTDEV,...] ...": '!' shut off; the
+ *          UUID defaults to one per DOMAIN/URI; HOSTDEV is ALIAS@BUS:DEV
+ *          ('-': no alias; bus 0: by vendor:product), '*' after it when it
+ *          is live only (absent from the persistent definition)
+ * request  "attach|detach DEVICE [-D DOMAIN] [-b BUS -d DEV]" or
+ *          "attach-all|detach-all [DOMAIN]"; NULL: sync
+ */
 struct pcase {
 	const char *name;
 	const char *conf;       /* INI */
-	const char *devices;    /* "SERIAL@BUS:DEV/PORT ...", '-' for no serial */
-	const char *guests;     /* "[!]DOMAIN[:ALIAS@BUS:DEV,...] ...", '!' = shut off, ALIAS '-' = none */
+	const char *devices;
+	const char *guests;
 	const char *only;       /* sync DOMAIN..., blank-separated */
-	const char *plan;       /* report_plan() text */
+	const char *plan;       /* report_plan() text, then "refused: MESSAGE" lines */
+	const char *conns;
+	const char *request;
 };
 
+/* Cases leave the fields at their end out when they do not need them. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct pcase cases[] = {
 	{ "nothing anywhere", "", "", "", NULL, "" },
 	{ "missing: attach", TWO, "A1@3:7/3-2", "vm1 vm2", NULL,
@@ -69,18 +94,30 @@ static const struct pcase cases[] = {
 	{ "vendor/product hostdev untouched", TWO, "", "vm1:-@0:0 vm2", NULL,
 	  "" },
 	{ "no alias at an unmanaged address untouched", TWO, "A1@3:7/3-2",
-	  "vm2:-@1:2 vm1", NULL, "attach A1 3:7 port 3-2 to vm1 (missing)\n" },
-	{ "original's attachment adopted in place", TWO, "A1@3:7/3-2",
-	  "vm1:-@3:7 vm2", NULL, "" },
-	{ "libvirt alias adopted in place", TWO, "A1@3:7/3-2",
-	  "vm1:hostdev0@3:7 vm2", NULL, "" },
-	{ "original's attachment adopted and moved", TWO, "B2@3:8/3-3",
-	  "vm1:hostdev0@3:8 vm2", NULL,
-	  "detach B2 3:8 port 3-3 from vm1 (reassigned)\n"
-	  "attach B2 3:8 port 3-3 to vm2 (missing)\n" },
-	{ "no-alias adopted and moved", TWO, "B2@3:8/3-3", "vm1:-@3:8 vm2",
+	  "vm2:-@1:2* vm1", NULL, "attach A1 3:7 port 3-2 to vm1 (missing)\n" },
+	/* Adoption: no alias of ours, address only, live only, configured serial. */
+	{ "adopted in place", TWO, "A1@3:7/3-2", "vm1:-@3:7* vm2", NULL, "" },
+	{ "adopted with libvirt's alias, in place", TWO, "A1@3:7/3-2",
+	  "vm1:hostdev0@3:7* vm2", NULL, "" },
+	{ "adopted and moved", TWO, "B2@3:8/3-3", "vm1:hostdev0@3:8* vm2",
 	  NULL, "detach B2 3:8 port 3-3 from vm1 (reassigned)\n"
 	  "attach B2 3:8 port 3-3 to vm2 (missing)\n" },
+	{ "no alias, moved", TWO, "B2@3:8/3-3", "vm1:-@3:8* vm2",
+	  NULL, "detach B2 3:8 port 3-3 from vm1 (reassigned)\n"
+	  "attach B2 3:8 port 3-3 to vm2 (missing)\n" },
+	{ "adoption off: in the persistent definition", TWO, "B2@3:8/3-3",
+	  "vm1:hostdev0@3:8 vm2", NULL, "" },
+	{ "adoption off: serial assigned nowhere", TWO, "C3@3:8/3-3",
+	  "vm1:hostdev0@3:8* vm2", NULL, "" },
+	{ "adoption off: no device at the address", TWO, "",
+	  "vm1:hostdev0@3:8* vm2", NULL, "" },
+	{ "adoption off: device without serial", TWO, "-@3:8/3-3",
+	  "vm1:-@3:8* vm2", NULL, "" },
+	{ "adoption off: another tool's alias", TWO, "B2@3:8/3-3",
+	  "vm1:ua-other@3:8* vm2", NULL, "" },
+	{ "adoption off: no config at all", "", "B2@3:8/3-3",
+	  "vm1:-@3:8*,ua-bbvirt-X9@3:9", NULL,
+	  "detach X9 3:9 from vm1 (absent)\n" },
 	{ "device without serial is never assigned", TWO, "-@3:7/3-2",
 	  "vm1 vm2", NULL, "" },
 	{ "lent by hand stays while plugged", TWO, "A1@3:7/3-2",
@@ -98,7 +135,7 @@ static const struct pcase cases[] = {
 	  "vm1:ua-bbvirt-a-2db-2ec@2:3", NULL, "" },
 	{ "non-canonical alias is foreign", CONF("serials = AB\n"),
 	  "AB@2:3/2-1", "vm1:ua-bbvirt-A-42@2:3", NULL, "" },
-	{ "detaches before attaches, sorted", 
+	{ "detaches before attaches, sorted",
 	  "[domain \"b\"]\nserials = X1 X2\n[domain \"a\"]\nserials = Y1\n",
 	  "X1@1:2/1-1 X2@1:3/1-2 Y1@1:4/1-3",
 	  "a:ua-bbvirt-X2@1:3 b:ua-bbvirt-Y1@1:9", NULL,
@@ -123,8 +160,10 @@ static const struct pcase cases[] = {
 	{ "scope by config key", "[domain \"k\"]\nname = vm9\nserials = A1\n",
 	  "A1@3:7/3-2", "vm9", "k",
 	  "attach A1 3:7 port 3-2 to vm9 (missing)\n" },
-	{ "held twice: keep one, detach the other", TWO, "A1@3:7/3-2",
-	  "vm1:ua-bbvirt-A1@3:7 vm2:hostdev3@3:7", NULL,
+	{ "held twice: keep ours, leave the foreign copy", TWO, "A1@3:7/3-2",
+	  "vm1:ua-bbvirt-A1@3:7 vm2:hostdev3@3:7", NULL, "" },
+	{ "held twice, both ours: keep one, detach the other", TWO,
+	  "A1@3:7/3-2", "vm1:ua-bbvirt-A1@3:7 vm2:ua-bbvirt-A1@3:7", NULL,
 	  "detach A1 3:7 port 3-2 from vm2 (reassigned)\n" },
 	/* libvirt keeps aliases unique within a domain, not across domains. */
 	{ "stale copy in another guest", TWO, "A1@3:7/3-2",
@@ -132,14 +171,160 @@ static const struct pcase cases[] = {
 	  "detach A1 3:4 from vm2 (readdressed)\n" },
 	{ "a guest with ours, adopted, foreign and vendor/product",
 	  "[domain \"vm1\"]\nserials = A1 B2 C3\n", "A1@3:7/3-2 B2@3:8/3-3 C3@3:9/3-4",
-	  "vm1:ua-bbvirt-A1@3:7,hostdev1@3:8,ua-other@3:9,-@0:0", NULL, "" },
+	  "vm1:ua-bbvirt-A1@3:7,hostdev1@3:8*,ua-other@3:9,-@0:0", NULL, "" },
 	{ "two identical devices to two guests", TWO,
 	  "A1@3:7/3-2 B2@3:8/3-3", "vm1 vm2", NULL,
 	  "attach A1 3:7 port 3-2 to vm1 (missing)\n"
 	  "attach B2 3:8 port 3-3 to vm2 (missing)\n" },
+	/* Shared serials: neither clone is assigned; the one held stays. */
+	{ "shared serial held: stays", TWO, "=A1@3:7/3-2 =A1@3:8/3-3",
+	  "vm1:ua-bbvirt-A1@3:7 vm2", NULL, "" },
+	{ "shared serial held elsewhere: stays", TWO, "=A1@3:7/3-2 =A1@3:8/3-3",
+	  "vm2:ua-bbvirt-A1@3:8 vm1", NULL, "" },
+	{ "shared serial not held: nothing", TWO, "=A1@3:7/3-2 =A1@3:8/3-3",
+	  "vm1 vm2", NULL, "" },
+	{ "shared serial held at an old address: detach", TWO,
+	  "=A1@3:7/3-2 =A1@3:8/3-3", "vm1:ua-bbvirt-A1@3:5 vm2", NULL,
+	  "detach A1 3:5 from vm1 (absent)\n" },
+	/* Host identity: one guest seen through two URIs is one guest. */
+	{ "one guest through two URIs: converged", TWO_URIS, "A1@3:7/3-2",
+	  "vm1/u1=g1:ua-bbvirt-A1@3:7 vm1/u2=g1:ua-bbvirt-A1@3:7 vm2/u2=g2",
+	  NULL, "", "u1 u2" },
+	{ "one guest through two URIs: named by the first", TWO_URIS,
+	  "A1@3:7/3-2 B2@3:8/3-3",
+	  "vm1/u1=g1 vm2/u1=g2 vm1/u2=g1 vm2/u2=g2", NULL,
+	  "attach A1 3:7 port 3-2 to vm1 on u1 (missing)\n"
+	  "attach B2 3:8 port 3-3 to vm2 on u1 (missing)\n", "u1 u2" },
+	{ "two guests of one name on two URIs: two guests", TWO_URIS,
+	  "A1@3:7/3-2", "vm1/u1=g1 vm1/u2=g3:ua-bbvirt-A1@3:7", NULL,
+	  "detach A1 3:7 port 3-2 from vm1 on u2 (reassigned)\n"
+	  "attach A1 3:7 port 3-2 to vm1 on u1 (missing)\n", "u1 u2" },
+	/* Another host: neither attached to nor detached from. */
+	{ "remote guest: not attached to", TWO_URIS, "A1@3:7/3-2 B2@3:8/3-3",
+	  "vm1/u1 vm2/u2", NULL,
+	  "attach A1 3:7 port 3-2 to vm1 on u1 (missing)\n", "u1 @u2" },
+	{ "remote guest's assignment: a local holder keeps it", TWO_URIS,
+	  "B2@3:8/3-3", "vm1/u1:ua-bbvirt-B2@3:8 vm2/u2", NULL, "",
+	  "u1 @u2" },
+	/* Requests. */
+	{ "attach SERIAL", TWO, "A1@3:7/3-2", "vm1 vm2", NULL,
+	  "attach A1 3:7 port 3-2 to vm1 (requested)\n", NULL, "attach A1" },
+	{ "attach BUS:DEV", TWO, "A1@3:7/3-2", "vm1 vm2", NULL,
+	  "attach A1 3:7 port 3-2 to vm1 (requested)\n", NULL, "attach 3:7" },
+	{ "attach BUS-PORT", TWO, "A1@3:7/3-2", "vm1 vm2", NULL,
+	  "attach A1 3:7 port 3-2 to vm1 (requested)\n", NULL, "attach 3-2" },
+	{ "attach in place: nothing", TWO, "A1@3:7/3-2",
+	  "vm1:ua-bbvirt-A1@3:7 vm2", NULL, "", NULL, "attach A1" },
+	{ "attach -D lends", TWO, "A1@3:7/3-2", "vm1 vm2", NULL,
+	  "attach A1 3:7 port 3-2 to vm2 (requested)\n", NULL,
+	  "attach A1 -D vm2" },
+	{ "attach held elsewhere: refused", TWO, "A1@3:7/3-2",
+	  "vm1:ua-bbvirt-A1@3:7 vm2", NULL,
+	  "refused held-elsewhere: device 'A1' is attached to 'vm1'; detach it first\n",
+	  NULL, "attach A1 -D vm2" },
+	{ "attach foreign-held: refused, naming the holder", TWO, "A1@3:7/3-2",
+	  "vm2:hostdev0@3:7 vm1", NULL,
+	  "refused foreign: device 'A1' (3:7) is held by 'vm2' through hostdev 'hostdev0', which bbvirt does not own: left alone\n",
+	  NULL, "attach A1" },
+	{ "attach unassigned: refused", TWO, "C3@3:5/3-1", "vm1 vm2", NULL,
+	  "refused unassigned: device 'C3' is not assigned to a domain; name one with -D\n",
+	  NULL, "attach C3" },
+	{ "attach to a shut-off domain: refused", TWO, "A1@3:7/3-2",
+	  "!vm1 vm2", NULL,
+	  "refused domain-down: domain 'vm1' is not running\n", NULL,
+	  "attach A1" },
+	{ "attach to an unknown domain: refused", TWO, "A1@3:7/3-2", "vm1 vm2",
+	  NULL, "refused no-domain: domain 'vm7' does not exist on the default URI\n",
+	  NULL, "attach A1 -D vm7" },
+	{ "attach to a remote domain: refused", TWO_URIS, "B2@3:8/3-3",
+	  "vm1/u1 vm2/u2", NULL,
+	  "refused remote: domain 'vm2' on u2 is on another host: it cannot take this host's devices\n",
+	  "u1 @u2", "attach B2" },
+	{ "attach absent: refused", TWO, "", "vm1 vm2", NULL,
+	  "refused not-plugged: no managed device 'A1' is plugged in\n", NULL,
+	  "attach A1" },
+	{ "attach a shared serial: refused", TWO, "=A1@3:7/3-2 =A1@3:8/3-3",
+	  "vm1 vm2", NULL,
+	  "refused shared: serial 'A1' is on more than one plugged-in device; neither can be attached\n",
+	  NULL, "attach A1" },
+	{ "attach a device without serial: refused", TWO, "-@3:7/3-2",
+	  "vm1 vm2", NULL,
+	  "refused no-serial: device '3:7' at 3:7 has no usable serial number\n",
+	  NULL, "attach 3:7" },
+	{ "attach an unmanaged type: refused", TWO, "", "vm1 vm2", NULL,
+	  "refused unmanaged: device '1:2' is a 046d:c52b, a type bbvirt does not manage\n",
+	  NULL, "attach 1:2" },
+	{ "attach malformed: refused", TWO, "", "vm1 vm2", NULL,
+	  "refused malformed: expected a serial number, BUS:DEV or BUS-PORT[.PORT...], got '3:'\n",
+	  NULL, "attach 3:" },
+	{ "attach SERIAL -b -d: the address is the serial's", TWO,
+	  "A1@3:7/3-2", "vm1 vm2", NULL,
+	  "attach A1 3:7 port 3-2 to vm1 (requested)\n", NULL,
+	  "attach A1 -b 3 -d 7" },
+	{ "attach SERIAL -b -d: another serial there, refused", TWO,
+	  "A1@3:7/3-2 B2@3:8/3-3", "vm1 vm2", NULL,
+	  "refused mismatch: device 3:8 has serial 'B2', not 'A1'\n", NULL,
+	  "attach A1 -b 3 -d 8" },
+	{ "attach SERIAL -b -d: unmanaged there, refused", TWO, "A1@3:7/3-2",
+	  "vm1 vm2", NULL,
+	  "refused unmanaged: device 1:2 is a 046d:c52b, a type bbvirt does not manage\n",
+	  NULL, "attach A1 -b 1 -d 2" },
+	{ "detach SERIAL: wherever it is", TWO, "A1@3:7/3-2",
+	  "vm2:ua-bbmanual-A1@3:7 vm1", NULL,
+	  "detach A1 3:7 port 3-2 from vm2 (requested)\n", NULL, "detach A1" },
+	{ "detach SERIAL: adopted", TWO, "A1@3:7/3-2", "vm1:-@3:7* vm2", NULL,
+	  "detach A1 3:7 port 3-2 from vm1 (requested)\n", NULL, "detach A1" },
+	{ "detach SERIAL: foreign never", TWO, "A1@3:7/3-2",
+	  "vm1:hostdev0@3:7 vm2", NULL, "", NULL, "detach A1" },
+	{ "detach BUS:DEV: foreign never", TWO, "A1@3:7/3-2",
+	  "vm1:ua-admin@3:7 vm2", NULL, "", NULL, "detach 3:7" },
+	{ "detach BUS:DEV of an unmanaged type: refused", TWO, "",
+	  "vm1:ua-bbvirt-A1@1:2 vm2", NULL,
+	  "refused unmanaged: device '1:2' is a 046d:c52b, a type bbvirt does not manage\n",
+	  NULL, "detach 1:2" },
+	{ "detach BUS:DEV after unplug: ours there", TWO, "",
+	  "vm1:ua-bbvirt-A1@3:7 vm2", NULL,
+	  "detach A1 3:7 from vm1 (requested)\n", NULL, "detach 3:7" },
+	/* The remove event's form: that serial's hostdev at that address, only. */
+	{ "detach SERIAL -b -d after unplug", TWO, "",
+	  "vm1:ua-bbvirt-A1@3:7 vm2", NULL,
+	  "detach A1 3:7 from vm1 (requested)\n", NULL,
+	  "detach A1 -b 3 -d 7" },
+	{ "detach SERIAL -b -d: late remove after replug leaves the new one",
+	  TWO, "A1@3:9/3-2", "vm1:ua-bbvirt-A1@3:9 vm2", NULL, "", NULL,
+	  "detach A1 -b 3 -d 7" },
+	{ "detach SERIAL -b -d: another serial at that address stays", TWO,
+	  "B2@3:7/3-2", "vm2:ua-bbvirt-B2@3:7 vm1", NULL, "", NULL,
+	  "detach A1 -b 3 -d 7" },
+	{ "detach SERIAL -b -d: the original's, after unplug", TWO, "",
+	  "vm1:-@3:7* vm2", NULL, "detach A1 3:7 from vm1 (requested)\n",
+	  NULL, "detach A1 -b 3 -d 7" },
+	{ "detach SERIAL -b -d: an admin's static one, after unplug", TWO, "",
+	  "vm1:-@3:7 vm2", NULL, "", NULL, "detach A1 -b 3 -d 7" },
+	{ "detach SERIAL -b -d: unassigned serial's no-alias hostdev", TWO, "",
+	  "vm1:-@3:7* vm2", NULL, "", NULL, "detach C3 -b 3 -d 7" },
+	{ "detach-all DOMAIN: only from it, lent ones stay", TWO,
+	  "A1@3:7/3-2 B2@3:8/3-3",
+	  "vm1:ua-bbvirt-A1@3:7 vm2:ua-bbvirt-B2@3:8", NULL,
+	  "detach A1 3:7 port 3-2 from vm1 (requested)\n", NULL,
+	  "detach-all vm1" },
+	{ "detach-all DOMAIN: its serial held elsewhere stays", TWO,
+	  "A1@3:7/3-2", "vm2:ua-bbmanual-A1@3:7 vm1", NULL, "", NULL,
+	  "detach-all vm1" },
+	{ "detach-all: each from its own domain", TWO, "A1@3:7/3-2 B2@3:8/3-3",
+	  "vm1:ua-bbvirt-A1@3:7,ua-bbvirt-B2@3:8 vm2", NULL,
+	  "detach A1 3:7 port 3-2 from vm1 (requested)\n", NULL,
+	  "detach-all" },
+	{ "attach-all: a conflict refused, the rest done", TWO,
+	  "A1@3:7/3-2 B2@3:8/3-3", "vm1 vm2:hostdev0@3:7", NULL,
+	  "attach B2 3:8 port 3-3 to vm2 (requested)\n"
+	  "refused foreign: device 'A1' (3:7) is held by 'vm2' through hostdev 'hostdev0', which bbvirt does not own: left alone\n",
+	  NULL, "attach-all" },
+	{ "attach-all: absent and shut off are no refusal", TWO, "B2@3:8/3-3",
+	  "vm1 !vm2", NULL, "", NULL, "attach-all" },
 };
 
-/* "A1@3:7/3-2 -@3:8/3-3" */
+/* "A1@3:7/3-2 -@3:8/3-3 =C1@3:9/3-4" */
 static void
 parse_devices(const char *spec, struct udevsnap *snap)
 {
@@ -156,9 +341,10 @@ parse_devices(const char *spec, struct udevsnap *snap)
 		assert_non_null(slash);
 		*at = *slash = '\0';
 		assert_int_equal(sscanf(at + 1, "%u:%u", &d.bus, &d.dev), 2);
-		d.serial = strcmp(w, "-") == 0 ? NULL : strdup(w);
+		/* A clone keeps its serial here until the list is built. */
+		d.serial = strcmp(w, "-") == 0 ? NULL : strdup(w + (w[0] == '='));
 		d.port = strdup(slash + 1);
-		d.syspath = strdup("/sys/fake");
+		d.syspath = strdup(w[0] == '=' ? "/sys/clone" : "/sys/fake");
 		snap->v = reallocarray(snap->v, snap->n + 1, sizeof(d));
 		assert_non_null(snap->v);
 		snap->v[snap->n++] = d;
@@ -166,11 +352,42 @@ parse_devices(const char *spec, struct udevsnap *snap)
 	/* In bus:dev order, as udevsnap_collect() gives them. */
 	if (snap->n > 1)
 		qsort(snap->v, snap->n, sizeof(*snap->v), usbdev_addr_cmp);
+	/* The shared list is sorted; each clone points into it, serial NULL. */
+	for (size_t i = 0; i < snap->n; i++) {
+		struct usbdev *d = &snap->v[i];
+
+		if (strcmp(d->syspath, "/sys/clone") != 0)
+			continue;
+		if (!udevsnap_shared(snap, d->serial)) {
+			snap->shared = reallocarray(snap->shared,
+			    snap->n_shared + 1, sizeof(char *));
+			assert_non_null(snap->shared);
+			snap->shared[snap->n_shared++] = strdup(d->serial);
+			qsort(snap->shared, snap->n_shared, sizeof(char *),
+			    strcmp_ptr);
+		}
+	}
+	for (size_t i = 0; i < snap->n; i++) {
+		struct usbdev *d = &snap->v[i];
+
+		for (size_t k = 0; strcmp(d->syspath, "/sys/clone") == 0 &&
+		    k < snap->n_shared; k++)
+			if (strcmp(snap->shared[k], d->serial) == 0)
+				d->shared = snap->shared[k];
+		if (d->shared != NULL)
+			d->serial = mfree(d->serial);
+	}
+	/* A mouse at 1:2, of a type not managed. */
+	snap->others = calloc(1, sizeof(*snap->others));
+	assert_non_null(snap->others);
+	snap->others[0] = (struct usbdev_addr){ 1, 2, 0x046d, 0xc52b };
+	snap->n_others = 1;
 }
 
-/* "vm1:ua-bbvirt-A1@3:7,-@3:9 !vm2" */
+/* "vm1/u1=g1:ua-bbvirt-A1@3:7,-@3:9* !vm2" */
 static void
-parse_guests(const char *spec, struct virtsnap *snap)
+parse_guests(const char *spec, const struct virtconns *conns,
+    struct virtsnap *snap)
 {
 	_cleanup_free_ char *copy = strdup(spec);
 	char *save = NULL;
@@ -178,22 +395,48 @@ parse_guests(const char *spec, struct virtsnap *snap)
 	for (char *w = strtok_r(copy, " ", &save); w != NULL;
 	    w = strtok_r(NULL, " ", &save)) {
 		struct vdomain d = { .active = w[0] != '!' };
+		const struct virtconn *vc;
 		char *colon;
+		char *slash;
+		char *eq;
 		char *save2 = NULL;
+		char id[64];
 
 		if (w[0] == '!')
 			w++;
 		colon = strchr(w, ':');
 		if (colon != NULL)
 			*colon = '\0';
+		eq = strchr(w, '=');
+		if (eq != NULL)
+			*eq++ = '\0';
+		slash = strchr(w, '/');
+		if (slash != NULL)
+			*slash++ = '\0';
 		d.name = strdup(w);
+		vc = virtconns_find(conns, slash);
+		assert_non_null(vc);
+		d.uri = vc->uri;
+		d.conn = virtconns_index(conns, vc);
+		d.remote = vc->remote;
+		/* One guest per name and URI unless a UUID says otherwise. */
+		(void)snprintf(id, sizeof(id), "%s/%s", w,
+		    slash != NULL ? slash : "");
+		memcpy(d.uuid, eq != NULL ? eq : id, MIN(strlen(eq != NULL ?
+		    eq : id), sizeof(d.uuid)));
 		for (char *h = colon != NULL ? strtok_r(colon + 1, ",", &save2) :
-		    NULL; h != NULL; h = strtok_r(NULL, ",", &save2)) {
+		    NULL; h != NULL && !d.remote; h = strtok_r(NULL, ",", &save2)) {
 			struct hostdev hd = { .has_address = true };
 			char *at = strchr(h, '@');
+			size_t len;
 
 			assert_non_null(at);
 			*at = '\0';
+			len = strlen(at + 1);
+			if (at[len] == '*') {
+				hd.live_only = true;
+				at[len] = '\0';
+			}
 			assert_int_equal(sscanf(at + 1, "%u:%u", &hd.bus,
 			    &hd.dev), 2);
 			if (hd.bus == 0) {
@@ -211,14 +454,37 @@ parse_guests(const char *spec, struct virtsnap *snap)
 		assert_non_null(snap->domains);
 		snap->domains[snap->n_domains++] = d;
 	}
-	/* One reachable default URI. */
-	snap->conns = calloc(1, sizeof(*snap->conns));
-	assert_non_null(snap->conns);
-	snap->n_conns = 1;
+	snap->conns = (struct virtconns *)conns;
+}
+
+/* "u1 @u2": reachable connections in that order, '@' on another host. */
+static void
+parse_conns(const char *spec, struct virtconns *c)
+{
+	_cleanup_free_ char *copy = strdup(spec != NULL ? spec : "");
+	char *save = NULL;
+
+	c->v = calloc(8, sizeof(*c->v));
+	assert_non_null(c->v);
+	if (spec == NULL) {
+		c->n = 1;       /* one local default URI, unnamed */
+		c->v[0].conn = (struct _virConnect *)c;
+		return;
+	}
+	for (char *w = strtok_r(copy, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		struct virtconn *vc = &c->v[c->n++];
+
+		assert_true(c->n < 8);
+		vc->remote = w[0] == '@';
+		vc->uri = strdup(w + vc->remote);
+		/* Any non-NULL pointer: the planner only asks whether it is. */
+		vc->conn = (struct _virConnect *)c;
+	}
 }
 
 static void
-free_world(struct udevsnap *u, struct virtsnap *v)
+free_world(struct udevsnap *u, struct virtsnap *v, struct virtconns *c)
 {
 	for (size_t i = 0; i < u->n; i++) {
 		free(u->v[i].serial);
@@ -226,23 +492,44 @@ free_world(struct udevsnap *u, struct virtsnap *v)
 		free(u->v[i].syspath);
 	}
 	free(u->v);
+	for (size_t i = 0; i < u->n_shared; i++)
+		free(u->shared[i]);
+	free(u->shared);
+	free(u->others);
 	for (size_t i = 0; i < v->n_domains; i++) {
 		free(v->domains[i].name);
 		hostdev_list_done(&v->domains[i].hostdevs);
 	}
 	free(v->domains);
-	free(v->conns);
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].uri);
+	free(c->v);
 }
 
 /* A guest world in memory behind our apply interface: what libvirt would do. */
 static struct vdomain *
-fake_domain(struct virtsnap *snap, const char *name)
+fake_domain(struct virtsnap *snap, const char *uri, const char *name)
 {
 	for (size_t i = 0; i < snap->n_domains; i++)
-		if (strcmp(snap->domains[i].name, name) == 0)
+		if (strcmp(snap->domains[i].name, name) == 0 &&
+		    streq_null(snap->domains[i].uri, uri))
 			return &snap->domains[i];
 	fail_msg("no domain '%s'", name);
 	return NULL;
+}
+
+/* Every domain that is the same guest as d, d included, gets the change. */
+static void
+fake_each(struct virtsnap *snap, const struct vdomain *d,
+    void (*fn)(struct vdomain *, const struct hostdev *),
+    const struct hostdev *hd)
+{
+	unsigned char uuid[VDOMAIN_UUID_LEN];
+
+	memcpy(uuid, d->uuid, sizeof(uuid));
+	for (size_t i = 0; i < snap->n_domains; i++)
+		if (memcmp(snap->domains[i].uuid, uuid, sizeof(uuid)) == 0)
+			fn(&snap->domains[i], hd);
 }
 
 /* Reads back the one hostdev element apply sent, as libvirt would parse it. */
@@ -257,62 +544,71 @@ fake_parse(const char *xml, struct hostdev_list *l)
 	assert_int_equal(l->n, 1);
 }
 
-static int
-fake_attach(void *userdata, const char *uri _unused_, const char *domain,
-    const char *xml, char **ret_error _unused_)
-{
-	struct vdomain *d = fake_domain(userdata, domain);
-	struct hostdev_list l = { 0 };
-
-	fake_parse(xml, &l);
-	d->hostdevs.v = reallocarray(d->hostdevs.v, d->hostdevs.n + 1,
-	    sizeof(l.v[0]));
-	assert_non_null(d->hostdevs.v);
-	d->hostdevs.v[d->hostdevs.n++] = l.v[0];
-	free(l.v);
-	return 0;
-}
-
 static void
-fake_remove(struct vdomain *d, size_t i)
+fake_add(struct vdomain *d, const struct hostdev *hd)
 {
-	free(d->hostdevs.v[i].alias);
-	d->hostdevs.v[i] = d->hostdevs.v[--d->hostdevs.n];
+	struct hostdev c = *hd;
+
+	c.alias = hd->alias != NULL ? strdup(hd->alias) : NULL;
+	d->hostdevs.v = reallocarray(d->hostdevs.v, d->hostdevs.n + 1,
+	    sizeof(c));
+	assert_non_null(d->hostdevs.v);
+	d->hostdevs.v[d->hostdevs.n++] = c;
 }
 
 static int
-fake_detach_alias(void *userdata, const char *uri _unused_,
-    const char *domain, const char *alias, char **ret_error _unused_)
-{
-	struct vdomain *d = fake_domain(userdata, domain);
-
-	for (size_t i = 0; i < d->hostdevs.n; i++)
-		if (streq_null(d->hostdevs.v[i].alias, alias)) {
-			fake_remove(d, i);
-			return 0;
-		}
-	fail_msg("no alias '%s' in '%s'", alias, domain);
-	return -ENOENT;
-}
-
-static int
-fake_detach_xml(void *userdata, const char *uri _unused_, const char *domain,
+fake_attach(void *userdata, const char *uri, const char *domain,
     const char *xml, char **ret_error _unused_)
 {
-	struct vdomain *d = fake_domain(userdata, domain);
+	struct virtsnap *snap = userdata;
 	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
 
 	fake_parse(xml, &l);
-	for (size_t i = 0; i < d->hostdevs.n; i++)
-		if (d->hostdevs.v[i].has_address &&
-		    d->hostdevs.v[i].bus == l.v[0].bus &&
-		    d->hostdevs.v[i].dev == l.v[0].dev) {
-			fake_remove(d, i);
-			return 0;
+	l.v[0].live_only = true;
+	fake_each(snap, fake_domain(snap, uri, domain), fake_add, &l.v[0]);
+	return 0;
+}
+
+/* Removes the first hostdev with hd's alias or, without one, at its address. */
+static void
+fake_remove(struct vdomain *d, const struct hostdev *hd)
+{
+	for (size_t i = 0; i < d->hostdevs.n; i++) {
+		struct hostdev *h = &d->hostdevs.v[i];
+
+		if (hd->alias != NULL ? streq_null(h->alias, hd->alias) :
+		    h->has_address && h->bus == hd->bus && h->dev == hd->dev) {
+			free(h->alias);
+			*h = d->hostdevs.v[--d->hostdevs.n];
+			return;
 		}
-	fail_msg("no hostdev at %u:%u in '%s'", l.v[0].bus, l.v[0].dev,
-	    domain);
-	return -ENOENT;
+	}
+	fail_msg("nothing to detach in '%s'", d->name);
+}
+
+static int
+fake_detach_alias(void *userdata, const char *uri, const char *domain,
+    const char *alias, char **ret_error _unused_)
+{
+	struct virtsnap *snap = userdata;
+	struct hostdev hd = { .alias = (char *)alias };
+
+	fake_each(snap, fake_domain(snap, uri, domain), fake_remove, &hd);
+	return 0;
+}
+
+static int
+fake_detach_xml(void *userdata, const char *uri, const char *domain,
+    const char *xml, char **ret_error _unused_)
+{
+	struct virtsnap *snap = userdata;
+	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
+
+	fake_parse(xml, &l);
+	free(l.v[0].alias);
+	l.v[0].alias = NULL;
+	fake_each(snap, fake_domain(snap, uri, domain), fake_remove, &l.v[0]);
+	return 0;
 }
 
 static int
@@ -339,8 +635,81 @@ report_text(const struct plan *plan)
 
 	assert_non_null(f);
 	assert_int_equal(report_plan(f, plan, false), 0);
+	for (size_t i = 0; i < plan->n_refusals; i++)
+		fprintf(f, "refused %s: %s\n",
+		    plan_refusal_kind_to_string(plan->refusals[i].kind),
+		    plan->refusals[i].message);
 	fclose(f);
 	return text;
+}
+
+/* Everything a case's world is made of, built from its text. */
+struct tworld {
+	struct conf conf;
+	struct udevsnap devs;
+	struct virtconns conns;
+	struct virtsnap guests;
+	struct strv only;
+	struct plan_request one;
+	struct plan_request *all;
+	struct plan_input in;
+};
+
+static void
+tworld_done(struct tworld *t)
+{
+	free(t->all);
+	strv_done(&t->only);
+	free_world(&t->devs, &t->guests, &t->conns);
+	conf_done(&t->conf);
+}
+
+/*
+ * Parses "attach|detach DEVICE [-D DOMAIN] [-b BUS -d DEV]" or
+ * "attach-all|detach-all [DOMAIN]" into the input's requests, as main()
+ * does; a refusal to resolve is returned in *ret_refusal, text.
+ */
+static void
+parse_request(struct tworld *t, char *words, char **ret_refusal)
+{
+	char *save = NULL;
+	char *op = strtok_r(words, " ", &save);
+	char *w;
+	struct plan_device_arg arg = { 0 };
+	struct plan_refusal ref = { 0 };
+	int r;
+
+	*ret_refusal = NULL;
+	if (strcmp(op, "attach-all") == 0 || strcmp(op, "detach-all") == 0) {
+		assert_int_equal(plan_requests_all(&t->conf, op[0] == 'a' ?
+		    PLAN_ATTACH : PLAN_DETACH, strtok_r(NULL, " ", &save),
+		    &t->all, &t->in.n_requests), 0);
+		t->in.requests = t->all;
+		return;
+	}
+	arg.op = strcmp(op, "attach") == 0 ? PLAN_ATTACH : PLAN_DETACH;
+	arg.device = strtok_r(NULL, " ", &save);
+	while ((w = strtok_r(NULL, " ", &save)) != NULL) {
+		char *v = strtok_r(NULL, " ", &save);
+
+		assert_non_null(v);
+		if (strcmp(w, "-D") == 0)
+			arg.domain = v;
+		else if (strcmp(w, "-b") == 0)
+			arg.bus = strtoul(v, NULL, 10);
+		else
+			arg.dev = strtoul(v, NULL, 10);
+	}
+	r = plan_resolve(&t->in, &arg, &t->one, &ref);
+	assert_true(r == 0 || r == 1);
+	if (r == 1) {
+		assert_true(asprintf(ret_refusal, "refused %s: %s\n",
+		    plan_refusal_kind_to_string(ref.kind), ref.message) > 0);
+		plan_refusal_done(&ref);
+		return;
+	}
+	t->in.requests = &t->one;
+	t->in.n_requests = 1;
 }
 
 /*
@@ -350,36 +719,51 @@ report_text(const struct plan *plan)
 static char *
 plan_text(const struct pcase *c, bool converge)
 {
-	struct conf conf = { 0 };
-	struct udevsnap devs = { 0 };
-	struct virtsnap guests = { 0 };
-	struct strv only = { 0 };
+	_cleanup_free_ char *request = c->request != NULL ?
+	    strdup(c->request) : NULL;
+	struct tworld t = { 0 };
 	struct plan *plan = NULL;
 	char *text;
 
 	assert_int_equal(conf_parse("test.conf", c->conf, strlen(c->conf),
-	    &conf), 0);
-	parse_devices(c->devices, &devs);
-	parse_guests(c->guests, &guests);
+	    &t.conf), 0);
+	parse_devices(c->devices, &t.devs);
+	parse_conns(c->conns, &t.conns);
+	parse_guests(c->guests, &t.conns, &t.guests);
 	if (c->only != NULL)
-		assert_int_equal(strv_push(&only, c->only), 0);
-	struct plan_input in = {
-		.conf = &conf, .devices = &devs, .guests = &guests,
-		.only = (const char *const *)only.v, .n_only = only.n,
+		assert_int_equal(strv_push(&t.only, c->only), 0);
+	t.in = (struct plan_input){
+		.conf = &t.conf, .devices = &t.devs, .guests = &t.guests,
+		.only = (const char *const *)t.only.v, .n_only = t.only.n,
 	};
-	assert_int_equal(plan_build(&in, &plan), 0);
+	if (request != NULL) {
+		parse_request(&t, request, &text);
+		if (text != NULL) {
+			tworld_done(&t);
+			return text;
+		}
+	}
+	/* The snapshot asks for the persistent definition of candidates only. */
+	for (size_t i = 0; i < t.guests.n_domains; i++)
+		for (size_t j = 0; j < t.guests.domains[i].hostdevs.n; j++) {
+			struct hostdev *hd = &t.guests.domains[i].hostdevs.v[j];
+
+			if (!plan_adoptable(hd, &t.in))
+				hd->live_only = false;
+		}
+	assert_int_equal(plan_build(&t.in, &plan), 0);
 	if (converge) {
-		assert_int_equal(apply_plan(plan, &fake_ops, &guests), 0);
+		assert_int_equal(apply_plan(plan, &fake_ops, &t.guests), 0);
 		for (size_t i = 0; i < plan->n; i++)
 			assert_int_equal(plan->v[i].result, PLAN_DONE);
 		plan = plan_free(plan);
-		assert_int_equal(plan_build(&in, &plan), 0);
+		t.in.requests = NULL;
+		t.in.n_requests = 0;
+		assert_int_equal(plan_build(&t.in, &plan), 0);
 	}
 	text = report_text(plan);
 	plan_free(plan);
-	strv_done(&only);
-	free_world(&devs, &guests);
-	conf_done(&conf);
+	tworld_done(&t);
 	return text;
 }
 
@@ -402,11 +786,108 @@ test_plan_idempotent(void **state _unused_)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		_cleanup_free_ char *text = NULL;
 
-		if (cases[i].only != NULL)
-			continue;       /* a scoped sync leaves the rest on purpose */
+		/* A scoped sync leaves the rest on purpose; requests are not syncs. */
+		if (cases[i].only != NULL || cases[i].request != NULL)
+			continue;
 		print_message("converge: %s\n", cases[i].name);
 		text = plan_text(&cases[i], true);
 		assert_string_equal(text, "");
+	}
+}
+
+/* Status: one line per device, STATE last, by the planner's own rules. */
+struct scase {
+	const char *name;
+	const char *conf;
+	const char *devices;
+	const char *guests;
+	const char *conns;
+	const char *status;     /* "SERIAL STATE [ATTACHED] [DETAIL]" per device */
+};
+
+static const struct scase status_cases[] = {
+	{ "attached, pending, absent, domain down", TWO "[domain \"vm3\"]\nserials = C3\n",
+	  "A1@3:7/3-2 C3@3:9/3-4", "vm1:ua-bbvirt-A1@3:7 vm2 !vm3", NULL,
+	  "A1 attached vm1\nC3 domain-down\nB2 absent\n" },
+	{ "pending: its domain runs without it", TWO, "B2@3:8/3-3", "vm1 vm2",
+	  NULL, "B2 pending\nA1 absent\n" },
+	{ "stale: held at an old address", TWO, "A1@3:9/3-2",
+	  "vm1:ua-bbvirt-A1@3:7 vm2", NULL, "A1 stale vm1\nB2 absent\n" },
+	{ "unassigned and held nowhere", TWO, "C3@3:5/3-1", "vm1 vm2", NULL,
+	  "C3 unassigned\nA1 absent\nB2 absent\n" },
+	{ "foreign: names the holder and its alias", TWO, "A1@3:7/3-2",
+	  "vm2:hostdev0@3:7 vm1", NULL,
+	  "A1 foreign vm2 (hostdev 'hostdev0', not bbvirt's)\nB2 absent\n" },
+	{ "foreign without alias, in the definition", TWO, "A1@3:7/3-2",
+	  "vm2:-@3:7 vm1", NULL,
+	  "A1 foreign vm2 (hostdev 'without alias', not bbvirt's)\nB2 absent\n" },
+	{ "adopted: attached, not foreign", TWO, "A1@3:7/3-2",
+	  "vm1:-@3:7* vm2", NULL, "A1 attached vm1\nB2 absent\n" },
+	{ "lent: override", TWO, "A1@3:7/3-2", "vm2:ua-bbmanual-A1@3:7 vm1",
+	  NULL, "A1 override vm2\nB2 absent\n" },
+	{ "no usable serial", TWO, "-@3:7/3-2", "vm1 vm2", NULL,
+	  "- no-serial\nA1 absent\nB2 absent\n" },
+	{ "shared: both addresses, the held one named", TWO,
+	  "=A1@3:7/3-2 =A1@3:8/3-3", "vm1:ua-bbvirt-A1@3:8 vm2", NULL,
+	  "A1 shared (on 3:7, 3:8)\nA1 shared vm1 (on 3:7, 3:8)\nB2 absent\n" },
+	{ "remote: assigned to a guest on another host", TWO_URIS,
+	  "A1@3:7/3-2 B2@3:8/3-3", "vm1/u1 vm2/u2", "u1 @u2",
+	  "A1 pending\nB2 remote\n" },
+	{ "one guest through two URIs: attached", TWO_URIS, "A1@3:7/3-2",
+	  "vm1/u1=g1:ua-bbvirt-A1@3:7 vm1/u2=g1:ua-bbvirt-A1@3:7", "u1 u2",
+	  "A1 attached vm1\nB2 absent\n" },
+};
+
+/* report_status() text, cut to serial, state, attached and what follows the state. */
+static char *
+status_text(const struct scase *c)
+{
+	struct tworld t = { 0 };
+	_cleanup_(status_freep) struct status *st = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(conf_parse("test.conf", c->conf, strlen(c->conf),
+	    &t.conf), 0);
+	parse_devices(c->devices, &t.devs);
+	parse_conns(c->conns, &t.conns);
+	parse_guests(c->guests, &t.conns, &t.guests);
+	t.in = (struct plan_input){ .conf = &t.conf, .devices = &t.devs,
+	    .guests = &t.guests };
+	assert_int_equal(status_build(&t.in, &st), 0);
+	for (size_t i = 0; i < st->n_devices; i++) {
+		const struct status_device *d = &st->devices[i];
+
+		fprintf(f, "%s %s", d->serial != NULL ? d->serial : "-",
+		    status_state_to_string(d->state));
+		if (d->attached != NULL)
+			fprintf(f, " %s", d->attached);
+		if (d->state == STATUS_FOREIGN)
+			fprintf(f, " (hostdev '%s', not bbvirt's)",
+			    d->holder_alias != NULL ? d->holder_alias :
+			    "without alias");
+		for (size_t k = 0; d->addresses != NULL &&
+		    d->addresses[k] != NULL; k++)
+			fprintf(f, "%s%s", k == 0 ? " (on " : ", ",
+			    d->addresses[k]);
+		fprintf(f, "%s\n", d->addresses != NULL ? ")" : "");
+	}
+	assert_int_equal(fclose(f), 0);
+	tworld_done(&t);
+	return text;
+}
+
+static void
+test_status_cases(void **state _unused_)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(status_cases); i++) {
+		_cleanup_free_ char *text = NULL;
+
+		print_message("status: %s\n", status_cases[i].name);
+		text = status_text(&status_cases[i]);
+		assert_string_equal(text, status_cases[i].status);
 	}
 }
 
@@ -543,6 +1024,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_cases),
 		cmocka_unit_test(test_plan_idempotent),
+		cmocka_unit_test(test_status_cases),
 		cmocka_unit_test(test_plan_big_world),
 	};
 

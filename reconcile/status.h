@@ -1,0 +1,65 @@
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct plan_input;
+
+enum status_state {
+	STATUS_ATTACHED,        /* held by its assigned domain */
+	STATUS_PENDING,         /* its domain runs without it: sync will attach */
+	STATUS_ABSENT,          /* assigned, not plugged in */
+	STATUS_DOMAIN_DOWN,     /* assigned to a domain that is not running */
+	STATUS_UNASSIGNED,      /* plugged in, assigned nowhere, held nowhere */
+	STATUS_STALE,           /* a guest holds an old address of it */
+	STATUS_FOREIGN,         /* a hostdev bbvirt does not own holds its address */
+	STATUS_OVERRIDE,        /* lent by hand to another domain */
+	STATUS_UNUSABLE,        /* plugged in without a usable serial */
+	STATUS_SHARED,          /* plugged in on more than one device: none is assigned */
+	STATUS_REMOTE,          /* assigned to a domain on another host: left alone */
+	_STATUS_STATE_MAX,
+};
+
+struct status_device {
+	char *serial;           /* NULL for a device without a usable serial */
+	bool present;
+	uint16_t vendor;
+	uint16_t product;
+	unsigned bus;
+	unsigned dev;
+	char *port;
+	char *assigned;         /* domain name, or NULL */
+	char *attached;         /* domain holding it, or NULL */
+	char *holder_alias;     /* foreign: the alias of the hostdev that holds it, NULL if none */
+	char **addresses;       /* shared: "BUS:DEV" of every device with the serial, NULL-terminated */
+	enum status_state state;
+};
+
+struct status_domain {
+	char *name;
+	char *uri;
+	bool active;
+	bool reachable;
+	bool remote;
+	const char **serials;   /* NULL-terminated, config order; borrowed from the config */
+};
+
+struct status {
+	struct status_device *devices;  /* present ones by bus:dev, then absent ones by serial */
+	size_t n_devices;
+	struct status_domain *domains;  /* config order */
+	size_t n_domains;
+};
+
+/*
+ * Where every managed device and assignment stands, by the same rules as
+ * plan_build(). Pure. Returns 0 or -ENOMEM; *ret_status is the caller's.
+ */
+int status_build(const struct plan_input *in, struct status **ret_status);
+struct status *status_free(struct status *st);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct status *, status_free)
+
+const char *status_state_to_string(enum status_state s);

@@ -1,0 +1,307 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alias.h"
+#include "conf.h"
+#include "plan.h"
+#include "udevsnap.h"
+#include "util.h"
+#include "virtsnap.h"
+#include "world.h"
+
+void
+world_done(struct world *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->h[i].serial);
+	free(w->h);
+	free(w->dev_serial);
+	free(w->held);
+	free(w->foreign);
+	free(w->doms);
+	free(w->primary);
+	*w = (struct world){ 0 };
+}
+
+static int
+cmp_unsigned(unsigned a, unsigned b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Comparisons of pointers to the elements, for sorting and searching. */
+static int
+held_cmp(const void *x, const void *y)
+{
+	const struct holding *const *a = x;
+	const struct holding *const *b = y;
+
+	return strcmp((*a)->serial, (*b)->serial);
+}
+
+static int
+foreign_cmp(const void *x, const void *y)
+{
+	const struct holding *const *a = x;
+	const struct holding *const *b = y;
+
+	return cmp_unsigned((*a)->hd->bus, (*b)->hd->bus) ?:
+	    cmp_unsigned((*a)->hd->dev, (*b)->hd->dev);
+}
+
+static int
+dom_cmp(const void *x, const void *y)
+{
+	const struct vdomain *const *a = x;
+	const struct vdomain *const *b = y;
+
+	return strcmp((*a)->name, (*b)->name) ?: strcmp_null((*a)->uri, (*b)->uri);
+}
+
+/* One guest seen through two URIs: the first URI asked names it. */
+static int
+uuid_cmp(const void *x, const void *y)
+{
+	const struct vdomain *const *a = x;
+	const struct vdomain *const *b = y;
+
+	return memcmp((*a)->uuid, (*b)->uuid, VDOMAIN_UUID_LEN) ?:
+	    ((*a)->conn < (*b)->conn ? -1 : (*a)->conn > (*b)->conn);
+}
+
+const struct usbdev *
+world_device(const struct world *w, const char *serial)
+{
+	const struct usbdev k = { .serial = (char *)serial };
+	const struct usbdev *kp = &k;
+	const struct usbdev *const *d = bsearch(&kp, w->dev_serial,
+	    w->n_dev_serial, sizeof(*w->dev_serial), usbdev_serial_cmp);
+
+	return d != NULL ? *d : NULL;
+}
+
+const struct holding *const *
+world_holdings(const struct world *w, const char *serial, size_t *ret_n)
+{
+	const struct holding k = { .serial = (char *)serial };
+	const struct holding *kp = &k;
+	size_t i = lower_bound(w->held, w->n_held, sizeof(*w->held), &kp,
+	    held_cmp);
+	size_t e = i;
+
+	while (e < w->n_held && held_cmp(&w->held[e], &kp) == 0)
+		e++;
+	*ret_n = e - i;
+	return &w->held[i];
+}
+
+const struct vdomain *
+world_domain(const struct world *w, const char *uri, const char *name)
+{
+	const struct vdomain k = {
+		.name = (char *)name,
+		.uri = virtsnap_uri(w->in->guests, uri),
+	};
+	const struct vdomain *kp = &k;
+	const struct vdomain *const *d = bsearch(&kp, w->doms, w->n_doms,
+	    sizeof(*w->doms), dom_cmp);
+
+	return d != NULL ? w->primary[*d - w->in->guests->domains] : NULL;
+}
+
+const struct holding *
+world_foreign_at(const struct world *w, unsigned bus, unsigned dev)
+{
+	const struct hostdev khd = { .has_address = true, .bus = bus, .dev = dev };
+	const struct holding k = { .hd = &khd };
+	const struct holding *kp = &k;
+	const struct holding *const *h = bsearch(&kp, w->foreign, w->n_foreign,
+	    sizeof(*w->foreign), foreign_cmp);
+
+	return h != NULL ? *h : NULL;
+}
+
+const char *
+world_domain_uri(const struct world *w, const struct conf_domain *cd)
+{
+	return virtsnap_uri(w->in->guests, conf_domain_uri(w->in->conf, cd,
+	    w->in->uri_override));
+}
+
+const struct conf_domain *
+world_assigned(const struct world *w, const char *serial, const char **ret_uri)
+{
+	const struct conf_domain *cd = conf_domain_of(w->in->conf, serial);
+
+	if (cd != NULL)
+		*ret_uri = world_domain_uri(w, cd);
+	return cd;
+}
+
+bool
+world_remote(const struct world *w, const char *uri)
+{
+	return virtsnap_uri_remote(w->in->guests, uri);
+}
+
+/*
+ * The serial a hostdev without an alias of ours would be adopted for: its
+ * source names an address and nothing else, and the device at that
+ * address has a serial the config assigns. After a remove event nothing
+ * is there any more; then udev's word for what was (the request's serial
+ * with its -b/-d) stands in for the device.
+ */
+static const char *
+adoption_serial(const struct plan_input *in, const struct hostdev *hd)
+{
+	const struct usbdev *d;
+
+	if (!hd->has_address || hd->has_id)
+		return NULL;
+	d = udevsnap_by_address(in->devices, hd->bus, hd->dev);
+	if (d != NULL)
+		return d->serial != NULL &&
+		    conf_domain_of(in->conf, d->serial) != NULL ? d->serial : NULL;
+	for (size_t i = 0; in->requests != NULL && i < in->n_requests; i++) {
+		const struct plan_request *q = &in->requests[i];
+
+		if (q->exact && q->bus == hd->bus && q->dev == hd->dev &&
+		    conf_domain_of(in->conf, q->serial) != NULL)
+			return q->serial;
+	}
+	return NULL;
+}
+
+bool
+plan_adoptable(const struct hostdev *hd, void *userdata)
+{
+	const struct plan_input *in = userdata;
+	_cleanup_free_ char *serial = NULL;
+
+	return alias_decode(hd->alias, &serial) == ALIAS_NONE &&
+	    adoption_serial(in, hd) != NULL;
+}
+
+static int
+index_world(struct world *w)
+{
+	const struct udevsnap *u = w->in->devices;
+	const struct virtsnap *g = w->in->guests;
+	_cleanup_free_ const struct vdomain **by_uuid = NULL;
+
+	w->dev_serial = calloc(u->n + 1, sizeof(*w->dev_serial));
+	w->doms = calloc(g->n_domains + 1, sizeof(*w->doms));
+	w->primary = calloc(g->n_domains + 1, sizeof(*w->primary));
+	by_uuid = calloc(g->n_domains + 1, sizeof(*by_uuid));
+	if (w->dev_serial == NULL || w->doms == NULL || w->primary == NULL ||
+	    by_uuid == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->n; i++)
+		if (u->v[i].serial != NULL)
+			w->dev_serial[w->n_dev_serial++] = &u->v[i];
+	for (size_t i = 0; i < g->n_domains; i++)
+		w->doms[w->n_doms++] = by_uuid[i] = &g->domains[i];
+	sort_ptrs(w->dev_serial, w->n_dev_serial, usbdev_serial_cmp);
+	sort_ptrs(w->doms, w->n_doms, dom_cmp);
+	sort_ptrs(by_uuid, g->n_domains, uuid_cmp);
+	for (size_t i = 0, first = 0; i < g->n_domains; i++) {
+		if (i > 0 && memcmp(by_uuid[i]->uuid, by_uuid[first]->uuid,
+		    VDOMAIN_UUID_LEN) != 0)
+			first = i;
+		w->primary[by_uuid[i] - g->domains] = by_uuid[first];
+	}
+	return 0;
+}
+
+static int
+index_holdings(struct world *w)
+{
+	w->held = calloc(w->n + 1, sizeof(*w->held));
+	w->foreign = calloc(w->n + 1, sizeof(*w->foreign));
+	if (w->held == NULL || w->foreign == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < w->n; i++)
+		if (w->h[i].serial != NULL)
+			w->held[w->n_held++] = &w->h[i];
+		else if (w->h[i].hd->has_address)
+			w->foreign[w->n_foreign++] = &w->h[i];
+	sort_ptrs(w->held, w->n_held, held_cmp);
+	sort_ptrs(w->foreign, w->n_foreign, foreign_cmp);
+	return 0;
+}
+
+/* The serial is plugged in at the hostdev's address (alone, or on clones). */
+static bool
+in_place(const struct world *w, const struct hostdev *hd, const char *serial)
+{
+	const struct usbdev *d;
+
+	if (!hd->has_address)
+		return false;
+	d = udevsnap_by_address(w->in->devices, hd->bus, hd->dev);
+	return d != NULL && (streq_null(d->serial, serial) ||
+	    streq_null(d->shared, serial));
+}
+
+static int
+add_holding(struct world *w, const struct vdomain *vd, const struct hostdev *hd)
+{
+	struct holding *h = &w->h[w->n];
+	const char *adopt;
+
+	*h = (struct holding){ .domain = vd, .hd = hd };
+	h->kind = alias_decode(hd->alias, &h->serial);
+	if (h->kind < 0)
+		return -ENOMEM;
+	w->n++;
+	if (h->kind == ALIAS_NONE && hd->live_only &&
+	    (adopt = adoption_serial(w->in, hd)) != NULL) {
+		h->adopted = true;
+		h->serial = strdup(adopt);
+		if (h->serial == NULL)
+			return -ENOMEM;
+	}
+	if (h->serial != NULL)
+		h->valid = in_place(w, hd, h->serial);
+	return 0;
+}
+
+/*
+ * Reads every USB hostdev of every running guest on this host, once per
+ * guest whichever URIs show it.
+ */
+int
+world_build(const struct plan_input *in, struct world *ret)
+{
+	_cleanup_(world_done) struct world w = { .in = in };
+	const struct virtsnap *g = in->guests;
+	size_t n = 0;
+	int r;
+
+	r = index_world(&w);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < g->n_domains; i++)
+		n += g->domains[i].hostdevs.n;
+	w.h = calloc(n + 1, sizeof(*w.h));
+	if (w.h == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->n_domains; i++) {
+		const struct vdomain *vd = &g->domains[i];
+
+		if (!vd->active || vd->remote || w.primary[i] != vd)
+			continue;
+		for (size_t j = 0; j < vd->hostdevs.n; j++) {
+			r = add_holding(&w, vd, &vd->hostdevs.v[j]);
+			if (r < 0)
+				return r;
+		}
+	}
+	r = index_holdings(&w);
+	if (r < 0)
+		return r;
+	*ret = w;
+	w = (struct world){ 0 };
+	return 0;
+}

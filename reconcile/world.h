@@ -1,0 +1,76 @@
+#pragma once
+
+/*
+ * The planner's inputs with the lookups every rule makes, indexed once so
+ * that a run costs O(n log n) in guests, devices and hostdevs: a host with
+ * thousands of them runs this on every udev event. Private to reconcile/:
+ * plan.c, status.c and request.c share it. Pure, like them.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+struct conf_domain;
+struct hostdev;
+struct plan_input;
+struct usbdev;
+struct vdomain;
+
+/* A USB hostdev in a running guest on this host, with what bbvirt makes of it. */
+struct holding {
+	const struct vdomain *domain;   /* the guest, as the first URI that shows it names it */
+	const struct hostdev *hd;
+	int kind;               /* enum alias_kind */
+	bool adopted;           /* the original bbvirt's: no alias, address only, live only, configured serial */
+	char *serial;           /* ours, lent or adopted; NULL: foreign */
+	bool valid;             /* the serial is plugged in at the hostdev's address */
+};
+
+struct world {
+	const struct plan_input *in;
+	struct holding *h;
+	size_t n;
+	const struct usbdev **dev_serial;       /* present, with a serial; by serial */
+	size_t n_dev_serial;
+	const struct holding **held;            /* with a serial; by serial, then guest order */
+	size_t n_held;
+	const struct holding **foreign;         /* foreign, with an address; by bus:dev */
+	size_t n_foreign;
+	const struct vdomain **doms;            /* by name, then URI */
+	size_t n_doms;
+	const struct vdomain **primary;         /* as in->guests->domains: the guest each one is */
+};
+
+int world_build(const struct plan_input *in, struct world *ret);
+void world_done(struct world *w);
+
+/* The present device with this serial, or NULL. */
+const struct usbdev *world_device(const struct world *w, const char *serial);
+/* The hostdevs that hold serial, in guest order: *ret_n of them. */
+const struct holding *const *world_holdings(const struct world *w,
+    const char *serial, size_t *ret_n);
+/* The guest name on uri (NULL: the default), as its first URI names it, or NULL. */
+const struct vdomain *world_domain(const struct world *w, const char *uri,
+    const char *name);
+/* A foreign hostdev at bus:dev, or NULL. */
+const struct holding *world_foreign_at(const struct world *w, unsigned bus,
+    unsigned dev);
+/*
+ * The config domain a serial is assigned to and its URI (resolved), or
+ * NULL when it is assigned nowhere.
+ */
+const struct conf_domain *world_assigned(const struct world *w,
+    const char *serial, const char **ret_uri);
+/* The URI a config domain is reached by, resolved. */
+const char *world_domain_uri(const struct world *w,
+    const struct conf_domain *cd);
+bool world_remote(const struct world *w, const char *uri);
+
+struct plan;
+
+/*
+ * Adds a refusal of this kind with a message made from fmt. Returns 0 or
+ * -ENOMEM. In request.c, the one place messages are formatted.
+ */
+int refusal_add(struct plan *p, int kind, const char *serial,
+    const char *domain, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
