@@ -230,3 +230,13 @@ strcmp_null(const char *a, const char *b)
 		return (a != NULL) - (b != NULL);
 	return strcmp(a, b);
 }
+
+int
+strdup_null(const char *s, char **ret)
+{
+	*ret = NULL;
+	if (s == NULL)
+		return 0;
+	*ret = strdup(s);
+	return *ret == NULL ? -ENOMEM : 0;
+}

@@ -92,10 +92,13 @@ const char *str_visible(const char *s, size_t len, char *buf, size_t size);
  */
 int read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len);
 
-/* A growable array of owned strings, always NULL-terminated once non-empty. */
 /* Reads fd to its end like read_file(); hint sizes the first buffer. */
 int read_fd(int fd, size_t hint, size_t max, char **ret_buf, size_t *ret_len);
 
+/* *ret = a copy of s, or NULL for NULL. Returns 0 or -ENOMEM (*ret NULL). */
+int strdup_null(const char *s, char **ret);
+
+/* A growable array of owned strings, always NULL-terminated once non-empty. */
 struct strv {
 	char **v;
 	size_t n;

@@ -70,16 +70,6 @@ plan_refusal_kind_to_string(enum plan_refusal_kind k)
 	return k < _PLAN_REFUSE_MAX ? refusal_names[k] : NULL;
 }
 
-static int
-dup_or_null(const char *s, char **ret)
-{
-	*ret = NULL;
-	if (s == NULL)
-		return 0;
-	*ret = strdup(s);
-	return *ret == NULL ? -ENOMEM : 0;
-}
-
 static void
 action_done(struct plan_action *a)
 {
@@ -102,9 +92,9 @@ plan_add(struct plan *p, enum plan_op op, enum plan_reason reason,
 	};
 	struct plan_action *v;
 
-	if (dup_or_null(domain, &a.domain) < 0 || dup_or_null(uri, &a.uri) < 0 ||
-	    dup_or_null(serial, &a.serial) < 0 ||
-	    dup_or_null(port, &a.port) < 0 || dup_or_null(alias, &a.alias) < 0) {
+	if (strdup_null(domain, &a.domain) < 0 || strdup_null(uri, &a.uri) < 0 ||
+	    strdup_null(serial, &a.serial) < 0 ||
+	    strdup_null(port, &a.port) < 0 || strdup_null(alias, &a.alias) < 0) {
 		action_done(&a);
 		return -ENOMEM;
 	}

@@ -32,16 +32,6 @@ status_state_to_string(enum status_state s)
 	return s < _STATUS_STATE_MAX ? state_names[s] : NULL;
 }
 
-static int
-dup_or_null(const char *s, char **ret)
-{
-	*ret = NULL;
-	if (s == NULL)
-		return 0;
-	*ret = strdup(s);
-	return *ret == NULL ? -ENOMEM : 0;
-}
-
 static void
 status_device_done(struct status_device *sd)
 {
@@ -184,11 +174,11 @@ status_add(const struct world *w, struct status *st, const char *serial,
 		sd.bus = d->bus;
 		sd.dev = d->dev;
 	}
-	if (dup_or_null(serial, &sd.serial) < 0 ||
-	    dup_or_null(d != NULL ? d->port : NULL, &sd.port) < 0 ||
-	    dup_or_null(cd != NULL ? cd->name : NULL, &sd.assigned) < 0 ||
-	    dup_or_null(where.attached, &sd.attached) < 0 ||
-	    dup_or_null(sd.state == STATUS_FOREIGN ? where.alias : NULL,
+	if (strdup_null(serial, &sd.serial) < 0 ||
+	    strdup_null(d != NULL ? d->port : NULL, &sd.port) < 0 ||
+	    strdup_null(cd != NULL ? cd->name : NULL, &sd.assigned) < 0 ||
+	    strdup_null(where.attached, &sd.attached) < 0 ||
+	    strdup_null(sd.state == STATUS_FOREIGN ? where.alias : NULL,
 	    &sd.holder_alias) < 0 ||
 	    (sd.state == STATUS_SHARED &&
 	    shared_addresses(w->in->devices, serial, &sd.addresses) < 0)) {
@@ -220,8 +210,8 @@ status_add_domain(const struct world *w, struct status *st,
 	};
 	st->n_domains++;
 	sd->serials = calloc(cd->n_serials + 1, sizeof(*sd->serials));
-	if (sd->serials == NULL || dup_or_null(cd->name, &sd->name) < 0 ||
-	    dup_or_null(uri, &sd->uri) < 0)
+	if (sd->serials == NULL || strdup_null(cd->name, &sd->name) < 0 ||
+	    strdup_null(uri, &sd->uri) < 0)
 		return -ENOMEM;
 	/* Borrowed from the config, which outlives the status. */
 	for (size_t j = 0; j < cd->n_serials; j++)
