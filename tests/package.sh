@@ -55,6 +55,11 @@ cleanup() {
 		umount "$m" || umount -l "$m" || echo "cleanup: could not unmount $m" >&2
 	done
 	if [ $new_root -eq 1 ] && [ -n "$root" ] && [ -d "$root" ]; then
+		# Whatever is mounted in a root this script made is its own (or
+		# an interrupted debootstrap's), deepest first.
+		for m in $(mounts_under "$root" | sort -r); do
+			umount "$m" || umount -l "$m"
+		done
 		left=$(mounts_under "$root")
 		if [ -n "$left" ]; then
 			echo "cleanup: still mounted, $root left in place: $left" >&2
@@ -128,7 +133,8 @@ if [ $new_root -eq 1 ]; then
 	[ -n "$mirror" ] || { echo "$0: no bookworm mirror in apt's sources" >&2; exit 2; }
 	root=$(mktemp -d "${TMPDIR:-/var/tmp}/bbvirt-package.XXXXXX")
 	echo "making a Debian 12 root in $root from $mirror"
-	if ! debootstrap --variant=minbase bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
+	if ! debootstrap --variant=minbase bookworm "$root" "$mirror" \
+		>"$work/debootstrap.log" 2>&1; then
 		tail -20 "$work/debootstrap.log"
 		echo "$0: debootstrap failed" >&2
 		exit 2
@@ -142,7 +148,8 @@ fi
 if [ $new_root -eq 1 ]; then
 	depends=$(dpkg-deb -f "$deb" Depends)
 	echo "installing bbvirt's dependencies: $depends"
-	if ! { in_root apt-get update && in_root apt-get satisfy -y --no-install-recommends "$depends"; } \
+	if ! { in_root apt-get update &&
+		in_root apt-get satisfy -y --no-install-recommends "$depends"; } \
 		>"$work/apt.log" 2>&1; then
 		tail -20 "$work/apt.log"
 		echo "$0: could not install the dependencies" >&2
@@ -300,11 +307,12 @@ if [ -f "$root$HOOK" ]; then
 	cp "$root$HOOK" "$work/hook.edited"
 fi
 install_ours "theirs then ours: bbvirt reinstalls"
-check "theirs then ours: the reinstall kept the edited hook" cmp -s "$root$HOOK" "$work/hook.edited"
+hook_edited() { cmp -s "$root$HOOK" "$work/hook.edited"; }
+check "theirs then ours: the reinstall kept the edited hook" hook_edited
 both_installed "after the reinstall"
 dpkg_do "remove ours: dpkg --remove bbvirt" --remove bbvirt
 theirs_alone "after removing ours"
-check "after removing ours: the edited hook stays until purge" cmp -s "$root$HOOK" "$work/hook.edited"
+check "after removing ours: the edited hook stays until purge" hook_edited
 dpkg_do "purge ours: dpkg --purge bbvirt" --purge bbvirt
 theirs_alone "after purging ours"
 check "after purging ours: the hook is gone" absent $HOOK
