@@ -2,8 +2,9 @@
 # The .deb beside bit-babbler, installed for real in a throwaway Debian root.
 # A stand-in bit-babbler package is built here: it owns /usr/bin/bbvirt and
 # its manual (which ours diverts aside), /usr/bin/seedd, its udev rule and
-# a vm.conf. Both install orders are run, then removal and purge, and after
-# each step the files are compared with the two packages' own copies.
+# a vm.conf. Both install orders are run, in two dpkg runs and in one, then
+# removal and purge; after each step the files at both names are compared
+# with the two packages' own copies, and dpkg's view with what it should be.
 #
 # Usage, as root:
 #   tests/package.sh ROOT DEB          in an existing root (a chroot
@@ -260,6 +261,14 @@ theirs_others() {
 		theirs_at $THEIR_RULE $THEIR_RULE
 }
 both_verify() { verifies bbvirt && verifies bit-babbler; }
+# dpkg still has bit-babbler installed, owning its two paths (a package
+# whose every file another one takes is dropped: "disappears").
+theirs_owned() {
+	[ "$(pkg_status bit-babbler)" = installed ] &&
+		in_root dpkg-query -L bit-babbler >"$work/list" &&
+		grep -qx $BIN "$work/list" && grep -qx $MAN "$work/list"
+}
+nothing_left() { absent $BIN && absent $MAN && nothing_aside && none_diverted; }
 only_our_rule_gone() { absent $OUR_RULE && theirs_at $THEIR_RULE $THEIR_RULE; }
 
 both_installed() {   # what holds while both are installed, in either order
@@ -267,6 +276,7 @@ both_installed() {   # what holds while both are installed, in either order
 	check "$when: /usr/bin/bbvirt and bbvirt(1) are ours" ours_in_place
 	check "$when: bit-babbler's are kept as $BIN_AWAY and $MAN_AWAY" theirs_aside
 	check "$when: both diversions are bbvirt's" both_diverted
+	check "$when: dpkg has bit-babbler installed, owning both paths" theirs_owned
 	check "$when: bbvirt runs ours" runs_as "^bbvirt [0-9]" bbvirt --version
 	check "$when: bbvirt.bit-babbler runs theirs" runs_as "bit-babbler stand-in" bbvirt.bit-babbler
 	check "$when: seedd and 60-bit-babbler.rules are theirs" theirs_others
@@ -279,6 +289,7 @@ theirs_alone() {   # bit-babbler as if ours had never been there
 	check "$when: /usr/bin/bbvirt and bbvirt(1) are bit-babbler's again" theirs_in_place
 	check "$when: nothing is left at the diverted names" nothing_aside
 	check "$when: no diversion is left" none_diverted
+	check "$when: dpkg has bit-babbler installed, owning both paths" theirs_owned
 	check "$when: dpkg --verify finds bit-babbler intact" verifies bit-babbler
 	check "$when: our udev rule is gone, theirs stays" only_our_rule_gone
 }
@@ -330,6 +341,18 @@ both_installed "after bit-babbler's reinstall"
 dpkg_do "purge ours at once: dpkg --purge bbvirt" --purge bbvirt
 theirs_alone "after purging ours"
 
+# As apt install ./bit-babbler.deb ./bbvirt.deb does: one dpkg run.
+echo "--- both in one dpkg run"
+dpkg_do "one run, theirs first: both install" -i "/$scratch/bit-babbler.deb" "/$scratch/bbvirt.deb"
+both_installed "one run, theirs first"
+dpkg_do "purge ours" --purge bbvirt
+theirs_alone "after purging ours"
+dpkg_do "bit-babbler purges" --purge bit-babbler
+dpkg_do "one run, ours first: both install" -i "/$scratch/bbvirt.deb" "/$scratch/bit-babbler.deb"
+both_installed "one run, ours first"
+dpkg_do "one run: both purge" --purge bbvirt bit-babbler
+check "after purging both: nothing at either name, no diversion" nothing_left
+
 echo "--- bit-babbler goes first"
 install_ours "bbvirt installs again beside bit-babbler"
 dpkg_do "bit-babbler purges while bbvirt stays" --purge bit-babbler
@@ -337,9 +360,7 @@ check "after purging theirs: /usr/bin/bbvirt and bbvirt(1) are ours" ours_in_pla
 check "after purging theirs: nothing at the diverted names" nothing_aside
 check "after purging theirs: bbvirt runs" runs_as "^bbvirt [0-9]" bbvirt --version
 dpkg_do "bbvirt purges" --purge bbvirt
-nothing_left() { absent $BIN && absent $MAN && nothing_aside; }
-check "at the end: nothing at /usr/bin/bbvirt, bbvirt(1) or the diverted names" nothing_left
-check "at the end: no diversion is left" none_diverted
+check "at the end: nothing at either name, no diversion" nothing_left
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
