@@ -44,7 +44,7 @@ cleanup() {
 	local m left
 	trap - EXIT INT TERM HUP
 	if [ -n "$root" ] && [ $new_root -eq 0 ] && [ -n "$scratch" ]; then
-		for p in bbvirt bit-babbler; do
+		for p in bbvirt bit-babbler bbvirt-test-filler; do
 			if [ "$(pkg_status $p)" != not-installed ]; then
 				in_root dpkg --purge $p >/dev/null 2>&1 ||
 					echo "cleanup: could not purge $p from $root" >&2
@@ -157,7 +157,7 @@ if [ $new_root -eq 1 ]; then
 		exit 2
 	fi
 fi
-for p in bbvirt bit-babbler; do
+for p in bbvirt bit-babbler bbvirt-test-filler; do
 	if [ "$(pkg_status $p)" != not-installed ]; then
 		echo "$0: $p is already in $root ($(pkg_status $p)); use a root without it" >&2
 		exit 2
@@ -195,8 +195,25 @@ printf '# DOMAIN_RNG_kvm0=( GK9VZF )\n' >"$t/etc/bit-babbler/vm.conf"
 chmod -R go-w "$t"
 dpkg-deb --root-owner-group -Zgzip --build "$t" "$work/bit-babbler.deb" >/dev/null ||
 	{ echo "$0: cannot build the stand-in" >&2; exit 2; }
+# Any other package, to unpack after ours in the same dpkg run.
+f=$work/filler
+mkdir -p "$f/DEBIAN" "$f/usr/share/doc/bbvirt-test-filler"
+cat >"$f/DEBIAN/control" <<'EOF'
+Package: bbvirt-test-filler
+Version: 1
+Architecture: all
+Maintainer: bbvirt tests <bbvirt@example.org>
+Section: misc
+Priority: optional
+Description: a package for bbvirt's package test to install beside bbvirt
+ It holds one file of its own.
+EOF
+echo "filler" >"$f/usr/share/doc/bbvirt-test-filler/README"
+chmod -R go-w "$f"
+dpkg-deb --root-owner-group -Zgzip --build "$f" "$work/filler.deb" >/dev/null ||
+	{ echo "$0: cannot build the filler package" >&2; exit 2; }
 cp "$deb" "$root/$scratch/bbvirt.deb"
-cp "$work/bit-babbler.deb" "$root/$scratch/bit-babbler.deb"
+cp "$work/bit-babbler.deb" "$work/filler.deb" "$root/$scratch/"
 mkdir "$work/ours"
 dpkg-deb -x "$deb" "$work/ours"
 
@@ -352,6 +369,13 @@ dpkg_do "one run, ours first: both install" -i "/$scratch/bbvirt.deb" "/$scratch
 both_installed "one run, ours first"
 dpkg_do "one run: both purge" --purge bbvirt bit-babbler
 check "after purging both: nothing at either name, no diversion" nothing_left
+# A run that goes on after ours, as apt's do when they pull dependencies:
+# dpkg then checks whether ours replaced every file of bit-babbler's.
+install_theirs "bit-babbler installs"
+dpkg_do "one run: bbvirt, then another package" -i "/$scratch/bbvirt.deb" "/$scratch/filler.deb"
+both_installed "after bbvirt and another package"
+dpkg_do "one run: all three purge" --purge bbvirt bbvirt-test-filler bit-babbler
+check "after purging all three: nothing at either name, no diversion" nothing_left
 
 echo "--- bit-babbler goes first"
 install_ours "bbvirt installs again beside bit-babbler"
