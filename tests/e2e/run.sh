@@ -286,7 +286,7 @@ if [ -n "$harness" ] || [ "$status" != PASS ]; then
 	grep -a 'E2E-FAIL' "$work/console.log" || :
 	if [ -n "$stalls" ]; then
 		echo "--- the outer kernel's stall reports ($work/console.log), the first with what follows it"
-		first=$(grep -a -n -E "$STALL" "$work/console.log" | head -n 1 | cut -d: -f1)
+		first=$(grep -a -n -F -x -e "$(head -n 1 <<<"$stalls")" "$work/console.log" | head -n 1 | cut -d: -f1)
 		sed -n "${first},$((first + 15))p" "$work/console.log"
 		echo "--- all of them"
 		printf '%s\n' "$stalls"
