@@ -103,7 +103,10 @@ install -m 0755 "$here/stage2" "$here/runner" "$work/share/"
 pids=()
 cleanup() {
 	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || :; done
+	# CONT too: a stopped QEMU would hold the TERM, and the wait with it.
+	for p in "${pids[@]}"; do
+		if kill "$p" 2>/dev/null; then kill -CONT "$p" 2>/dev/null || :; fi
+	done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || :; done
 }
 trap cleanup EXIT
@@ -269,6 +272,10 @@ while kill -0 "$vm" 2>/dev/null; do
 	sleep 0.02
 done
 total=$(echo "$EPOCHREALTIME - $t0" | bc)
+# A VM stopped for its silence: that silence is its longest gap.
+if [ -n "$harness" ] && [ -n "$hb" ] && (($(now) - hb_at > hb_gap)); then
+	hb_gap=$(($(now) - hb_at))
+fi
 cleanup
 pids=()
 
