@@ -155,7 +155,7 @@ deps:
 # The end-to-end test boots this machine's kernel in QEMU as a virtual host
 # with its own udev, systemd and libvirtd (tests/e2e/run.sh). As root.
 E2E_PACKAGES := qemu-system-x86 linux-image-amd64 busybox-static cpio socat bc \
-	libxml2-utils libvirt-daemon-system libvirt-daemon-driver-qemu
+	libxml2-utils libvirt-daemon-system libvirt-daemon-driver-qemu jq
 e2e-deps: deps
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(E2E_PACKAGES)
 
