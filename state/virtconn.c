@@ -18,6 +18,16 @@ silent(void *userdata _unused_, virErrorPtr e _unused_)
 void
 virtconn_init(void)
 {
+	/*
+	 * libvirt's client library also logs warnings to stderr by itself
+	 * (the test driver's hostname lookup on a host whose name does not
+	 * resolve, say), unformatted, beside our own lines. Send its log
+	 * nowhere unless the user asked for it; it reads these variables
+	 * when it initialises, at the first call.
+	 */
+	if (getenv("LIBVIRT_LOG_OUTPUTS") == NULL &&
+	    getenv("LIBVIRT_DEBUG") == NULL)
+		(void)setenv("LIBVIRT_LOG_OUTPUTS", "4:file:/dev/null", 0);
 	virSetErrorFunc(NULL, silent);
 }
 
