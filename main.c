@@ -891,6 +891,11 @@ run_restore_filter(void)
 	size_t n_out = 0;
 	int r;
 
+	/* Bounded from the first byte read: libvirt waits for the hook. */
+	r = watchdog_start();
+	if (r < 0)
+		return r;
+	atomic_store(&watchdog_phase, "reading the domain XML");
 	r = read_fd(STDIN_FILENO, 64u << 10, RESTORE_XML_MAX, &xml, &len);
 	if (r == -EFBIG)
 		return log_error_errno(-EIO, "the domain XML on stdin is over %u bytes; leaving it as it is",
@@ -920,9 +925,6 @@ run_restore_filter(void)
 	}
 	if (conf_path(arg_config, &path) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
-	r = watchdog_start();
-	if (r < 0)
-		return r;
 	atomic_store(&watchdog_phase, "reading the config");
 	r = read_filter_config(path, &conf);
 	if (r < 0)      /* logged with its file and line */
