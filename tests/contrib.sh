@@ -100,7 +100,7 @@ for hook in qemu-hook qemu-hook-legacy; do
 		case $op in
 		started|reconnect) want="touch /run/bbvirt/sync-requested
 --no-block start bbvirt-sync.service" ;;
-		restore|migrate) want="bbvirt --syslog --timeout 10 restore-filter vm1" ;;
+		restore|migrate) want="bbvirt --syslog --timeout 10 restore-filter -- vm1" ;;
 		*) want="" ;;
 		esac
 		if [ $rc -eq 0 ] && [ -z "$out" ] && [ "$(cat "$tmp/calls")" = "$want" ]; then ok
@@ -135,7 +135,7 @@ for hook in qemu-hook qemu-hook-legacy; do
 done
 # They never call libvirt: bbvirt only as the filter, which never does.
 if ! cat contrib/qemu-hook contrib/qemu-hook-legacy | grep -v '^[[:space:]]*#' |
-	grep -v 'bbvirt --syslog --timeout 10 restore-filter "$1"' |
+	grep -v 'bbvirt --syslog --timeout 10 restore-filter -- "$1"' |
 	grep -qE 'virsh|bbvirt '; then ok
 else no "a hook calls libvirt"; fi
 

@@ -436,7 +436,9 @@ test_build_source(void **state _unused_)
 		const struct hostdev_span *h;
 
 		print_message("build: %u:%u\n", c->bus, c->dev);
-		assert_int_equal(domxml_build_source(c, 3, &src), 0);
+		assert_int_equal(domxml_build_source(c, i % 2 == 0, 3, &src), 0);
+		/* Indented on its own lines, or all on one. */
+		assert_true((strchr(src, '\n') != NULL) == (i % 2 == 0));
 		assert_true(asprintf(&xml, "<domain><devices><hostdev mode='subsystem' type='usb'>%s<alias name='ua-bbvirt-A'/></hostdev></devices></domain>",
 		    src) > 0);
 		assert_int_equal(domxml_spans(xml, strlen(xml), &doc, NULL), 0);
