@@ -259,6 +259,20 @@ parse_argv(int argc, char *argv[])
 	switch (arg_action) {
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
+		/*
+		 * The original's remove rule passes $env{ID_SERIAL_SHORT}, which
+		 * udev 252 no longer has once the device is gone: the word
+		 * vanishes, and -b and -d are all that is left of the device.
+		 */
+		if (arg_n_args == 0 && arg_busnum != 0 && arg_devnum != 0) {
+			static char addr[sizeof("4294967295:4294967295")];
+			static char *addr_arg[] = { addr, NULL };
+
+			snprintf(addr, sizeof(addr), "%u:%u", arg_busnum,
+			    arg_devnum);
+			arg_args = addr_arg;
+			arg_n_args = 1;
+		}
 		if (arg_n_args != 1)
 			return usage_error("'%s' takes one DEVICE",
 			    action_names[arg_action]);
@@ -517,10 +531,19 @@ snapshot_guests(struct world *w, bool read_only)
 	    plan_request_uri(&w->in, &w->one, &one_uri)) {
 		with_default = one_uri == NULL;
 		r = one_uri != NULL ? strv_push(&uris, one_uri) : 0;
+	} else if (event_form() && w->one.serial == NULL) {
+		/*
+		 * A remove event without a serial: finding who held the device
+		 * would mean asking every daemon from a udev worker. The sync
+		 * that the same event queues (bbvirt's own rule) detaches it.
+		 */
+		log_info("no device at %s and no serial given: nothing to do "
+		    "(a sync detaches what it left)", arg_args[0]);
+		return 1;
 	} else if (event_form()) {
 		/* Its remove event: a device assigned nowhere has no domain to ask. */
 		log_info("device '%s' is assigned to no domain: nothing to do",
-		    w->one.serial != NULL ? w->one.serial : arg_args[0]);
+		    w->one.serial);
 		return 1;
 	} else
 		r = collect_uris(&w->conf, &uris, &with_default);

@@ -234,6 +234,11 @@ t event-detach-no-config 0 unplugged.umockdev -C ./nosuch.conf detach GK9VZF -b 
 t human-attach-no-config 2 devices.umockdev -C ./nosuch.conf attach GK9VZF
 # The remove form, zero-padded as udev passes it, after the device is gone.
 t event-detach-removed 3 unplugged.umockdev -C ./vm.conf detach GK9VZF --busnum 003 --devnum 007 -n --json
+# The same on udev 252, which has no ID_SERIAL_SHORT once the device is
+# gone: the serial's word vanishes from the rule's command line, -b and -d
+# are the device, and the sync that the event also queues detaches it.
+t event-detach-removed-no-serial 0 unplugged.umockdev -C ./vm.conf -v detach --busnum 003 --devnum 007
+t event-attach-address 0 devices.umockdev -C ./vm.conf -v attach --busnum 003 --devnum 009
 # -b alone: the device number is looked up.
 t event-busnum-alone 3 devices.umockdev -C ./vm.conf attach HV3ZQC -b 5 -n --json
 t event-busnum-alone-absent 3 unplugged.umockdev -C ./vm.conf detach GK9VZF -b 3 -n --json

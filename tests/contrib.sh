@@ -139,10 +139,21 @@ if ! cat contrib/qemu-hook contrib/qemu-hook-legacy | grep -v '^[[:space:]]*#' |
 	grep -qE 'virsh|bbvirt '; then ok
 else no "a hook calls libvirt"; fi
 
-# The udev rule matches the default managed id, in the kernel's PRODUCT form,
-# and never runs libvirt or bbvirt.
-if grep -q '^ENV{PRODUCT}=="403/7840/\*", GOTO="bbvirt_queue"' contrib/60-bbvirt.rules; then ok
-else no "udev rule does not match 0403:7840"; fi
+# The udev rule queues a sync for every USB device event, whatever the
+# type (issue 16): its only conditions are the subsystem, the device type
+# and the four actions, so a new type needs the config and nothing else.
+# (The e2e manages 0627:0001 with this rule unedited.)
+conds=$(grep -v -e '^#' -e '^$' -e '^RUN+=' -e '^LABEL=' contrib/60-bbvirt.rules)
+want='SUBSYSTEM!="usb", GOTO="bbvirt_end"
+ENV{DEVTYPE}!="usb_device", GOTO="bbvirt_end"
+ACTION!="add|bind|change|remove", GOTO="bbvirt_end"'
+if [ "$conds" = "$want" ]; then ok
+else no "udev rule has other conditions than usb_device and its actions: $conds"; fi
+if [ "$(grep -c '^RUN+=' contrib/60-bbvirt.rules)" = 2 ] &&
+	grep -qx 'RUN+="/usr/bin/touch /run/bbvirt/sync-requested"' contrib/60-bbvirt.rules &&
+	grep -qx 'RUN+="/usr/bin/systemctl --no-block start bbvirt-sync.service"' contrib/60-bbvirt.rules; then ok
+else no "udev rule does not just leave a request and start the service"; fi
+# It never runs libvirt or bbvirt.
 if ! grep -E '^RUN' contrib/60-bbvirt.rules | grep -qE 'virsh|bbvirt '; then ok
 else no "udev rule runs libvirt"; fi
 # udev takes no comment after a rule on the same line.
