@@ -485,6 +485,7 @@ snapshot_guests(struct world *w, bool read_only)
 	_cleanup_free_ const char **v = NULL;
 	const char *one_uri = NULL;
 	bool with_default;
+	size_t n_managed = 0;
 	size_t n = 0;
 	int r;
 
@@ -526,8 +527,10 @@ snapshot_guests(struct world *w, bool read_only)
 	if (r == -ENOMEM)
 		return r;
 	w->unreachable = w->unreachable || r < 0;
+	for (size_t i = 0; i < w->devices.n; i++)
+		n_managed += w->devices.v[i].managed;
 	log_info("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",
-	    w->devices.n, w->guests.n_domains, w->conns.calls);
+	    n_managed, w->guests.n_domains, w->conns.calls);
 	warn_remote(w);
 	return 0;
 }

@@ -231,6 +231,8 @@ status_json(FILE *f, const struct status *st)
 		    (d->present ? add_int(dj, "device", d->dev) :
 		    add(dj, "device", NULL)) < 0 ||
 		    add_str(dj, "port", d->port) < 0 ||
+		    add_str(dj, "path", d->path) < 0 ||
+		    add_str(dj, "connector", d->connector) < 0 ||
 		    add_str(dj, "assigned", d->assigned) < 0 ||
 		    add_str(dj, "attached", d->attached) < 0 ||
 		    add_str(dj, "holder", d->holder_alias) < 0 ||
@@ -269,8 +271,8 @@ report_status(FILE *f, const struct status *st, bool json)
 {
 	if (json)
 		return status_json(f, st);
-	fprintf(f, "%-20s %-9s %-7s %-9s %-16s %-16s %s\n", "SERIAL", "ID",
-	    "ADDRESS", "PORT", "ASSIGNED", "ATTACHED", "STATE");
+	fprintf(f, "%-20s %-9s %-7s %-9s %-26s %-16s %-16s %s\n", "SERIAL",
+	    "ID", "ADDRESS", "PORT", "PATH", "ASSIGNED", "ATTACHED", "STATE");
 	for (size_t i = 0; i < st->n_devices; i++) {
 		const struct status_device *d = &st->devices[i];
 		char id[10] = "-";
@@ -282,9 +284,10 @@ report_status(FILE *f, const struct status *st, bool json)
 			(void)snprintf(addr, sizeof(addr), "%u:%u", d->bus,
 			    d->dev);
 		}
-		fprintf(f, "%-20s %-9s %-7s %-9s %-16s %-16s %s",
-		    dash(d->serial), id, addr, dash(d->port), dash(d->assigned),
-		    dash(d->attached), status_state_to_string(d->state));
+		fprintf(f, "%-20s %-9s %-7s %-9s %-26s %-16s %-16s %s",
+		    dash(d->serial), id, addr, dash(d->port), dash(d->path),
+		    dash(d->assigned), dash(d->attached),
+		    status_state_to_string(d->state));
 		if (d->state == STATUS_FOREIGN)
 			fprintf(f, " (hostdev '%s', not bbvirt's)",
 			    d->holder_alias != NULL ? d->holder_alias :

@@ -24,6 +24,7 @@ static const char *const state_names[_STATUS_STATE_MAX] = {
 	[STATUS_UNUSABLE] = "no-serial",
 	[STATUS_SHARED] = "shared",
 	[STATUS_REMOTE] = "remote",
+	[STATUS_UNMANAGED] = "unmanaged",
 };
 
 const char *
@@ -37,6 +38,8 @@ status_device_done(struct status_device *sd)
 {
 	free(sd->serial);
 	free(sd->port);
+	free(sd->path);
+	free(sd->connector);
 	free(sd->assigned);
 	free(sd->attached);
 	free(sd->holder_alias);
@@ -166,8 +169,11 @@ status_add(const struct world *w, struct status *st, const char *serial,
 	struct status_device *v;
 	struct where where = { 0 };
 
-	sd.state = serial == NULL ? STATUS_UNUSABLE :
-	    device_state(w, serial, d, &where);
+	if (d != NULL && !d->managed)
+		sd.state = STATUS_UNMANAGED;
+	else
+		sd.state = serial == NULL ? STATUS_UNUSABLE :
+		    device_state(w, serial, d, &where);
 	if (d != NULL) {
 		sd.vendor = d->vendor;
 		sd.product = d->product;
@@ -176,6 +182,8 @@ status_add(const struct world *w, struct status *st, const char *serial,
 	}
 	if (strdup_null(serial, &sd.serial) < 0 ||
 	    strdup_null(d != NULL ? d->port : NULL, &sd.port) < 0 ||
+	    strdup_null(d != NULL ? d->path : NULL, &sd.path) < 0 ||
+	    strdup_null(d != NULL ? d->connector : NULL, &sd.connector) < 0 ||
 	    strdup_null(cd != NULL ? cd->name : NULL, &sd.assigned) < 0 ||
 	    strdup_null(where.attached, &sd.attached) < 0 ||
 	    strdup_null(sd.state == STATUS_FOREIGN ? where.alias : NULL,
@@ -239,6 +247,9 @@ status_build(const struct plan_input *in, struct status **ret_status)
 	for (size_t i = 0; r >= 0 && i < in->devices->n; i++) {
 		const struct usbdev *d = &in->devices->v[i];
 
+		/* A root hub is the controller itself: no connector to name. */
+		if (strchr(d->port, '-') == NULL)
+			continue;
 		r = status_add(&w, st, d->serial != NULL ? d->serial :
 		    d->shared, d);
 	}

@@ -20,6 +20,7 @@ enum status_state {
 	STATUS_UNUSABLE,        /* plugged in without a usable serial */
 	STATUS_SHARED,          /* plugged in on more than one device: none is assigned */
 	STATUS_REMOTE,          /* assigned to a domain on another host: left alone */
+	STATUS_UNMANAGED,       /* plugged in, of a type no rule manages */
 	_STATUS_STATE_MAX,
 };
 
@@ -31,6 +32,8 @@ struct status_device {
 	unsigned bus;
 	unsigned dev;
 	char *port;
+	char *path;             /* the stable path of its port, or NULL */
+	char *connector;        /* its connector's one name (its USB 2 half's), or NULL */
 	char *assigned;         /* domain name, or NULL */
 	char *attached;         /* domain holding it, or NULL */
 	char *holder_alias;     /* foreign: the alias of the hostdev that holds it, NULL if none */

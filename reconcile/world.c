@@ -160,6 +160,8 @@ adoption_serial(const struct plan_input *in, const struct hostdev *hd)
 	if (!hd->has_address || hd->has_id)
 		return NULL;
 	d = udevsnap_by_address(in->devices, hd->bus, hd->dev);
+	if (d != NULL && !d->managed)
+		return NULL;
 	if (d != NULL)
 		return d->serial != NULL &&
 		    conf_domain_of(in->conf, d->serial) != NULL ? d->serial : NULL;

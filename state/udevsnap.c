@@ -1,14 +1,18 @@
 #include <errno.h>
 #include <libudev.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
 #include "udevsnap.h"
 #include "util.h"
 
-#define USBDEVS_MAX 4096
+/* As many as Linux can address: 255 buses of 127 devices. */
+#define USBDEVS_MAX (255 * 127)
+#define SYSFS_PATH_MAX 4096
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
@@ -19,6 +23,9 @@ usbdev_done(struct usbdev *d)
 {
 	free(d->serial);
 	free(d->port);
+	free(d->path);
+	free(d->peer_port);
+	free(d->peer_path);
 	free(d->syspath);
 }
 
@@ -31,7 +38,6 @@ udevsnap_done(struct udevsnap *snap)
 	for (size_t i = 0; i < snap->n_shared; i++)
 		free(snap->shared[i]);
 	free(snap->shared);
-	free(snap->others);
 	*snap = (struct udevsnap){ 0 };
 }
 
@@ -55,32 +61,230 @@ managed(const struct usb_id *ids, size_t n, unsigned long long v,
 	return false;
 }
 
-/* Remembers where a device of a type not managed is, to refuse its address. */
-static int
-add_other(struct udevsnap *snap, struct udev_device *d, unsigned long long v,
-    unsigned long long p)
+static bool
+streq_opt(const char *a, const char *b)
 {
-	unsigned long long bus;
-	unsigned long long dev;
-	struct usbdev_addr *a;
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
 
-	if (snap->n_others >= USBDEVS_MAX)
-		return 0;
-	if (!attr_uint(d, "busnum", 10, 255, &bus) ||
-	    !attr_uint(d, "devnum", 10, 127, &dev))
-		return 0;
-	a = reallocarray(snap->others, snap->n_others + 1, sizeof(*a));
-	if (a == NULL)
+/* Puts "s-" (or s alone) before *path. Returns 0 or -ENOMEM. */
+static int
+path_prepend(char **path, const char *s)
+{
+	char *p;
+
+	if (asprintf(&p, "%s%s%s", s, *path != NULL ? "-" : "",
+	    *path != NULL ? *path : "") < 0)
 		return -ENOMEM;
-	snap->others = a;
-	a[snap->n_others++] = (struct usbdev_addr){ bus, dev, v, p };
+	free(*path);
+	*path = p;
 	return 0;
+}
+
+/* The first ancestor of d (d included) not in subsystem, or NULL. */
+static struct udev_device *
+skip_subsystem(struct udev_device *d, const char *subsystem)
+{
+	while (d != NULL && streq_opt(udev_device_get_subsystem(d), subsystem))
+		d = udev_device_get_parent(d);
+	return d;
+}
+
+/*
+ * The stable path of a USB device the way udev's path_id builtin writes
+ * ID_PATH: "usb-0:" and the port path less its bus, after the USB host
+ * controller's PCI address or platform name. Debian 12's rules store it
+ * for USB devices, and umockdev worlds may lack it, so it is computed
+ * from the parents when the database has none. *ret is NULL when no
+ * controller is known. Returns 0 or -ENOMEM.
+ */
+static int
+stable_path(struct udev_device *d, char **ret)
+{
+	const char *id = udev_device_get_property_value(d, "ID_PATH");
+	_cleanup_free_ char *path = NULL;
+	bool controller = false;
+
+	*ret = NULL;
+	if (id != NULL)
+		return strdup_null(id, ret);
+	while (d != NULL) {
+		const char *subsystem = udev_device_get_subsystem(d);
+		const char *name = udev_device_get_sysname(d);
+		_cleanup_free_ char *part = NULL;
+
+		if (name == NULL)
+			break;
+		if (streq_opt(subsystem, "usb") && strchr(name, '-') != NULL) {
+			if (asprintf(&part, "usb-0:%s", strchr(name, '-') + 1) < 0)
+				return -ENOMEM;
+			d = skip_subsystem(d, "usb");
+		} else if (streq_opt(subsystem, "pci") ||
+		    streq_opt(subsystem, "platform")) {
+			if (asprintf(&part, "%s-%s", subsystem, name) < 0)
+				return -ENOMEM;
+			d = skip_subsystem(d, subsystem);
+			controller = true;
+		} else
+			d = udev_device_get_parent(d);
+		if (part != NULL && path_prepend(&path, part) < 0)
+			return -ENOMEM;
+	}
+	if (controller)
+		*ret = TAKE_PTR(path);
+	return 0;
+}
+
+/*
+ * Where the symbolic link dir/name points, resolved by hand: sysfs links
+ * are relative, and the target need not be a device libudev knows.
+ * *ret is NULL when there is no such link. Returns 0 or -ENOMEM.
+ */
+static int
+follow_link(const char *dir, const char *name, char **ret)
+{
+	char link[SYSFS_PATH_MAX];
+	char target[SYSFS_PATH_MAX];
+	_cleanup_free_ char *out = NULL;
+	size_t n;
+	ssize_t k;
+
+	*ret = NULL;
+	if ((size_t)snprintf(link, sizeof(link), "%s/%s", dir, name) >=
+	    sizeof(link))
+		return 0;
+	k = readlink(link, target, sizeof(target) - 1);
+	if (k <= 0 || target[0] == '/')
+		return 0;
+	target[k] = '\0';
+	out = malloc(strlen(dir) + k + 2);
+	if (out == NULL)
+		return -ENOMEM;
+	memcpy(out, dir, (n = strlen(dir)) + 1);
+	for (char *c = target, *next; c != NULL && *c != '\0'; c = next) {
+		next = strchr(c, '/');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strcmp(c, "..") == 0) {
+			char *slash = strrchr(out, '/');
+
+			if (slash == NULL || slash == out)
+				return 0;
+			*slash = '\0';
+			n = slash - out;
+		} else if (*c != '\0' && strcmp(c, ".") != 0) {
+			out[n++] = '/';
+			memcpy(out + n, c, strlen(c) + 1);
+			n += strlen(c);
+		}
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/* A hub of at most USB 2 speed (480 Mb/s); false when unknown. */
+static bool
+usb2_hub(struct udev_device *hub)
+{
+	unsigned long long speed;
+
+	return hub != NULL && attr_uint(hub, "speed", 10, 1000000, &speed) &&
+	    speed <= 480;
+}
+
+/*
+ * The other half of a connector: a USB 3 port and the USB 2 port wired
+ * to the same socket are peers (the usb_port's "peer" link). From the
+ * peer port ".../usb2/2-0:1.0/usb2-port2" or ".../2-1/2-1:1.0/2-1-port3"
+ * come its kernel form "2-2" or "2-1.3" and its stable path. Leaves the
+ * fields NULL when there is no peer. *ret_usb2 says whether the peer is
+ * the USB 2 half. Returns 0 or -ENOMEM.
+ */
+static int
+read_peer(struct udev *udev, struct usbdev *u, bool *ret_usb2)
+{
+	_cleanup_(udev_device_unrefp) struct udev_device *hub = NULL;
+	_cleanup_free_ char *port = NULL;
+	_cleanup_free_ char *peer = NULL;
+	_cleanup_free_ char *hub_path = NULL;
+	unsigned long long num;
+	const char *hub_name;
+	char *s;
+	int r;
+
+	r = follow_link(u->syspath, "port", &port);
+	if (r < 0 || port == NULL)
+		return r;
+	r = follow_link(port, "peer", &peer);
+	if (r < 0 || peer == NULL)
+		return r;
+	s = strrchr(peer, '/');
+	if (s == NULL || (s = strstr(s, "-port")) == NULL ||
+	    parse_uint(s + 5, 10, 1, 255, &num) < 0)
+		return 0;
+	/* The port's parent is the hub's interface, whose parent is the hub. */
+	for (int i = 0; i < 2; i++) {
+		s = strrchr(peer, '/');
+		if (s == NULL || s == peer)
+			return 0;
+		*s = '\0';
+	}
+	hub_name = strrchr(peer, '/') + 1;
+	if (strncmp(hub_name, "usb", 3) == 0)
+		r = asprintf(&u->peer_port, "%s-%llu", hub_name + 3, num);
+	else
+		r = asprintf(&u->peer_port, "%s.%llu", hub_name, num);
+	if (r < 0) {
+		u->peer_port = NULL;
+		return -ENOMEM;
+	}
+	hub = udev_device_new_from_syspath(udev, peer);
+	if (hub == NULL)
+		return 0;
+	*ret_usb2 = usb2_hub(hub);
+	r = stable_path(hub, &hub_path);
+	if (r < 0 || hub_path == NULL)
+		return r;
+	if (strncmp(hub_name, "usb", 3) == 0)
+		r = asprintf(&u->peer_path, "%s-usb-0:%llu", hub_path, num);
+	else
+		r = asprintf(&u->peer_path, "%s.%llu", hub_path, num);
+	if (r < 0) {
+		u->peer_path = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The connector's one name, whichever half the device is plugged in at:
+ * its USB 2 half's stable path. A stable path alone does not name one
+ * connector: udev's drops the bus, so where a controller numbers its USB 2
+ * and USB 3 ports apart, "usb-0:2" is a port on each side; the USB 2
+ * side's numbers are unique. Without a stable path, the kernel form.
+ */
+static void
+name_connector(struct usbdev *u, bool own_usb2, bool peer_usb2)
+{
+	bool peer = u->peer_port != NULL && peer_usb2 && !own_usb2;
+
+	if (u->path != NULL && (!peer || u->peer_path != NULL))
+		u->connector = peer ? u->peer_path : u->path;
+	else
+		u->connector = peer ? u->peer_port : u->port;
+}
+
+bool
+usbdev_at_port(const struct usbdev *d, const char *port)
+{
+	return streq_opt(d->port, port) || streq_opt(d->path, port) ||
+	    streq_opt(d->peer_port, port) || streq_opt(d->peer_path, port);
 }
 
 /* Sysfs text is hostile: anything malformed is skipped, with a warning. Returns 1 kept, 0 skipped. */
 static int
-read_device(struct udevsnap *snap, struct udev_device *d,
-    const struct usb_id *ids, size_t n_ids, struct usbdev *ret)
+read_device(struct udev *udev, struct udev_device *d, const struct usb_id *ids,
+    size_t n_ids, struct usbdev *ret)
 {
 	const char *path = udev_device_get_syspath(d);
 	const char *serial;
@@ -88,23 +292,29 @@ read_device(struct udevsnap *snap, struct udev_device *d,
 	unsigned long long p;
 	unsigned long long bus;
 	unsigned long long dev;
+	unsigned long long class = 0;
 	struct usbdev u = { 0 };
+	bool peer_usb2 = false;
+	int r;
 
 	if (!attr_uint(d, "idVendor", 16, 0xffff, &v) ||
 	    !attr_uint(d, "idProduct", 16, 0xffff, &p))
 		return 0;       /* not one we could manage anyway */
-	if (!managed(ids, n_ids, v, p))
-		return add_other(snap, d, v, p);
+	u.managed = managed(ids, n_ids, v, p);
 	if (!attr_uint(d, "busnum", 10, 255, &bus) ||
 	    !attr_uint(d, "devnum", 10, 127, &dev)) {
-		log_warning("%s: unreadable busnum or devnum, skipping", path);
+		if (u.managed)
+			log_warning("%s: unreadable busnum or devnum, skipping",
+			    path);
 		return 0;
 	}
+	(void)attr_uint(d, "bDeviceClass", 16, 0xff, &class);
 	u.vendor = v;
 	u.product = p;
+	u.class = class;
 	u.bus = bus;
 	u.dev = dev;
-	serial = udev_device_get_sysattr_value(d, "serial");
+	serial = u.managed ? udev_device_get_sysattr_value(d, "serial") : NULL;
 	if (serial != NULL && !serial_valid(serial))
 		log_warning("%s: serial number is not 1-126 printable ASCII characters; the device cannot be assigned",
 		    path);
@@ -112,10 +322,17 @@ read_device(struct udevsnap *snap, struct udev_device *d,
 		return -ENOMEM;
 	u.port = strdup(udev_device_get_sysname(d));
 	u.syspath = strdup(path);
-	if (u.port == NULL || u.syspath == NULL) {
+	r = u.port == NULL || u.syspath == NULL ? -ENOMEM : 0;
+	if (r == 0)
+		r = stable_path(d, &u.path);
+	if (r == 0)
+		r = read_peer(udev, &u, &peer_usb2);
+	if (r < 0) {
 		usbdev_done(&u);
-		return -ENOMEM;
+		return r;
 	}
+	name_connector(&u, usb2_hub(udev_device_get_parent_with_subsystem_devtype(
+	    d, "usb", "usb_device")), peer_usb2);
 	*ret = u;
 	return 1;
 }
@@ -125,17 +342,6 @@ usbdev_addr_cmp(const void *x, const void *y)
 {
 	const struct usbdev *a = x;
 	const struct usbdev *b = y;
-
-	if (a->bus != b->bus)
-		return a->bus < b->bus ? -1 : 1;
-	return a->dev < b->dev ? -1 : a->dev > b->dev;
-}
-
-static int
-usbdev_addr_cmp2(const void *x, const void *y)
-{
-	const struct usbdev_addr *a = x;
-	const struct usbdev_addr *b = y;
 
 	if (a->bus != b->bus)
 		return a->bus < b->bus ? -1 : 1;
@@ -167,7 +373,7 @@ drop_shared_serials(struct udevsnap *snap)
 		return -ENOMEM;
 	for (size_t i = 0; i < snap->n; i++)
 		if (snap->v[i].serial != NULL)
-			v[n++] = &snap->v[i];
+			v[n++] = &snap->v[i];     /* managed types only */
 	/* Equal serials stay in bus:dev order, for the warnings. */
 	sort_ptrs(v, n, usbdev_serial_cmp);
 	for (size_t i = 0; i < n;) {
@@ -226,21 +432,18 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids,
 			continue;       /* gone since the scan */
 		if (snap.n >= USBDEVS_MAX)
 			return log_error_errno(-E2BIG,
-			    "more than %d managed USB devices", USBDEVS_MAX);
+			    "more than %d USB devices", USBDEVS_MAX);
 		v = reallocarray(snap.v, snap.n + 1, sizeof(*v));
 		if (v == NULL)
 			return log_error_errno(-ENOMEM, "out of memory");
 		snap.v = v;
-		r = read_device(&snap, d, ids, n_ids, &snap.v[snap.n]);
+		r = read_device(udev, d, ids, n_ids, &snap.v[snap.n]);
 		if (r < 0)
 			return log_error_errno(r, "out of memory");
 		snap.n += r;
 	}
 	if (snap.n > 0)
 		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_addr_cmp);
-	if (snap.n_others > 0)
-		qsort(snap.others, snap.n_others, sizeof(*snap.others),
-		    usbdev_addr_cmp2);
 	if (drop_shared_serials(&snap) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
 	*ret_snap = snap;
@@ -272,15 +475,6 @@ udevsnap_by_address(const struct udevsnap *snap, unsigned bus, unsigned dev)
 
 	return snap->n > 0 ? bsearch(&k, snap->v, snap->n, sizeof(*snap->v),
 	    usbdev_addr_cmp) : NULL;
-}
-
-const struct usbdev_addr *
-udevsnap_other_at(const struct udevsnap *snap, unsigned bus, unsigned dev)
-{
-	const struct usbdev_addr k = { .bus = bus, .dev = dev };
-
-	return snap->n_others > 0 ? bsearch(&k, snap->others, snap->n_others,
-	    sizeof(*snap->others), usbdev_addr_cmp2) : NULL;
 }
 
 const struct usbdev *

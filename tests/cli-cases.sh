@@ -258,3 +258,13 @@ t sync-domain-option 3 devices.umockdev -C ./vm.conf sync -D kvm1 -n
 t syslog-stderr 2 devices.umockdev --syslog -C ./vm.conf attach QX7ABS
 # -v: what is left alone and why; -vv: the snapshots; -vvv: the map.
 t sync-verbose 3 devices.umockdev -C ./vm.ini sync -n -vvv
+
+# world3 (ports/): hubs, USB 2/3 peer ports, and the same tree on other
+# bus numbers. status names every device's stable path, which stays the
+# same when the buses are renumbered.
+cp -r "$top/tests/fixtures/world3" "$world/ports"
+sed -i "s|@WORLD@|$world/ports|g" "$world"/ports/*.ini
+chmod 0644 "$world"/ports/*
+t w3-status 0 ports/devices.umockdev -C ./ports/vm.ini status
+t w3-status-json 0 ports/devices.umockdev -C ./ports/vm.ini status --json
+t w3-status-renumbered 0 ports/renumbered.umockdev -C ./ports/vm.ini status

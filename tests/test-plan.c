@@ -330,10 +330,13 @@ parse_devices(const char *spec, struct udevsnap *snap)
 {
 	_cleanup_free_ char *copy = strdup(spec);
 	char *save = NULL;
+	bool taken = false;
 
 	for (char *w = strtok_r(copy, " ", &save); w != NULL;
 	    w = strtok_r(NULL, " ", &save)) {
-		struct usbdev d = { .vendor = 0x0403, .product = 0x7840 };
+		struct usbdev d = {
+			.vendor = 0x0403, .product = 0x7840, .managed = true,
+		};
 		char *at = strchr(w, '@');
 		char *slash = strchr(w, '/');
 
@@ -349,6 +352,19 @@ parse_devices(const char *spec, struct udevsnap *snap)
 		assert_non_null(snap->v);
 		snap->v[snap->n++] = d;
 	}
+	/* A mouse at 1:2, of a type not managed, unless a case puts a device there. */
+	for (size_t i = 0; i < snap->n; i++)
+		taken = taken || (snap->v[i].bus == 1 && snap->v[i].dev == 2);
+	if (!taken) {
+		snap->v = reallocarray(snap->v, snap->n + 1, sizeof(*snap->v));
+		assert_non_null(snap->v);
+		snap->v[snap->n++] = (struct usbdev){
+			.vendor = 0x046d, .product = 0xc52b, .bus = 1, .dev = 2,
+			.port = strdup("1-2"), .syspath = strdup("/sys/mouse"),
+		};
+	}
+	for (size_t i = 0; i < snap->n; i++)
+		snap->v[i].connector = snap->v[i].port;
 	/* In bus:dev order, as udevsnap_collect() gives them. */
 	if (snap->n > 1)
 		qsort(snap->v, snap->n, sizeof(*snap->v), usbdev_addr_cmp);
@@ -377,11 +393,6 @@ parse_devices(const char *spec, struct udevsnap *snap)
 		if (d->shared != NULL)
 			d->serial = mfree(d->serial);
 	}
-	/* A mouse at 1:2, of a type not managed. */
-	snap->others = calloc(1, sizeof(*snap->others));
-	assert_non_null(snap->others);
-	snap->others[0] = (struct usbdev_addr){ 1, 2, 0x046d, 0xc52b };
-	snap->n_others = 1;
 }
 
 /* "vm1/u1=g1:ua-bbvirt-A1@3:7,-@3:9* !vm2" */
@@ -495,7 +506,6 @@ free_world(struct udevsnap *u, struct virtsnap *v, struct virtconns *c)
 	for (size_t i = 0; i < u->n_shared; i++)
 		free(u->shared[i]);
 	free(u->shared);
-	free(u->others);
 	for (size_t i = 0; i < v->n_domains; i++) {
 		free(v->domains[i].name);
 		hostdev_list_done(&v->domains[i].hostdevs);
@@ -860,6 +870,9 @@ status_text(const struct scase *c)
 	for (size_t i = 0; i < st->n_devices; i++) {
 		const struct status_device *d = &st->devices[i];
 
+		/* The mouse at 1:2: every world has it, the CLI cases show it. */
+		if (d->state == STATUS_UNMANAGED && d->vendor == 0x046d)
+			continue;
 		fprintf(f, "%s %s", d->serial != NULL ? d->serial : "-",
 		    status_state_to_string(d->state));
 		if (d->attached != NULL)
