@@ -431,7 +431,7 @@ collect_uris(const struct conf *conf, struct strv *uris, bool *with_default)
 static bool
 assigns_anything(const struct conf *conf)
 {
-	return conf->n_by_serial > 0;
+	return conf_assigns(conf);
 }
 
 struct world {
@@ -821,7 +821,8 @@ run(struct outcome *o)
 	    want_conf_domain(&w.conf, arg_args[0]) == NULL)
 		return -EINVAL;
 	atomic_store(&watchdog_phase, "reading USB devices");
-	r = udevsnap_collect(w.conf.usb_ids, w.conf.n_usb_ids, &w.devices);
+	r = udevsnap_collect(w.conf.managed_ids, w.conf.n_managed_ids,
+	    &w.devices);
 	if (r < 0)
 		return r;
 	/* Before libvirt: a request refused needs no guest, and adoption reads it. */

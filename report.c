@@ -67,6 +67,55 @@ print_json(FILE *f, struct json_object *o)
 	return fprintf(f, "%s\n", s) < 0 ? -EIO : 0;
 }
 
+/*
+ * The domain's devices = entries in config order: its types and its
+ * VENDOR:PRODUCT/SERIAL serials, each list in line order, merged. Calls
+ * fn with each one's text; returns its first failure.
+ */
+static int
+for_each_device(const struct conf_domain *d,
+    int (*fn)(const char *text, void *userdata), void *userdata)
+{
+	size_t t = 0;
+	size_t k = 0;
+
+	for (;;) {
+		char text[10 + SERIAL_MAX + 1];
+		int r;
+
+		while (k < d->n_serials && !d->serials[k].has_id)
+			k++;
+		if (t == d->n_types && k == d->n_serials)
+			return 0;
+		if (t < d->n_types && (k == d->n_serials ||
+		    d->types[t].line <= d->serials[k].line)) {
+			(void)snprintf(text, sizeof(text), "%04x:%04x",
+			    d->types[t].id.vendor, d->types[t].id.product);
+			t++;
+		} else {
+			(void)snprintf(text, sizeof(text), "%04x:%04x/%s",
+			    d->serials[k].id.vendor, d->serials[k].id.product,
+			    d->serials[k].serial);
+			k++;
+		}
+		r = fn(text, userdata);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int
+push_text(const char *text, void *userdata)
+{
+	return push(userdata, json_object_new_string(text));
+}
+
+static int
+print_word(const char *text, void *userdata)
+{
+	return fprintf(userdata, " device %s", text) < 0 ? -EIO : 0;
+}
+
 static int
 conf_json(FILE *f, const struct conf *conf)
 {
@@ -92,16 +141,33 @@ conf_json(FILE *f, const struct conf *conf)
 		const struct conf_domain *d = &conf->domains[i];
 		struct json_object *dj = json_object_new_object();
 		struct json_object *sj = json_object_new_array();
+		struct json_object *pj = json_object_new_array();
+		struct json_object *tj = json_object_new_array();
 
 		r = push(doms, dj);
-		if (r < 0 || sj == NULL || add_str(dj, "name", d->name) < 0 ||
+		if (r < 0 || sj == NULL || pj == NULL || tj == NULL ||
+		    add_str(dj, "name", d->name) < 0 ||
 		    add_str(dj, "uri", d->uri) < 0 ||
-		    add(dj, "serials", sj) < 0)
+		    add(dj, "serials", sj) < 0) {
+			json_object_put(pj);
+			json_object_put(tj);
+			return -ENOMEM;
+		}
+		if (add(dj, "ports", pj) < 0) {
+			json_object_put(tj);
+			return -ENOMEM;
+		}
+		if (add(dj, "devices", tj) < 0)
 			return -ENOMEM;
 		for (size_t j = 0; j < d->n_serials; j++)
-			if (push(sj, json_object_new_string(
-			    d->serials[j].serial)) < 0)
+			if (!d->serials[j].has_id && push(sj,
+			    json_object_new_string(d->serials[j].serial)) < 0)
 				return -ENOMEM;
+		for (size_t j = 0; j < d->n_ports; j++)
+			if (push(pj, json_object_new_string(d->ports[j].port)) < 0)
+				return -ENOMEM;
+		if (for_each_device(d, push_text, tj) < 0)
+			return -ENOMEM;
 	}
 	return print_json(f, o);
 }
@@ -128,7 +194,11 @@ report_conf(FILE *f, const struct conf *conf, bool json)
 			fprintf(f, " (%s)", d->uri);
 		fprintf(f, ":");
 		for (size_t j = 0; j < d->n_serials; j++)
-			fprintf(f, " %s", d->serials[j].serial);
+			if (!d->serials[j].has_id)
+				fprintf(f, " %s", d->serials[j].serial);
+		for (size_t j = 0; j < d->n_ports; j++)
+			fprintf(f, " port %s", d->ports[j].port);
+		(void)for_each_device(d, print_word, f);
 		fprintf(f, "\n");
 	}
 	return ferror(f) ? -EIO : 0;

@@ -268,3 +268,17 @@ chmod 0644 "$world"/ports/*
 t w3-status 0 ports/devices.umockdev -C ./ports/vm.ini status
 t w3-status-json 0 ports/devices.umockdev -C ./ports/vm.ini status --json
 t w3-status-renumbered 0 ports/renumbered.umockdev -C ./ports/vm.ini status
+# Port and type rules in the config; conflicts name both lines.
+conf ports-rules.ini <<'EOC'
+[domain "lab"]
+ports = 3-1.1 pci-0000:00:14.0-usb-0:1.4
+devices = 0bda:8153 0403:7840/PORTBB1
+[domain "sdr"]
+devices = 0bda:2838
+EOC
+t w3-config-rules 0 - -C ./ports-rules.ini config --json
+t w3-config-rules-text 0 - -C ./ports-rules.ini config
+printf '[domain "lab"]\ndevices = 0bda:2838\n[domain "sdr"]\ndevices = 0bda:2838\n' | conf type-twice.ini
+t w3-config-type-twice 2 - -C ./type-twice.ini sync -n
+printf '[domain "lab"]\nports = 3-1.1\n[domain "sdr"]\nports = 3-1.01\n' | conf port-twice.ini
+t w3-config-port-twice 2 - -C ./port-twice.ini sync -n
