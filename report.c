@@ -257,16 +257,16 @@ report_plan(FILE *f, const struct plan *plan, bool json)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* "addresses": the places of a shared serial, or null. */
+/* "addresses": the places of a shared serial, or null; "rule_at" alike. */
 static int
-add_addresses(struct json_object *o, char **v)
+add_strv(struct json_object *o, const char *key, char **v)
 {
 	struct json_object *a;
 
 	if (v == NULL)
-		return add(o, "addresses", NULL);
+		return add(o, key, NULL);
 	a = json_object_new_array();
-	if (a == NULL || add(o, "addresses", a) < 0)
+	if (a == NULL || add(o, key, a) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; v[i] != NULL; i++)
 		if (push(a, json_object_new_string(v[i])) < 0)
@@ -306,7 +306,9 @@ status_json(FILE *f, const struct status *st)
 		    add_str(dj, "assigned", d->assigned) < 0 ||
 		    add_str(dj, "attached", d->attached) < 0 ||
 		    add_str(dj, "holder", d->holder_alias) < 0 ||
-		    add_addresses(dj, d->addresses) < 0 ||
+		    add_strv(dj, "addresses", d->addresses) < 0 ||
+		    add_str(dj, "rule", d->rule) < 0 ||
+		    add_strv(dj, "rule_at", d->rule_at) < 0 ||
 		    add_str(dj, "state", status_state_to_string(d->state)) < 0)
 			return -ENOMEM;
 	}
@@ -366,7 +368,13 @@ report_status(FILE *f, const struct status *st, bool json)
 		    d->addresses[k] != NULL; k++)
 			fprintf(f, "%s%s", k == 0 ? " (on " : ", ",
 			    d->addresses[k]);
-		fprintf(f, "%s\n", d->addresses != NULL ? ")" : "");
+		fprintf(f, "%s", d->addresses != NULL ? ")" : "");
+		if (d->state == STATUS_AMBIGUOUS)
+			fprintf(f, " (port rules at %s and %s name one connector)",
+			    d->rule_at[0], d->rule_at[1]);
+		else if (d->rule != NULL)
+			fprintf(f, " (%s rule at %s)", d->rule, d->rule_at[0]);
+		fprintf(f, "\n");
 	}
 	for (size_t i = 0; i < st->n_domains; i++) {
 		const struct status_domain *d = &st->domains[i];

@@ -18,7 +18,7 @@
 #define CONF_USB_IDS_MAX 256
 #define CONF_PORTS_MAX 65536
 #define CONF_TYPES_MAX 65536
-#define CONF_PORT_MAX 200
+#define CONF_PORT_MAX 126      /* it goes into an alias, as a serial does */
 #define CONF_NAME_MAX 255
 #define CONF_URI_MAX 1024
 

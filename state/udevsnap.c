@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <libudev.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,7 +154,11 @@ follow_link(const char *dir, const char *name, char **ret)
 	if ((size_t)snprintf(link, sizeof(link), "%s/%s", dir, name) >=
 	    sizeof(link))
 		return 0;
-	k = readlink(link, target, sizeof(target) - 1);
+	/*
+	 * readlinkat(): fortified builds may turn readlink() into
+	 * __readlink_chk(), which umockdev's preload does not redirect.
+	 */
+	k = readlinkat(AT_FDCWD, link, target, sizeof(target) - 1);
 	if (k <= 0 || target[0] == '/')
 		return 0;
 	target[k] = '\0';

@@ -282,3 +282,16 @@ printf '[domain "lab"]\ndevices = 0bda:2838\n[domain "sdr"]\ndevices = 0bda:2838
 t w3-config-type-twice 2 - -C ./type-twice.ini sync -n
 printf '[domain "lab"]\nports = 3-1.1\n[domain "sdr"]\nports = 3-1.01\n' | conf port-twice.ini
 t w3-config-port-twice 2 - -C ./port-twice.ini sync -n
+# Every kind of rule: the serial's, ports by stable and kernel form (the
+# UPS replugged into its port: readdressed), a type with two devices of
+# one serial (one held, one missing), one device of a type by serial.
+t w3-rules-status 0 ports/devices.umockdev -C ./ports/rules.ini status
+t w3-rules-status-json 0 ports/devices.umockdev -C ./ports/rules.ini status --json
+t w3-rules-sync 3 ports/devices.umockdev -C ./ports/rules.ini sync -n
+t w3-rules-sync-json 3 ports/devices.umockdev -C ./ports/rules.ini sync -n --json
+# Renumbered buses: the stable path still names the CH340's port, the
+# kernel form 3-1.4 names nothing now; the hostdevs' old addresses are gone.
+t w3-rules-renumbered 3 ports/renumbered.umockdev -C ./ports/rules.ini sync -n
+# Two halves of one connector in two domains: nowhere, and status says why.
+t w3-ambiguous-status 0 ports/devices.umockdev -C ./ports/ambiguous.ini status
+t w3-ambiguous-sync 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n
