@@ -723,6 +723,9 @@ log_left_alone(const struct world *w)
 		else if (d->state == STATUS_SHARED && d->present)
 			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device",
 			    d->serial, d->bus, d->dev);
+		else if (d->state == STATUS_AMBIGUOUS)
+			log_info("leaving %u:%u (port %s) alone: the port rules at %s and %s name one connector",
+			    d->bus, d->dev, d->port, d->rule_at[0], d->rule_at[1]);
 	}
 	return 0;
 }

@@ -153,7 +153,9 @@ rule_state(const struct world *w, const struct usbdev *d, const struct claim *c,
 	const struct vdomain *target;
 	const struct holding *f = world_foreign_at(w, d->bus, d->dev);
 	const struct holding *s = world_serial_holding_at(w, d->bus, d->dev);
+	const struct holding *const *hs;
 	bool elsewhere = false;
+	size_t n;
 
 	*ret = (struct where){ 0 };
 	if (f != NULL) {
@@ -168,12 +170,10 @@ rule_state(const struct world *w, const struct usbdev *d, const struct claim *c,
 		return s->kind == ALIAS_MANUAL ? STATUS_OVERRIDE : STATUS_SHARED;
 	}
 	target = world_domain(w, uri, c->domain->name);
-	for (size_t i = 0; i < w->n; i++) {
-		const struct holding *h = &w->h[i];
+	hs = world_rule_holdings_at(w, d->bus, d->dev, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct holding *h = hs[i];
 
-		if (h->key == NULL || !h->hd->has_address ||
-		    h->hd->bus != d->bus || h->hd->dev != d->dev)
-			continue;
 		ret->attached = h->domain->name;
 		if (h->valid && h->domain == target)
 			return STATUS_ATTACHED;

@@ -236,6 +236,23 @@ world_serial_hold_stays(const struct world *w, const struct holding *h,
 	    d->shared != NULL || conf_domain_of(w->in->conf, h->serial) != NULL);
 }
 
+const struct holding *const *
+world_rule_holdings_at(const struct world *w, unsigned bus, unsigned dev,
+    size_t *ret_n)
+{
+	const struct hostdev khd = { .has_address = true, .bus = bus, .dev = dev };
+	const struct holding k = { .hd = &khd };
+	const struct holding *kp = &k;
+	size_t i = lower_bound(w->rule_held, w->n_rule_held,
+	    sizeof(*w->rule_held), &kp, foreign_cmp);
+	size_t e = i;
+
+	while (e < w->n_rule_held && foreign_cmp(&w->rule_held[e], &kp) == 0)
+		e++;
+	*ret_n = e - i;
+	return &w->rule_held[i];
+}
+
 const struct holding *
 world_serial_holding_at(const struct world *w, unsigned bus, unsigned dev)
 {
@@ -336,7 +353,7 @@ index_holdings(struct world *w)
 	for (size_t i = 0; i < w->n; i++)
 		if (w->h[i].serial != NULL)
 			w->held[w->n_held++] = &w->h[i];
-		else if (w->h[i].key != NULL)
+		else if (w->h[i].key != NULL && w->h[i].hd->has_address)
 			w->rule_held[w->n_rule_held++] = &w->h[i];
 		else if (w->h[i].hd->has_address)
 			w->foreign[w->n_foreign++] = &w->h[i];

@@ -91,6 +91,9 @@ const struct claim *world_claim(const struct world *w, const struct usbdev *d);
 /* Whether a serial's holding at a device stays there whatever port and type rules say. */
 bool world_serial_hold_stays(const struct world *w, const struct holding *h,
     const struct usbdev *d);
+/* The port and type rules' hostdevs at bus:dev, in guest order: *ret_n of them. */
+const struct holding *const *world_rule_holdings_at(const struct world *w,
+    unsigned bus, unsigned dev, size_t *ret_n);
 /* A serial's holding (ours, lent or adopted) of the device at bus:dev, or NULL. */
 const struct holding *world_serial_holding_at(const struct world *w,
     unsigned bus, unsigned dev);

@@ -295,3 +295,4 @@ t w3-rules-renumbered 3 ports/renumbered.umockdev -C ./ports/rules.ini sync -n
 # Two halves of one connector in two domains: nowhere, and status says why.
 t w3-ambiguous-status 0 ports/devices.umockdev -C ./ports/ambiguous.ini status
 t w3-ambiguous-sync 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n
+t w3-ambiguous-verbose 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n -v
