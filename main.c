@@ -825,7 +825,7 @@ run(struct outcome *o)
 		return -EINVAL;
 	atomic_store(&watchdog_phase, "reading USB devices");
 	r = udevsnap_collect(w.conf.managed_ids, w.conf.n_managed_ids,
-	    &w.devices);
+	    w.conf.n_by_port > 0 || arg_action == ACTION_STATUS, &w.devices);
 	if (r < 0)
 		return r;
 	/* Before libvirt: a request refused needs no guest, and adoption reads it. */

@@ -68,18 +68,28 @@ streq_opt(const char *a, const char *b)
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
-/* Puts "s-" (or s alone) before *path. Returns 0 or -ENOMEM. */
-static int
-path_prepend(char **path, const char *s)
-{
-	char *p;
+/*
+ * What a collection learns once per bus: the name udev's path_id gives
+ * its host controller, and whether it is a USB 2 bus. A controller's USB 2
+ * and USB 3 sides are two buses, and a bus carries one speed class.
+ */
+struct bus_info {
+	bool known;
+	bool usb2;
+	char *controller;       /* "pci-0000:00:14.0"; NULL: unknown */
+};
 
-	if (asprintf(&p, "%s%s%s", s, *path != NULL ? "-" : "",
-	    *path != NULL ? *path : "") < 0)
-		return -ENOMEM;
-	free(*path);
-	*path = p;
-	return 0;
+struct collect {
+	struct udev *udev;
+	bool peers;
+	struct bus_info bus[256];
+};
+
+static void
+collect_done(struct collect *c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(c->bus); i++)
+		free(c->bus[i].controller);
 }
 
 /* The first ancestor of d (d included) not in subsystem, or NULL. */
@@ -92,47 +102,72 @@ skip_subsystem(struct udev_device *d, const char *subsystem)
 }
 
 /*
- * The stable path of a USB device the way udev's path_id builtin writes
- * ID_PATH: "usb-0:" and the port path less its bus, after the USB host
- * controller's PCI address or platform name. Debian 12's rules store it
- * for USB devices, and umockdev worlds may lack it, so it is computed
- * from the parents when the database has none. *ret is NULL when no
- * controller is known. Returns 0 or -ENOMEM.
+ * Learns bus from d, a device on it: its root hub's speed, and its
+ * controller's name as path_id writes it, "pci-ADDRESS" or
+ * "platform-NAME" (nearer ones first, as path_id prepends them), from
+ * the first parents outside subsystem usb. Returns 0 or -ENOMEM.
  */
 static int
-stable_path(struct udev_device *d, char **ret)
+learn_bus(struct bus_info *b, struct udev_device *d)
 {
-	const char *id = udev_device_get_property_value(d, "ID_PATH");
 	_cleanup_free_ char *path = NULL;
-	bool controller = false;
+	unsigned long long speed;
 
-	*ret = NULL;
-	if (id != NULL)
-		return strdup_null(id, ret);
+	b->known = true;
+	for (; d != NULL && streq_opt(udev_device_get_subsystem(d), "usb");
+	    d = udev_device_get_parent(d)) {
+		const char *name = udev_device_get_sysname(d);
+
+		if (name != NULL && strncmp(name, "usb", 3) == 0)
+			b->usb2 = attr_uint(d, "speed", 10, 1000000, &speed) &&
+			    speed <= 480;
+	}
 	while (d != NULL) {
 		const char *subsystem = udev_device_get_subsystem(d);
 		const char *name = udev_device_get_sysname(d);
-		_cleanup_free_ char *part = NULL;
+		char *p;
 
 		if (name == NULL)
 			break;
-		if (streq_opt(subsystem, "usb") && strchr(name, '-') != NULL) {
-			if (asprintf(&part, "usb-0:%s", strchr(name, '-') + 1) < 0)
-				return -ENOMEM;
-			d = skip_subsystem(d, "usb");
-		} else if (streq_opt(subsystem, "pci") ||
-		    streq_opt(subsystem, "platform")) {
-			if (asprintf(&part, "%s-%s", subsystem, name) < 0)
-				return -ENOMEM;
-			d = skip_subsystem(d, subsystem);
-			controller = true;
-		} else
+		if (!streq_opt(subsystem, "pci") &&
+		    !streq_opt(subsystem, "platform")) {
 			d = udev_device_get_parent(d);
-		if (part != NULL && path_prepend(&path, part) < 0)
+			continue;
+		}
+		if (asprintf(&p, "%s-%s%s%s", subsystem, name,
+		    path != NULL ? "-" : "", path != NULL ? path : "") < 0)
 			return -ENOMEM;
+		free(path);
+		path = p;
+		d = skip_subsystem(d, subsystem);
 	}
-	if (controller)
-		*ret = TAKE_PTR(path);
+	b->controller = TAKE_PTR(path);
+	return 0;
+}
+
+/*
+ * The stable path of the device or port with kernel name kname on bus,
+ * as udev's path_id builtin writes ID_PATH: the controller's name, then
+ * "usb-0:" and the port path less its bus. Debian 12's
+ * 50-udev-default.rules stores that for USB devices, but reading the
+ * database costs a file per device on every event, so it is computed;
+ * it is the same for controllers on PCI or platform buses. *ret is NULL
+ * when no controller is known. Returns 0 or -ENOMEM.
+ */
+static int
+stable_path(const struct bus_info *b, const char *kname, char **ret)
+{
+	const char *dash = strchr(kname, '-');
+
+	*ret = NULL;
+	if (b->controller == NULL)
+		return 0;
+	if (dash == NULL)       /* the root hub: the controller itself */
+		return strdup_null(b->controller, ret);
+	if (asprintf(ret, "%s-usb-0:%s", b->controller, dash + 1) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -187,32 +222,21 @@ follow_link(const char *dir, const char *name, char **ret)
 	return 0;
 }
 
-/* A hub of at most USB 2 speed (480 Mb/s); false when unknown. */
-static bool
-usb2_hub(struct udev_device *hub)
-{
-	unsigned long long speed;
-
-	return hub != NULL && attr_uint(hub, "speed", 10, 1000000, &speed) &&
-	    speed <= 480;
-}
-
 /*
  * The other half of a connector: a USB 3 port and the USB 2 port wired
  * to the same socket are peers (the usb_port's "peer" link). From the
  * peer port ".../usb2/2-0:1.0/usb2-port2" or ".../2-1/2-1:1.0/2-1-port3"
  * come its kernel form "2-2" or "2-1.3" and its stable path. Leaves the
- * fields NULL when there is no peer. *ret_usb2 says whether the peer is
- * the USB 2 half. Returns 0 or -ENOMEM.
+ * fields NULL when there is no peer; *ret_bus is the peer's bus.
+ * Returns 0 or -ENOMEM.
  */
 static int
-read_peer(struct udev *udev, struct usbdev *u, bool *ret_usb2)
+read_peer(struct collect *c, struct usbdev *u, unsigned *ret_bus)
 {
-	_cleanup_(udev_device_unrefp) struct udev_device *hub = NULL;
 	_cleanup_free_ char *port = NULL;
 	_cleanup_free_ char *peer = NULL;
-	_cleanup_free_ char *hub_path = NULL;
 	unsigned long long num;
+	unsigned long long bus;
 	const char *hub_name;
 	char *s;
 	int r;
@@ -243,22 +267,26 @@ read_peer(struct udev *udev, struct usbdev *u, bool *ret_usb2)
 		u->peer_port = NULL;
 		return -ENOMEM;
 	}
-	hub = udev_device_new_from_syspath(udev, peer);
-	if (hub == NULL)
-		return 0;
-	*ret_usb2 = usb2_hub(hub);
-	r = stable_path(hub, &hub_path);
-	if (r < 0 || hub_path == NULL)
-		return r;
-	if (strncmp(hub_name, "usb", 3) == 0)
-		r = asprintf(&u->peer_path, "%s-usb-0:%llu", hub_path, num);
-	else
-		r = asprintf(&u->peer_path, "%s.%llu", hub_path, num);
+	s = strchr(u->peer_port, '-');
+	*s = '\0';
+	r = parse_uint(u->peer_port, 10, 1, 255, &bus);
+	*s = '-';
 	if (r < 0) {
-		u->peer_path = NULL;
-		return -ENOMEM;
+		u->peer_port = mfree(u->peer_port);
+		return 0;
 	}
-	return 0;
+	*ret_bus = bus;
+	if (!c->bus[bus].known) {
+		_cleanup_(udev_device_unrefp) struct udev_device *hub =
+		    udev_device_new_from_syspath(c->udev, peer);
+
+		if (hub == NULL)
+			return 0;
+		r = learn_bus(&c->bus[bus], hub);
+		if (r < 0)
+			return r;
+	}
+	return stable_path(&c->bus[bus], u->peer_port, &u->peer_path);
 }
 
 /*
@@ -288,7 +316,7 @@ usbdev_at_port(const struct usbdev *d, const char *port)
 
 /* Sysfs text is hostile: anything malformed is skipped, with a warning. Returns 1 kept, 0 skipped. */
 static int
-read_device(struct udev *udev, struct udev_device *d, const struct usb_id *ids,
+read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
     size_t n_ids, struct usbdev *ret)
 {
 	const char *path = udev_device_get_syspath(d);
@@ -299,7 +327,7 @@ read_device(struct udev *udev, struct udev_device *d, const struct usb_id *ids,
 	unsigned long long dev;
 	unsigned long long class = 0;
 	struct usbdev u = { 0 };
-	bool peer_usb2 = false;
+	unsigned peer_bus = 0;
 	int r;
 
 	if (!attr_uint(d, "idVendor", 16, 0xffff, &v) ||
@@ -327,17 +355,21 @@ read_device(struct udev *udev, struct udev_device *d, const struct usb_id *ids,
 		return -ENOMEM;
 	u.port = strdup(udev_device_get_sysname(d));
 	u.syspath = strdup(path);
-	r = u.port == NULL || u.syspath == NULL ? -ENOMEM : 0;
+	if (u.port == NULL || u.syspath == NULL) {
+		usbdev_done(&u);
+		return -ENOMEM;
+	}
+	r = c->bus[bus].known ? 0 : learn_bus(&c->bus[bus], d);
 	if (r == 0)
-		r = stable_path(d, &u.path);
-	if (r == 0)
-		r = read_peer(udev, &u, &peer_usb2);
+		r = stable_path(&c->bus[bus], u.port, &u.path);
+	if (r == 0 && c->peers)
+		r = read_peer(c, &u, &peer_bus);
 	if (r < 0) {
 		usbdev_done(&u);
 		return r;
 	}
-	name_connector(&u, usb2_hub(udev_device_get_parent_with_subsystem_devtype(
-	    d, "usb", "usb_device")), peer_usb2);
+	name_connector(&u, c->bus[bus].usb2, peer_bus != 0 &&
+	    c->bus[peer_bus].usb2);
 	*ret = u;
 	return 1;
 }
@@ -411,10 +443,11 @@ drop_shared_serials(struct udevsnap *snap)
 }
 
 int
-udevsnap_collect(const struct usb_id *ids, size_t n_ids,
+udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
     struct udevsnap *ret_snap)
 {
 	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_(collect_done) struct collect c = { .udev = udev, .peers = peers };
 	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
 	_cleanup_(udevsnap_done) struct udevsnap snap = { 0 };
 	struct udev_list_entry *entry;
@@ -442,7 +475,7 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids,
 		if (v == NULL)
 			return log_error_errno(-ENOMEM, "out of memory");
 		snap.v = v;
-		r = read_device(udev, d, ids, n_ids, &snap.v[snap.n]);
+		r = read_device(&c, d, ids, n_ids, &snap.v[snap.n]);
 		if (r < 0)
 			return log_error_errno(r, "out of memory");
 		snap.n += r;

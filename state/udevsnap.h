@@ -35,12 +35,14 @@ struct udevsnap {
 
 /*
  * Collects every present USB device; ids are the types whose serials
- * bbvirt manages (usbdev.managed): only theirs are read. A managed
+ * bbvirt manages (usbdev.managed): only theirs are read. The other halves
+ * of connectors are read only with peers (they cost two links a device,
+ * and only port rules and status need them). A managed
  * device whose serial is not 1-126 printable ASCII characters is kept
  * with serial NULL, and a warning is logged. Logs failures. On failure
  * *ret_snap is untouched. Returns 0 or -errno.
  */
-int udevsnap_collect(const struct usb_id *ids, size_t n_ids,
+int udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
     struct udevsnap *ret_snap);
 void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the struct */
 
