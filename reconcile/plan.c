@@ -181,7 +181,7 @@ converge_serial(const struct world *w, const char *serial, struct plan *p)
 	return plan_attach(p, PLAN_MISSING, target, d, false);
 }
 
-/* The running guest a port or type claim sends its device to, or NULL (also when remote). */
+/* The running guest a port or type claim sends its device to; NULL also when remote. */
 static const struct vdomain *
 claim_target(const struct world *w, const struct claim *c, bool *ret_remote)
 {
@@ -297,7 +297,8 @@ converge_rules(const struct world *w, struct plan *p)
 
 		target = claim_target(w, c, &remote);
 		if (target == NULL || !target->active || kept[i] ||
-		    world_foreign_at(w, d->bus, d->dev) != NULL)
+		    world_foreign_at(w, d->bus, d->dev) != NULL ||
+		    world_foreign_of_type(w, d->vendor, d->product) != NULL)
 			continue;
 		s = world_serial_holding_at(w, d->bus, d->dev);
 		if (s != NULL && world_serial_hold_stays(w, s, d))

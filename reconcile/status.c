@@ -151,7 +151,8 @@ rule_state(const struct world *w, const struct usbdev *d, const struct claim *c,
 {
 	const char *uri = world_domain_uri(w, c->domain);
 	const struct vdomain *target;
-	const struct holding *f = world_foreign_at(w, d->bus, d->dev);
+	const struct holding *f = world_foreign_at(w, d->bus, d->dev) ?:
+	    world_foreign_of_type(w, d->vendor, d->product);
 	const struct holding *s = world_serial_holding_at(w, d->bus, d->dev);
 	const struct holding *const *hs;
 	bool elsewhere = false;
@@ -186,7 +187,7 @@ rule_state(const struct world *w, const struct usbdev *d, const struct claim *c,
 	return STATUS_PENDING;
 }
 
-/* "FILE:LINE" of the rule, and of the second one when two name the connector. */
+/* "FILE:LINE" of the rule, and of a second one naming the connector. */
 static int
 rule_places(const struct conf *conf, unsigned line, unsigned line2,
     char ***ret)

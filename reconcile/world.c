@@ -19,6 +19,7 @@ world_done(struct world *w)
 	}
 	free(w->h);
 	free(w->rule_held);
+	free(w->foreign_ids);
 	free(w->claims);
 	free(w->dev_serial);
 	free(w->held);
@@ -254,6 +255,18 @@ world_rule_holdings_at(const struct world *w, unsigned bus, unsigned dev,
 }
 
 const struct holding *
+world_foreign_of_type(const struct world *w, uint16_t vendor, uint16_t product)
+{
+	for (size_t i = 0; i < w->n_foreign_ids; i++) {
+		const struct hostdev *hd = w->foreign_ids[i]->hd;
+
+		if (hd->vendor == vendor && hd->product == product)
+			return w->foreign_ids[i];
+	}
+	return NULL;
+}
+
+const struct holding *
 world_serial_holding_at(const struct world *w, unsigned bus, unsigned dev)
 {
 	const struct usbdev *d = udevsnap_by_address(w->in->devices, bus, dev);
@@ -348,7 +361,9 @@ index_holdings(struct world *w)
 	w->held = calloc(w->n + 1, sizeof(*w->held));
 	w->foreign = calloc(w->n + 1, sizeof(*w->foreign));
 	w->rule_held = calloc(w->n + 1, sizeof(*w->rule_held));
-	if (w->held == NULL || w->foreign == NULL || w->rule_held == NULL)
+	w->foreign_ids = calloc(w->n + 1, sizeof(*w->foreign_ids));
+	if (w->held == NULL || w->foreign == NULL || w->rule_held == NULL ||
+	    w->foreign_ids == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n; i++)
 		if (w->h[i].serial != NULL)
@@ -357,6 +372,8 @@ index_holdings(struct world *w)
 			w->rule_held[w->n_rule_held++] = &w->h[i];
 		else if (w->h[i].hd->has_address)
 			w->foreign[w->n_foreign++] = &w->h[i];
+		else if (w->h[i].key == NULL && w->h[i].hd->has_id)
+			w->foreign_ids[w->n_foreign_ids++] = &w->h[i];
 	sort_ptrs(w->held, w->n_held, held_cmp);
 	sort_ptrs(w->foreign, w->n_foreign, foreign_cmp);
 	sort_ptrs(w->rule_held, w->n_rule_held, foreign_cmp);
@@ -397,7 +414,10 @@ world_type_key_is(const char *key, const struct usbdev *d)
 	return strncmp(key, id, 10) == 0 && strcmp(key + 10, d->port) == 0;
 }
 
-/* The device at a rule's hostdev is the one its alias names: at that port, or of that type at that kernel port. */
+/*
+ * The device at a rule's hostdev is the one its alias names: at that
+ * port, or of that type at that kernel port.
+ */
 static bool
 rule_in_place(const struct world *w, const struct holding *h)
 {

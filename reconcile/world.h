@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf_domain;
 struct hostdev;
@@ -23,7 +24,8 @@ struct holding {
 	bool adopted;           /* the original bbvirt's: no alias, address only, live only, configured serial */
 	char *serial;           /* ours, lent or adopted; NULL: a port or type rule's, or foreign */
 	char *key;              /* a port rule's port, or a type rule's "vvvv:pppp@KPORT"; else NULL */
-	bool valid;             /* the serial is plugged in at the hostdev's address; for a rule's, the device there is what the rule names */
+	/* The serial is plugged in at the hostdev's address; for a rule's, the device there is the one it names. */
+	bool valid;
 };
 
 /* Which rule assigns a present device: most specific first. */
@@ -56,6 +58,8 @@ struct world {
 	size_t n_foreign;
 	const struct holding **rule_held;       /* a port or type rule's, with an address */
 	size_t n_rule_held;
+	const struct holding **foreign_ids;     /* foreign, by vendor:product alone */
+	size_t n_foreign_ids;
 	struct claim *claims;                   /* one per in->devices->v[] */
 	const struct vdomain **doms;            /* by name, then URI */
 	size_t n_doms;
@@ -91,6 +95,12 @@ const struct claim *world_claim(const struct world *w, const struct usbdev *d);
 /* Whether a serial's holding at a device stays there whatever port and type rules say. */
 bool world_serial_hold_stays(const struct world *w, const struct holding *h,
     const struct usbdev *d);
+/*
+ * A foreign hostdev by vendor:product alone of this type, or NULL: it
+ * holds some device of the type, so port and type rules leave them all.
+ */
+const struct holding *world_foreign_of_type(const struct world *w,
+    uint16_t vendor, uint16_t product);
 /* The port and type rules' hostdevs at bus:dev, in guest order: *ret_n of them. */
 const struct holding *const *world_rule_holdings_at(const struct world *w,
     unsigned bus, unsigned dev, size_t *ret_n);

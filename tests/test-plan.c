@@ -44,7 +44,8 @@
  *          of the devices sharing a serial
  * guests   "[!]DOMAIN[/URI][=UUID][:HOSTDEV,...] ...": '!' shut off; the
  *          UUID defaults to one per DOMAIN/URI; HOSTDEV is ALIAS@BUS:DEV
- *          ('-': no alias; bus 0: by vendor:product), '*' after it when it
+ *          ('-': no alias; bus 0: by vendor:product, ALIAS@vVVVV:PPPP
+ *          with those), '*' after it when it
  *          is live only (absent from the persistent definition)
  * request  "attach|detach DEVICE [-D DOMAIN] [-b BUS -d DEV]" or
  *          "attach-all|detach-all [DOMAIN]"; NULL: sync
@@ -413,6 +414,12 @@ static const struct pcase cases[] = {
 	{ "type: another type at the alias's address goes", PORTS,
 	  "-@3:7/3-5+t1a86:0001", "vm1 vm2:ua-bbtype-1a867523-3-2d5@3:7", NULL,
 	  "detach - 3:7 from vm2 (unassigned)\n" },
+	{ "type: an admin's hostdev by vendor:product holds one: all left alone",
+	  PORTS, "-@3:7/3-5+t1a86:7523 -@3:8/3-6+t1a86:7523",
+	  "vm1:-@v1a86:7523 vm2", NULL, "" },
+	{ "port: an admin's hostdev of another type does not stop it", PORTS,
+	  "-@3:7/3-2+t1a86:0001", "vm1 vm2:-@v1a86:7523", NULL,
+	  "attach - 3:7 port 3-2 to vm1 (missing)\n" },
 	{ "type: hubs are never passed through",
 	  "[domain \"vm1\"]\ndevices = 05e3:0610\n", "-@3:7/3-2+t05e3:0610+hub",
 	  "vm1", NULL, "" },
@@ -598,8 +605,17 @@ parse_guests(const char *spec, const struct virtconns *conns,
 				hd.live_only = true;
 				at[len] = '\0';
 			}
-			assert_int_equal(sscanf(at + 1, "%u:%u", &hd.bus,
-			    &hd.dev), 2);
+			if (at[1] == 'v') {
+				unsigned v;
+				unsigned p;
+
+				/* "@vVVVV:PPPP": by vendor:product alone. */
+				assert_int_equal(sscanf(at + 2, "%4x:%4x", &v, &p), 2);
+				hd.vendor = v;
+				hd.product = p;
+			} else
+				assert_int_equal(sscanf(at + 1, "%u:%u", &hd.bus,
+				    &hd.dev), 2);
 			if (hd.bus == 0) {
 				hd.has_address = false;
 				hd.has_id = true;
