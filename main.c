@@ -461,7 +461,7 @@ collect_uris(const struct conf *conf, struct strv *uris, bool *with_default)
 static bool
 assigns_anything(const struct conf *conf)
 {
-	return conf->n_by_serial > 0;
+	return conf_assigns(conf);
 }
 
 struct world {
@@ -515,6 +515,7 @@ snapshot_guests(struct world *w, bool read_only)
 	_cleanup_free_ const char **v = NULL;
 	const char *one_uri = NULL;
 	bool with_default;
+	size_t n_managed = 0;
 	size_t n = 0;
 	int r;
 
@@ -565,8 +566,10 @@ snapshot_guests(struct world *w, bool read_only)
 	if (r == -ENOMEM)
 		return r;
 	w->unreachable = w->unreachable || r < 0;
+	for (size_t i = 0; i < w->devices.n; i++)
+		n_managed += w->devices.v[i].managed;
 	log_info("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",
-	    w->devices.n, w->guests.n_domains, w->conns.calls);
+	    n_managed, w->guests.n_domains, w->conns.calls);
 	warn_remote(w);
 	return 0;
 }
@@ -759,6 +762,9 @@ log_left_alone(const struct world *w)
 		else if (d->state == STATUS_SHARED && d->present)
 			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device",
 			    d->serial, d->bus, d->dev);
+		else if (d->state == STATUS_AMBIGUOUS)
+			log_info("leaving %u:%u (port %s) alone: the port rules at %s and %s name one connector",
+			    d->bus, d->dev, d->port, d->rule_at[0], d->rule_at[1]);
 	}
 	return 0;
 }
@@ -1030,7 +1036,8 @@ run(struct outcome *o)
 	    want_conf_domain(&w.conf, arg_args[0]) == NULL)
 		return -EINVAL;
 	atomic_store(&watchdog_phase, "reading USB devices");
-	r = udevsnap_collect(w.conf.usb_ids, w.conf.n_usb_ids, &w.devices);
+	r = udevsnap_collect(w.conf.managed_ids, w.conf.n_managed_ids,
+	    w.conf.n_by_port > 0 || arg_action == ACTION_STATUS, &w.devices);
 	if (r < 0)
 		return r;
 	/* Before libvirt: a request refused needs no guest, and adoption reads it. */

@@ -67,6 +67,55 @@ print_json(FILE *f, struct json_object *o)
 	return fprintf(f, "%s\n", s) < 0 ? -EIO : 0;
 }
 
+/*
+ * The domain's devices = entries in config order: its types and its
+ * VENDOR:PRODUCT/SERIAL serials, each list in line order, merged. Calls
+ * fn with each one's text; returns its first failure.
+ */
+static int
+for_each_device(const struct conf_domain *d,
+    int (*fn)(const char *text, void *userdata), void *userdata)
+{
+	size_t t = 0;
+	size_t k = 0;
+
+	for (;;) {
+		char text[10 + SERIAL_MAX + 1];
+		int r;
+
+		while (k < d->n_serials && !d->serials[k].has_id)
+			k++;
+		if (t == d->n_types && k == d->n_serials)
+			return 0;
+		if (t < d->n_types && (k == d->n_serials ||
+		    d->types[t].line <= d->serials[k].line)) {
+			(void)snprintf(text, sizeof(text), "%04x:%04x",
+			    d->types[t].id.vendor, d->types[t].id.product);
+			t++;
+		} else {
+			(void)snprintf(text, sizeof(text), "%04x:%04x/%s",
+			    d->serials[k].id.vendor, d->serials[k].id.product,
+			    d->serials[k].serial);
+			k++;
+		}
+		r = fn(text, userdata);
+		if (r < 0)
+			return r;
+	}
+}
+
+static int
+push_text(const char *text, void *userdata)
+{
+	return push(userdata, json_object_new_string(text));
+}
+
+static int
+print_word(const char *text, void *userdata)
+{
+	return fprintf(userdata, " device %s", text) < 0 ? -EIO : 0;
+}
+
 static int
 conf_json(FILE *f, const struct conf *conf)
 {
@@ -92,16 +141,33 @@ conf_json(FILE *f, const struct conf *conf)
 		const struct conf_domain *d = &conf->domains[i];
 		struct json_object *dj = json_object_new_object();
 		struct json_object *sj = json_object_new_array();
+		struct json_object *pj = json_object_new_array();
+		struct json_object *tj = json_object_new_array();
 
 		r = push(doms, dj);
-		if (r < 0 || sj == NULL || add_str(dj, "name", d->name) < 0 ||
+		if (r < 0 || sj == NULL || pj == NULL || tj == NULL ||
+		    add_str(dj, "name", d->name) < 0 ||
 		    add_str(dj, "uri", d->uri) < 0 ||
-		    add(dj, "serials", sj) < 0)
+		    add(dj, "serials", sj) < 0) {
+			json_object_put(pj);
+			json_object_put(tj);
+			return -ENOMEM;
+		}
+		if (add(dj, "ports", pj) < 0) {
+			json_object_put(tj);
+			return -ENOMEM;
+		}
+		if (add(dj, "devices", tj) < 0)
 			return -ENOMEM;
 		for (size_t j = 0; j < d->n_serials; j++)
-			if (push(sj, json_object_new_string(
-			    d->serials[j].serial)) < 0)
+			if (!d->serials[j].has_id && push(sj,
+			    json_object_new_string(d->serials[j].serial)) < 0)
 				return -ENOMEM;
+		for (size_t j = 0; j < d->n_ports; j++)
+			if (push(pj, json_object_new_string(d->ports[j].port)) < 0)
+				return -ENOMEM;
+		if (for_each_device(d, push_text, tj) < 0)
+			return -ENOMEM;
 	}
 	return print_json(f, o);
 }
@@ -128,7 +194,11 @@ report_conf(FILE *f, const struct conf *conf, bool json)
 			fprintf(f, " (%s)", d->uri);
 		fprintf(f, ":");
 		for (size_t j = 0; j < d->n_serials; j++)
-			fprintf(f, " %s", d->serials[j].serial);
+			if (!d->serials[j].has_id)
+				fprintf(f, " %s", d->serials[j].serial);
+		for (size_t j = 0; j < d->n_ports; j++)
+			fprintf(f, " port %s", d->ports[j].port);
+		(void)for_each_device(d, print_word, f);
 		fprintf(f, "\n");
 	}
 	return ferror(f) ? -EIO : 0;
@@ -187,16 +257,16 @@ report_plan(FILE *f, const struct plan *plan, bool json)
 	return ferror(f) ? -EIO : 0;
 }
 
-/* "addresses": the places of a shared serial, or null. */
+/* "addresses": the places of a shared serial, or null; "rule_at" alike. */
 static int
-add_addresses(struct json_object *o, char **v)
+add_strv(struct json_object *o, const char *key, char **v)
 {
 	struct json_object *a;
 
 	if (v == NULL)
-		return add(o, "addresses", NULL);
+		return add(o, key, NULL);
 	a = json_object_new_array();
-	if (a == NULL || add(o, "addresses", a) < 0)
+	if (a == NULL || add(o, key, a) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; v[i] != NULL; i++)
 		if (push(a, json_object_new_string(v[i])) < 0)
@@ -231,10 +301,14 @@ status_json(FILE *f, const struct status *st)
 		    (d->present ? add_int(dj, "device", d->dev) :
 		    add(dj, "device", NULL)) < 0 ||
 		    add_str(dj, "port", d->port) < 0 ||
+		    add_str(dj, "path", d->path) < 0 ||
+		    add_str(dj, "connector", d->connector) < 0 ||
 		    add_str(dj, "assigned", d->assigned) < 0 ||
 		    add_str(dj, "attached", d->attached) < 0 ||
 		    add_str(dj, "holder", d->holder_alias) < 0 ||
-		    add_addresses(dj, d->addresses) < 0 ||
+		    add_strv(dj, "addresses", d->addresses) < 0 ||
+		    add_str(dj, "rule", d->rule) < 0 ||
+		    add_strv(dj, "rule_at", d->rule_at) < 0 ||
 		    add_str(dj, "state", status_state_to_string(d->state)) < 0)
 			return -ENOMEM;
 	}
@@ -269,8 +343,8 @@ report_status(FILE *f, const struct status *st, bool json)
 {
 	if (json)
 		return status_json(f, st);
-	fprintf(f, "%-20s %-9s %-7s %-9s %-16s %-16s %s\n", "SERIAL", "ID",
-	    "ADDRESS", "PORT", "ASSIGNED", "ATTACHED", "STATE");
+	fprintf(f, "%-20s %-9s %-7s %-9s %-26s %-16s %-16s %s\n", "SERIAL",
+	    "ID", "ADDRESS", "PORT", "PATH", "ASSIGNED", "ATTACHED", "STATE");
 	for (size_t i = 0; i < st->n_devices; i++) {
 		const struct status_device *d = &st->devices[i];
 		char id[10] = "-";
@@ -282,9 +356,10 @@ report_status(FILE *f, const struct status *st, bool json)
 			(void)snprintf(addr, sizeof(addr), "%u:%u", d->bus,
 			    d->dev);
 		}
-		fprintf(f, "%-20s %-9s %-7s %-9s %-16s %-16s %s",
-		    dash(d->serial), id, addr, dash(d->port), dash(d->assigned),
-		    dash(d->attached), status_state_to_string(d->state));
+		fprintf(f, "%-20s %-9s %-7s %-9s %-26s %-16s %-16s %s",
+		    dash(d->serial), id, addr, dash(d->port), dash(d->path),
+		    dash(d->assigned), dash(d->attached),
+		    status_state_to_string(d->state));
 		if (d->state == STATUS_FOREIGN)
 			fprintf(f, " (hostdev '%s', not bbvirt's)",
 			    d->holder_alias != NULL ? d->holder_alias :
@@ -293,7 +368,13 @@ report_status(FILE *f, const struct status *st, bool json)
 		    d->addresses[k] != NULL; k++)
 			fprintf(f, "%s%s", k == 0 ? " (on " : ", ",
 			    d->addresses[k]);
-		fprintf(f, "%s\n", d->addresses != NULL ? ")" : "");
+		fprintf(f, "%s", d->addresses != NULL ? ")" : "");
+		if (d->state == STATUS_AMBIGUOUS)
+			fprintf(f, " (port rules at %s and %s name one connector)",
+			    d->rule_at[0], d->rule_at[1]);
+		else if (d->rule != NULL)
+			fprintf(f, " (%s rule at %s)", d->rule, d->rule_at[0]);
+		fprintf(f, "\n");
 	}
 	for (size_t i = 0; i < st->n_domains; i++) {
 		const struct status_domain *d = &st->domains[i];

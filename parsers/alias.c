@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,11 +13,10 @@ plain(unsigned char c)
 	    (c >= '0' && c <= '9') || c == '_';
 }
 
-int
-alias_encode(const char *serial, bool manual, char **ret)
+static int
+encode(const char *prefix, const char *serial, char **ret)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *prefix = manual ? ALIAS_MANUAL_PREFIX : ALIAS_PREFIX;
 	size_t o = strlen(prefix);
 	char *a;
 
@@ -39,6 +39,29 @@ alias_encode(const char *serial, bool manual, char **ret)
 	a[o] = '\0';
 	*ret = a;
 	return 0;
+}
+
+int
+alias_encode(const char *serial, bool manual, char **ret)
+{
+	return encode(manual ? ALIAS_MANUAL_PREFIX : ALIAS_PREFIX, serial, ret);
+}
+
+int
+alias_encode_port(const char *port, char **ret)
+{
+	return encode(ALIAS_PORT_PREFIX, port, ret);
+}
+
+int
+alias_encode_type(uint16_t vendor, uint16_t product, const char *kport,
+    char **ret)
+{
+	char prefix[sizeof(ALIAS_TYPE_PREFIX) + 9];
+
+	(void)snprintf(prefix, sizeof(prefix), "%s%04x%04x-", ALIAS_TYPE_PREFIX,
+	    vendor, product);
+	return encode(prefix, kport, ret);
 }
 
 static int
@@ -84,6 +107,26 @@ decode(const char *enc, char **ret)
 	return 0;
 }
 
+/* "vvvvpppp-ENCODED" to "vvvv:pppp@PORT". */
+static int
+decode_type(const char *enc, char **ret)
+{
+	_cleanup_free_ char *port = NULL;
+	int r;
+
+	for (size_t i = 0; i < 8; i++)
+		if (hexval(enc[i]) < 0)
+			return -EINVAL;
+	if (enc[8] != '-')
+		return -EINVAL;
+	r = decode(enc + 9, &port);
+	if (r < 0)
+		return r;
+	if (asprintf(ret, "%.4s:%.4s@%s", enc, enc + 4, port) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 int
 alias_decode(const char *alias, char **ret_serial)
 {
@@ -93,6 +136,8 @@ alias_decode(const char *alias, char **ret_serial)
 	} ours[] = {
 		{ ALIAS_PREFIX, ALIAS_OURS },
 		{ ALIAS_MANUAL_PREFIX, ALIAS_MANUAL },
+		{ ALIAS_PORT_PREFIX, ALIAS_PORT },
+		{ ALIAS_TYPE_PREFIX, ALIAS_TYPE },
 	};
 
 	if (alias == NULL || strncmp(alias, ALIAS_USER_PREFIX,
@@ -104,7 +149,8 @@ alias_decode(const char *alias, char **ret_serial)
 
 		if (strncmp(alias, ours[i].prefix, n) != 0)
 			continue;
-		r = decode(alias + n, ret_serial);
+		r = ours[i].kind == ALIAS_TYPE ? decode_type(alias + n, ret_serial) :
+		    decode(alias + n, ret_serial);
 		if (r == -ENOMEM)
 			return r;
 		return r < 0 ? ALIAS_FOREIGN : (int)ours[i].kind;

@@ -13,6 +13,10 @@ struct conf_domain *conf_add_domain(struct conf *conf, const char *key,
     unsigned line);
 int conf_domain_add_serial(struct conf_domain *d, const char *serial,
     unsigned line);
+int conf_domain_add_port(struct conf_domain *d, const char *port,
+    unsigned line);
+int conf_domain_add_type(struct conf_domain *d, struct usb_id id,
+    unsigned line);
 void conf_domain_clear_serials(struct conf_domain *d);
 int conf_add_usb_id(struct conf *conf, struct usb_id id);
 

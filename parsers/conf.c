@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "conf-priv.h"
+#include "devspec.h"
 #include "legacy.h"
 #include "log.h"
 
@@ -67,6 +68,59 @@ usb_id_parse(const char *s, struct usb_id *ret)
 		return -EINVAL;
 	ret->vendor = v;
 	ret->product = p;
+	return 0;
+}
+
+/* "...-usb-0:P[.P...]" after a controller's name, as udev's path_id writes it. */
+static bool
+stable_port_valid(const char *s)
+{
+	const char *u = NULL;
+	unsigned depth = 0;
+
+	for (const char *p = s; (p = strstr(p, "-usb-0:")) != NULL; p++)
+		u = p;
+	if (u == NULL || u == s || strlen(s) > CONF_PORT_MAX)
+		return false;
+	for (const char *p = s; p < u; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr(":._+-", *p) != NULL))
+			return false;
+	for (const char *p = u + 7;; p++) {
+		unsigned long long v;
+		char num[4];
+		size_t n = strspn(p, "0123456789");
+
+		if (n == 0 || n > 3 || ++depth > DEVSPEC_DEPTH_MAX)
+			return false;
+		memcpy(num, p, n);
+		num[n] = '\0';
+		if (num[0] == '0' || parse_uint(num, 10, 1, DEVSPEC_PORT_MAX,
+		    &v) < 0)
+			return false;
+		p += n;
+		if (*p == '\0')
+			return true;
+		if (*p != '.')
+			return false;
+	}
+}
+
+int
+conf_port_parse(const char *s, char **ret)
+{
+	struct devspec spec;
+	char *p;
+
+	if (stable_port_valid(s))
+		p = strdup(s);
+	else if (devspec_parse(s, &spec) == 0 && spec.kind == DEVSPEC_PORT)
+		p = strdup(spec.text);
+	else
+		return -EINVAL;
+	if (p == NULL)
+		return -ENOMEM;
+	*ret = p;
 	return 0;
 }
 
@@ -135,6 +189,38 @@ conf_domain_add_serial(struct conf_domain *d, const char *serial,
 	return 0;
 }
 
+int
+conf_domain_add_port(struct conf_domain *d, const char *port, unsigned line)
+{
+	struct conf_port *v;
+	char *s;
+
+	s = strdup(port);
+	if (s == NULL)
+		return -ENOMEM;
+	v = reallocarray(d->ports, d->n_ports + 1, sizeof(*v));
+	if (v == NULL) {
+		free(s);
+		return -ENOMEM;
+	}
+	d->ports = v;
+	v[d->n_ports++] = (struct conf_port){ .port = s, .line = line };
+	return 0;
+}
+
+int
+conf_domain_add_type(struct conf_domain *d, struct usb_id id, unsigned line)
+{
+	struct conf_type *v;
+
+	v = reallocarray(d->types, d->n_types + 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	d->types = v;
+	v[d->n_types++] = (struct conf_type){ .id = id, .line = line };
+	return 0;
+}
+
 void
 conf_domain_clear_serials(struct conf_domain *d)
 {
@@ -172,9 +258,16 @@ conf_done(struct conf *conf)
 		free(d->name);
 		free(d->uri);
 		conf_domain_clear_serials(d);
+		for (size_t j = 0; j < d->n_ports; j++)
+			free(d->ports[j].port);
+		free(d->ports);
+		free(d->types);
 	}
 	free(conf->domains);
 	free(conf->by_serial);
+	free(conf->by_port);
+	free(conf->by_type);
+	free(conf->managed_ids);
 	free(conf->usb_ids);
 	free(conf->uri);
 	free(conf->file);
@@ -239,6 +332,98 @@ conf_domain_of(const struct conf *conf, const char *serial)
 	return r != NULL ? &conf->domains[r->domain] : NULL;
 }
 
+const struct conf_serial *
+conf_serial_rule(const struct conf *conf, const char *serial,
+    const struct conf_domain **ret_domain)
+{
+	const struct conf_ref *r = first_ref(conf, serial);
+
+	if (r == NULL)
+		return NULL;
+	*ret_domain = &conf->domains[r->domain];
+	return &conf->domains[r->domain].serials[r->serial_index];
+}
+
+static int
+id_cmp(struct usb_id a, struct usb_id b)
+{
+	if (a.vendor != b.vendor)
+		return a.vendor < b.vendor ? -1 : 1;
+	return a.product < b.product ? -1 : a.product > b.product;
+}
+
+static int
+usb_id_cmp(const void *x, const void *y)
+{
+	return id_cmp(*(const struct usb_id *)x, *(const struct usb_id *)y);
+}
+
+static int
+rule_key_cmp(const void *x, const void *y)
+{
+	const struct conf_rule_ref *a = x;
+	const struct conf_rule_ref *b = y;
+
+	if (a->port != NULL || b->port != NULL)
+		return strcmp(a->port, b->port);
+	return id_cmp(a->id, b->id);
+}
+
+static int
+rule_cmp(const void *x, const void *y)
+{
+	const struct conf_rule_ref *a = x;
+	const struct conf_rule_ref *b = y;
+	int c = rule_key_cmp(a, b);
+
+	if (c != 0)
+		return c;
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static const struct conf_rule_ref *
+first_rule(const struct conf_rule_ref *v, size_t n,
+    const struct conf_rule_ref *k)
+{
+	size_t i = lower_bound(v, n, sizeof(*v), k, rule_key_cmp);
+
+	return i < n && rule_key_cmp(&v[i], k) == 0 ? &v[i] : NULL;
+}
+
+const struct conf_rule_ref *
+conf_port_rule(const struct conf *conf, const char *port)
+{
+	const struct conf_rule_ref k = { .port = port };
+
+	return first_rule(conf->by_port, conf->n_by_port, &k);
+}
+
+const struct conf_rule_ref *
+conf_type_rule(const struct conf *conf, uint16_t vendor, uint16_t product)
+{
+	const struct conf_rule_ref k = { .id = { vendor, product } };
+
+	return first_rule(conf->by_type, conf->n_by_type, &k);
+}
+
+unsigned
+conf_rule_line(const struct conf *conf, const struct conf_rule_ref *r)
+{
+	const struct conf_domain *d = &conf->domains[r->domain];
+
+	return r->port != NULL ? d->ports[r->index].line :
+	    d->types[r->index].line;
+}
+
+bool
+conf_assigns(const struct conf *conf)
+{
+	return conf->n_by_serial > 0 || conf->n_by_port > 0 ||
+	    conf->n_by_type > 0;
+}
+
 const char *
 conf_domain_uri(const struct conf *conf, const struct conf_domain *d,
     const char *uri_override)
@@ -253,11 +438,10 @@ conf_domain_uri(const struct conf *conf, const struct conf_domain *d,
 bool
 conf_manages(const struct conf *conf, uint16_t vendor, uint16_t product)
 {
-	for (size_t i = 0; i < conf->n_usb_ids; i++)
-		if (conf->usb_ids[i].vendor == vendor &&
-		    conf->usb_ids[i].product == product)
-			return true;
-	return false;
+	const struct usb_id k = { vendor, product };
+
+	return conf->n_managed_ids > 0 && bsearch(&k, conf->managed_ids,
+	    conf->n_managed_ids, sizeof(k), usb_id_cmp) != NULL;
 }
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
@@ -394,6 +578,114 @@ index_serials(struct conf *conf)
 	return 0;
 }
 
+/* Fills conf->by_port and conf->by_type, and the managed types. */
+static int
+index_rules(struct conf *conf)
+{
+	size_t np = 0;
+	size_t nt = 0;
+	size_t ni = conf->n_usb_ids;
+	size_t o = 0;
+
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		np += conf->domains[i].n_ports;
+		nt += conf->domains[i].n_types;
+		ni += conf->domains[i].n_types + conf->domains[i].n_serials;
+	}
+	conf->by_port = calloc(np + 1, sizeof(*conf->by_port));
+	conf->by_type = calloc(nt + 1, sizeof(*conf->by_type));
+	conf->managed_ids = calloc(ni + 1, sizeof(*conf->managed_ids));
+	if (conf->by_port == NULL || conf->by_type == NULL ||
+	    conf->managed_ids == NULL)
+		return -ENOMEM;
+	memcpy(conf->managed_ids, conf->usb_ids,
+	    conf->n_usb_ids * sizeof(*conf->usb_ids));
+	o = conf->n_usb_ids;
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		const struct conf_domain *d = &conf->domains[i];
+
+		for (size_t j = 0; j < d->n_ports; j++)
+			conf->by_port[conf->n_by_port++] = (struct conf_rule_ref){
+				.port = d->ports[j].port, .domain = i, .index = j,
+			};
+		for (size_t j = 0; j < d->n_types; j++) {
+			conf->by_type[conf->n_by_type++] = (struct conf_rule_ref){
+				.id = d->types[j].id, .domain = i, .index = j,
+			};
+			conf->managed_ids[o++] = d->types[j].id;
+		}
+		for (size_t j = 0; j < d->n_serials; j++)
+			if (d->serials[j].has_id)
+				conf->managed_ids[o++] = d->serials[j].id;
+	}
+	qsort(conf->by_port, conf->n_by_port, sizeof(*conf->by_port), rule_cmp);
+	qsort(conf->by_type, conf->n_by_type, sizeof(*conf->by_type), rule_cmp);
+	qsort(conf->managed_ids, o, sizeof(*conf->managed_ids), usb_id_cmp);
+	for (size_t i = 0; i < o; i++)
+		if (conf->n_managed_ids == 0 || usb_id_cmp(&conf->managed_ids[i],
+		    &conf->managed_ids[conf->n_managed_ids - 1]) != 0)
+			conf->managed_ids[conf->n_managed_ids++] =
+			    conf->managed_ids[i];
+	return 0;
+}
+
+/* The second listing of a port or type that comes first in config order, or NULL. */
+static const struct conf_rule_ref *
+first_dup_rule(const struct conf_rule_ref *v, size_t n)
+{
+	const struct conf_rule_ref *dup = NULL;
+
+	for (size_t i = 1; i < n; i++) {
+		if (rule_key_cmp(&v[i - 1], &v[i]) != 0)
+			continue;
+		if (dup == NULL || v[i].domain < dup->domain ||
+		    (v[i].domain == dup->domain && v[i].index < dup->index))
+			dup = &v[i];
+	}
+	return dup;
+}
+
+/* One domain per port as written and per device type. */
+static int
+check_rules(struct conf *conf)
+{
+	const struct conf_rule_ref *dup;
+
+	dup = first_dup_rule(conf->by_port, conf->n_by_port);
+	if (dup != NULL) {
+		const struct conf_rule_ref *first = conf_port_rule(conf,
+		    dup->port);
+		const struct conf_domain *o = &conf->domains[first->domain];
+		const struct conf_domain *d = &conf->domains[dup->domain];
+
+		if (o == d)
+			return conf_error(conf->file, conf_rule_line(conf, dup),
+			    "port '%s' is already listed for '%s' at line %u",
+			    dup->port, d->name, conf_rule_line(conf, first));
+		return conf_error(conf->file, conf_rule_line(conf, dup),
+		    "port '%s' is already assigned to '%s' at line %u",
+		    dup->port, o->name, conf_rule_line(conf, first));
+	}
+	dup = first_dup_rule(conf->by_type, conf->n_by_type);
+	if (dup != NULL) {
+		const struct conf_rule_ref *first = conf_type_rule(conf,
+		    dup->id.vendor, dup->id.product);
+		const struct conf_domain *o = &conf->domains[first->domain];
+		const struct conf_domain *d = &conf->domains[dup->domain];
+
+		if (o == d)
+			return conf_error(conf->file, conf_rule_line(conf, dup),
+			    "device type '%04x:%04x' is already listed for '%s' at line %u",
+			    dup->id.vendor, dup->id.product, d->name,
+			    conf_rule_line(conf, first));
+		return conf_error(conf->file, conf_rule_line(conf, dup),
+		    "device type '%04x:%04x' is already assigned to '%s' at line %u",
+		    dup->id.vendor, dup->id.product, o->name,
+		    conf_rule_line(conf, first));
+	}
+	return 0;
+}
+
 /*
  * Rules both syntaxes share: limits, and one domain per serial and per
  * name. Reports the first broken rule in config order, in O(n log n): a
@@ -404,6 +696,8 @@ check_conf(struct conf *conf)
 {
 	const struct conf_ref *dup = NULL;
 	size_t total = 0;
+	size_t ports = 0;
+	size_t types = 0;
 	size_t dup_name;
 
 	if (conf->n_domains > CONF_DOMAINS_MAX)
@@ -428,8 +722,17 @@ check_conf(struct conf *conf)
 			return conf_error(conf->file, d->line,
 			    "expected at most %d serial numbers in all",
 			    CONF_SERIALS_MAX);
+		ports += d->n_ports;
+		if (ports > CONF_PORTS_MAX)
+			return conf_error(conf->file, d->line,
+			    "expected at most %d ports in all", CONF_PORTS_MAX);
+		types += d->n_types;
+		if (types > CONF_TYPES_MAX)
+			return conf_error(conf->file, d->line,
+			    "expected at most %d device types in all",
+			    CONF_TYPES_MAX);
 	}
-	if (index_serials(conf) < 0)
+	if (index_serials(conf) < 0 || index_rules(conf) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
 	/* A listing after the first of its serial breaks the rule; report the earliest in config order. */
 	for (size_t i = 1; i < conf->n_by_serial; i++) {
@@ -457,7 +760,7 @@ check_conf(struct conf *conf)
 		    "serial '%s' is already assigned to '%s' at line %u",
 		    s->serial, o->name, o->serials[first->serial_index].line);
 	}
-	return 0;
+	return check_rules(conf);
 }
 
 int

@@ -200,6 +200,56 @@ add_serial(struct ini_ctx *c, const char *word)
 }
 
 static int
+add_port(struct ini_ctx *c, const char *word)
+{
+	_cleanup_free_ char *port = NULL;
+	int r;
+
+	r = conf_port_parse(word, &port);
+	if (r == -ENOMEM)
+		return ini_fail(c, log_error_errno(r, "out of memory"));
+	if (r < 0)
+		return visible_error(c, "a port as BUS-PORT[.PORT...] or a stable path like pci-0000:00:14.0-usb-0:2",
+		    word, strlen(word));
+	if (conf_domain_add_port(c->domain, port, c->line) < 0)
+		return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+	return 0;
+}
+
+/* VENDOR:PRODUCT (every device of the type) or VENDOR:PRODUCT/SERIAL (that one). */
+static int
+add_device(struct ini_ctx *c, const char *word)
+{
+	char id_text[10];
+	struct usb_id id;
+	const char *serial = strlen(word) > 9 && word[9] == '/' ? word + 10 :
+	    NULL;
+	int r;
+
+	if (strlen(word) < 9 || (strlen(word) > 9 && serial == NULL))
+		return visible_error(c, "VENDOR:PRODUCT or VENDOR:PRODUCT/SERIAL in hex, like 1a86:7523",
+		    word, strlen(word));
+	memcpy(id_text, word, 9);
+	id_text[9] = '\0';
+	if (usb_id_parse(id_text, &id) < 0 ||
+	    (serial != NULL && !serial_valid(serial)))
+		return visible_error(c, "VENDOR:PRODUCT or VENDOR:PRODUCT/SERIAL in hex, like 1a86:7523",
+		    word, strlen(word));
+	if (serial == NULL)
+		r = conf_domain_add_type(c->domain, id, c->line);
+	else {
+		r = conf_domain_add_serial(c->domain, serial, c->line);
+		if (r == 0) {
+			c->domain->serials[c->domain->n_serials - 1].has_id = true;
+			c->domain->serials[c->domain->n_serials - 1].id = id;
+		}
+	}
+	if (r < 0)
+		return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+	return 0;
+}
+
+static int
 add_usb_id(struct ini_ctx *c, const char *word)
 {
 	struct usb_id id;
@@ -265,13 +315,19 @@ ini_key(struct ini_ctx *c, const char *key, const char *value)
 	}
 	if (d != NULL && strcmp(key, "serials") == 0)
 		return for_each_word(c, value, "serial numbers", add_serial);
+	if (d != NULL && strcmp(key, "ports") == 0)
+		return for_each_word(c, value, "ports", add_port);
+	if (d != NULL && strcmp(key, "devices") == 0)
+		return for_each_word(c, value, "VENDOR:PRODUCT devices",
+		    add_device);
 	if (!c->in_defaults && d == NULL)
 		return ini_fail(c, conf_error(c->file, c->line,
 		    "expected a section header before '%s'", key));
 	return ini_fail(c, conf_error(c->file, c->line,
 	    "expected %s, got '%s'", c->in_defaults ?
 	    "'uri' or 'usb-ids' in [defaults]" :
-	    "'name', 'uri' or 'serials' in a domain section", key));
+	    "'name', 'uri', 'serials', 'ports' or 'devices' in a domain section",
+	    key));
 }
 
 static int

@@ -175,9 +175,139 @@ converge_serial(const struct world *w, const char *serial, struct plan *p)
 			return r;
 	}
 	if (d == NULL || target == NULL || held || !target->active ||
-	    world_foreign_at(w, d->bus, d->dev) != NULL)
+	    world_foreign_at(w, d->bus, d->dev) != NULL ||
+	    world_claim(w, d)->kind != CLAIM_SERIAL)
 		return 0;
 	return plan_attach(p, PLAN_MISSING, target, d, false);
+}
+
+/* The running guest a port or type claim sends its device to; NULL also when remote. */
+static const struct vdomain *
+claim_target(const struct world *w, const struct claim *c, bool *ret_remote)
+{
+	const char *uri;
+
+	*ret_remote = false;
+	if (c->kind != CLAIM_PORT && c->kind != CLAIM_TYPE)
+		return NULL;
+	uri = world_domain_uri(w, c->domain);
+	if (world_remote(w, uri)) {
+		*ret_remote = true;
+		return NULL;
+	}
+	return world_domain(w, uri, c->domain->name);
+}
+
+/*
+ * Why a port or type rule's hostdev is not where its rule wants it: the
+ * device its alias names is now at another address (replugged, or with
+ * another identity at the same port), gone, or assigned elsewhere or
+ * nowhere. at_port: some present device is claimed by each port rule.
+ */
+static enum plan_reason
+rule_stale_reason(const struct world *w, const struct holding *h,
+    const bool *at_port)
+{
+	const struct usbdev *d = h->hd->has_address ? udevsnap_by_address(
+	    w->in->devices, h->hd->bus, h->hd->dev) : NULL;
+	const struct conf_rule_ref *r;
+	const char *kport;
+
+	if (d != NULL)
+		return h->valid || world_claim(w, d)->domain != NULL ?
+		    PLAN_REASSIGNED : PLAN_UNASSIGNED;
+	if (h->kind == ALIAS_PORT) {
+		r = conf_port_rule(w->in->conf, h->key);
+		return r != NULL && at_port[r - w->in->conf->by_port] ?
+		    PLAN_READDRESSED : PLAN_ABSENT;
+	}
+	/* A type rule's key is "vvvv:pppp@KPORT": the same type back at that port? */
+	kport = strchr(h->key, '@') + 1;
+	d = udevsnap_by_port(w->in->devices, kport);
+	return d != NULL && world_claim(w, d)->kind == CLAIM_TYPE &&
+	    world_type_key_is(h->key, d) ? PLAN_READDRESSED : PLAN_ABSENT;
+}
+
+static int
+plan_attach_rule(struct plan *p, const struct vdomain *vd,
+    const struct usbdev *d, const struct claim *c)
+{
+	_cleanup_free_ char *alias = NULL;
+	int r;
+
+	r = c->kind == CLAIM_PORT ? alias_encode_port(c->port, &alias) :
+	    alias_encode_type(d->vendor, d->product, d->port, &alias);
+	if (r < 0)
+		return r;
+	return plan_add(p, PLAN_ATTACH, PLAN_MISSING, vd->name, vd->uri,
+	    d->serial, d->bus, d->dev, d->port, alias);
+}
+
+/*
+ * Converges the port and type rules: each rule's hostdev stays while the
+ * device at its address is the one its alias names and the rule sends it
+ * to that guest; every other goes. Then each device a port or type rule
+ * claims is attached where it is missing, unless something else holds
+ * it: a foreign hostdev, or a serial's that stays.
+ */
+static int
+converge_rules(const struct world *w, struct plan *p)
+{
+	const struct udevsnap *u = w->in->devices;
+	const struct conf *conf = w->in->conf;
+	_cleanup_free_ bool *kept = calloc(u->n + 1, sizeof(*kept));
+	_cleanup_free_ bool *at_port = calloc(conf->n_by_port + 1,
+	    sizeof(*at_port));
+	int r;
+
+	if (kept == NULL || at_port == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->n; i++)
+		if (w->claims[i].kind == CLAIM_PORT)
+			at_port[conf_port_rule(conf, w->claims[i].port) -
+			    conf->by_port] = true;
+	for (size_t i = 0; i < w->n; i++) {
+		const struct holding *h = &w->h[i];
+		const struct usbdev *d;
+		const struct vdomain *target;
+		bool remote;
+
+		if (h->key == NULL)
+			continue;
+		d = h->valid ? udevsnap_by_address(u, h->hd->bus, h->hd->dev) :
+		    NULL;
+		target = d != NULL ? claim_target(w, world_claim(w, d), &remote) :
+		    NULL;
+		if (d != NULL && remote)
+			continue;       /* another host's guest: left as it is */
+		if (d != NULL && target == h->domain && !kept[d - u->v]) {
+			kept[d - u->v] = true;
+			continue;
+		}
+		r = plan_detach(p, h, rule_stale_reason(w, h, at_port), d);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < u->n; i++) {
+		const struct usbdev *d = &u->v[i];
+		const struct claim *c = &w->claims[i];
+		const struct holding *s;
+		const struct vdomain *target;
+		bool remote;
+
+		target = claim_target(w, c, &remote);
+		if (target == NULL || !target->active || kept[i] ||
+		    world_foreign_at(w, d->bus, d->dev) != NULL ||
+		    world_foreign_of_type(w, d->vendor, d->product) != NULL)
+			continue;
+		s = world_serial_holding_at(w, d->bus, d->dev);
+		if (s != NULL && world_serial_hold_stays(w, s, d))
+			continue;
+		r = plan_attach_rule(p, target, d, c);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 static int
@@ -204,7 +334,7 @@ converge_all(const struct world *w, struct plan *p)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return converge_rules(w, p);
 }
 
 /* Where an attach request goes: -D's domain, else the config's. */
@@ -347,6 +477,15 @@ request_detach(const struct world *w, const struct plan_request *q,
 	return 0;
 }
 
+static int
+cmp_addr(const void *x, const void *y)
+{
+	unsigned a = *(const unsigned *)x;
+	unsigned b = *(const unsigned *)y;
+
+	return a < b ? -1 : a > b;
+}
+
 /* The domain names sync DOMAIN... names: as given, and through config keys. */
 static bool
 in_scope(const struct plan_input *in, const char *const *names,
@@ -368,10 +507,12 @@ plan_scope(const struct plan_input *in, struct plan *p)
 	_cleanup_free_ const char **names = calloc(2 * in->n_only,
 	    sizeof(*names));
 	_cleanup_free_ const char **wanted = calloc(p->n + 1, sizeof(*wanted));
+	_cleanup_free_ unsigned *addrs = calloc(p->n + 1, sizeof(*addrs));
 	size_t n_wanted = 0;
+	size_t n_addrs = 0;
 	size_t o = 0;
 
-	if (names == NULL || wanted == NULL)
+	if (names == NULL || wanted == NULL || addrs == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < in->n_only; i++) {
 		const struct conf_domain *cd = conf_find_domain(in->conf,
@@ -380,18 +521,31 @@ plan_scope(const struct plan_input *in, struct plan *p)
 		names[2 * i] = in->only[i];
 		names[2 * i + 1] = cd != NULL ? cd->name : NULL;
 	}
-	/* The serials the domains in scope are about to receive. */
-	for (size_t i = 0; i < p->n; i++)
-		if (p->v[i].op == PLAN_ATTACH && in_scope(in, names, &p->v[i]))
+	/*
+	 * The serials the domains in scope are about to receive, and the
+	 * addresses of the devices port and type rules send them.
+	 */
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->v[i].op != PLAN_ATTACH || !in_scope(in, names, &p->v[i]))
+			continue;
+		if (p->v[i].serial != NULL)
 			wanted[n_wanted++] = p->v[i].serial;
+		addrs[n_addrs++] = p->v[i].bus << 8 | p->v[i].dev;
+	}
 	if (n_wanted > 1)
 		qsort(wanted, n_wanted, sizeof(*wanted), strcmp_ptr);
+	if (n_addrs > 1)
+		qsort(addrs, n_addrs, sizeof(*addrs), cmp_addr);
 	for (size_t i = 0; i < p->n; i++) {
 		const char *serial = p->v[i].serial;
+		unsigned addr = p->v[i].bus << 8 | p->v[i].dev;
 		bool keep = in_scope(in, names, &p->v[i]) ||
 		    (p->v[i].op == PLAN_DETACH && serial != NULL &&
 		    bsearch(&serial, wanted, n_wanted, sizeof(*wanted),
-		    strcmp_ptr) != NULL);
+		    strcmp_ptr) != NULL) ||
+		    (p->v[i].op == PLAN_DETACH && serial == NULL &&
+		    p->v[i].port != NULL && bsearch(&addr, addrs, n_addrs,
+		    sizeof(*addrs), cmp_addr) != NULL);
 
 		if (keep)
 			p->v[o++] = p->v[i];

@@ -85,23 +85,23 @@ static int
 find_device(const struct udevsnap *u, const struct devspec *spec,
     const char *text, const struct usbdev **ret, struct plan_refusal *ref)
 {
-	const struct usbdev_addr *o;
+	const struct usbdev *d;
 
 	switch (spec->kind) {
 	case DEVSPEC_SERIAL:
 		*ret = udevsnap_by_serial(u, spec->text);
 		return 0;
 	case DEVSPEC_ADDRESS:
-		*ret = udevsnap_by_address(u, spec->bus, spec->dev);
-		o = *ret == NULL ? udevsnap_other_at(u, spec->bus, spec->dev) :
-		    NULL;
-		if (o != NULL)
+		d = udevsnap_by_address(u, spec->bus, spec->dev);
+		if (d != NULL && !d->managed)
 			return refusal_make(ref, PLAN_REFUSE_UNMANAGED, NULL,
 			    "device '%s' is a %04x:%04x, a type bbvirt does not manage",
-			    text, o->vendor, o->product);
+			    text, d->vendor, d->product);
+		*ret = d;
 		return 0;
 	default:
-		*ret = udevsnap_by_port(u, spec->text);
+		d = udevsnap_by_port(u, spec->text);
+		*ret = d != NULL && d->managed ? d : NULL;
 		return 0;
 	}
 }
@@ -112,12 +112,11 @@ check_event_address(const struct udevsnap *u, const struct plan_device_arg *arg,
     const char *serial, struct plan_refusal *ref)
 {
 	const struct usbdev *at = udevsnap_by_address(u, arg->bus, arg->dev);
-	const struct usbdev_addr *o = udevsnap_other_at(u, arg->bus, arg->dev);
 
-	if (o != NULL)
+	if (at != NULL && !at->managed)
 		return refusal_make(ref, PLAN_REFUSE_UNMANAGED, serial,
 		    "device %u:%u is a %04x:%04x, a type bbvirt does not manage",
-		    arg->bus, arg->dev, o->vendor, o->product);
+		    arg->bus, arg->dev, at->vendor, at->product);
 	if (arg->op != PLAN_ATTACH)
 		return 0;
 	if (at == NULL)

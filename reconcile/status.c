@@ -24,6 +24,8 @@ static const char *const state_names[_STATUS_STATE_MAX] = {
 	[STATUS_UNUSABLE] = "no-serial",
 	[STATUS_SHARED] = "shared",
 	[STATUS_REMOTE] = "remote",
+	[STATUS_UNMANAGED] = "unmanaged",
+	[STATUS_AMBIGUOUS] = "ambiguous",
 };
 
 const char *
@@ -37,6 +39,8 @@ status_device_done(struct status_device *sd)
 {
 	free(sd->serial);
 	free(sd->port);
+	free(sd->path);
+	free(sd->connector);
 	free(sd->assigned);
 	free(sd->attached);
 	free(sd->holder_alias);
@@ -44,6 +48,9 @@ status_device_done(struct status_device *sd)
 	    i++)
 		free(sd->addresses[i]);
 	free(sd->addresses);
+	for (size_t i = 0; sd->rule_at != NULL && sd->rule_at[i] != NULL; i++)
+		free(sd->rule_at[i]);
+	free(sd->rule_at);
 }
 
 struct status *
@@ -133,6 +140,78 @@ device_state(const struct world *w, const char *serial, const struct usbdev *d,
 	return STATUS_PENDING;
 }
 
+/*
+ * Where a device a port or type rule claims stands: like a serial's, but
+ * held means held by that rule's hostdev, and a serial's that stays
+ * (lent, or a clone's) keeps it.
+ */
+static enum status_state
+rule_state(const struct world *w, const struct usbdev *d, const struct claim *c,
+    struct where *ret)
+{
+	const char *uri = world_domain_uri(w, c->domain);
+	const struct vdomain *target;
+	const struct holding *f = world_foreign_at(w, d->bus, d->dev) ?:
+	    world_foreign_of_type(w, d->vendor, d->product);
+	const struct holding *s = world_serial_holding_at(w, d->bus, d->dev);
+	const struct holding *const *hs;
+	bool elsewhere = false;
+	size_t n;
+
+	*ret = (struct where){ 0 };
+	if (f != NULL) {
+		ret->attached = f->domain->name;
+		ret->alias = f->hd->alias;
+		return STATUS_FOREIGN;
+	}
+	if (world_remote(w, uri))
+		return STATUS_REMOTE;
+	if (s != NULL && world_serial_hold_stays(w, s, d)) {
+		ret->attached = s->domain->name;
+		return s->kind == ALIAS_MANUAL ? STATUS_OVERRIDE : STATUS_SHARED;
+	}
+	target = world_domain(w, uri, c->domain->name);
+	hs = world_rule_holdings_at(w, d->bus, d->dev, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct holding *h = hs[i];
+
+		ret->attached = h->domain->name;
+		if (h->valid && h->domain == target)
+			return STATUS_ATTACHED;
+		elsewhere = true;
+	}
+	if (elsewhere)
+		return STATUS_PENDING;
+	if (target == NULL || !target->active)
+		return STATUS_DOMAIN_DOWN;
+	return STATUS_PENDING;
+}
+
+/* "FILE:LINE" of the rule, and of a second one naming the connector. */
+static int
+rule_places(const struct conf *conf, unsigned line, unsigned line2,
+    char ***ret)
+{
+	_cleanup_(strv_done) struct strv l = { 0 };
+	char *a;
+	int r;
+
+	for (unsigned k = 0; k < 2; k++) {
+		unsigned n = k == 0 ? line : line2;
+
+		if (n == 0)
+			continue;
+		if (asprintf(&a, "%s:%u", conf->file, n) < 0)
+			return -ENOMEM;
+		r = strv_consume(&l, a);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(l.v);
+	l.n = 0;
+	return 0;
+}
+
 /* "BUS:DEV" of every plugged device with the shared serial, in bus:dev order. */
 static int
 shared_addresses(const struct udevsnap *u, const char *serial, char ***ret)
@@ -163,11 +242,33 @@ status_add(const struct world *w, struct status *st, const char *serial,
 	const struct conf_domain *cd = serial != NULL ?
 	    conf_domain_of(w->in->conf, serial) : NULL;
 	struct status_device sd = { .present = d != NULL };
+	const struct claim *c = d != NULL ? world_claim(w, d) : NULL;
+	const struct conf_domain *scd = NULL;
+	const struct conf_serial *s = serial != NULL ?
+	    conf_serial_rule(w->in->conf, serial, &scd) : NULL;
+	unsigned line = 0;
+	unsigned line2 = 0;
 	struct status_device *v;
 	struct where where = { 0 };
 
-	sd.state = serial == NULL ? STATUS_UNUSABLE :
-	    device_state(w, serial, d, &where);
+	if (c != NULL && (c->kind == CLAIM_PORT || c->kind == CLAIM_TYPE)) {
+		cd = c->domain;
+		sd.state = rule_state(w, d, c, &where);
+	} else if (c != NULL && c->kind == CLAIM_AMBIGUOUS)
+		sd.state = STATUS_AMBIGUOUS;
+	else if (d != NULL && !d->managed)
+		sd.state = STATUS_UNMANAGED;
+	else
+		sd.state = serial == NULL ? STATUS_UNUSABLE :
+		    device_state(w, serial, d, &where);
+	if (c != NULL && c->kind != CLAIM_NONE) {
+		sd.rule = claim_kind_to_string(c->kind);
+		line = c->line;
+		line2 = c->line2;
+	} else if (c == NULL && s != NULL) {
+		sd.rule = claim_kind_to_string(CLAIM_SERIAL);
+		line = s->line;
+	}
 	if (d != NULL) {
 		sd.vendor = d->vendor;
 		sd.product = d->product;
@@ -176,12 +277,16 @@ status_add(const struct world *w, struct status *st, const char *serial,
 	}
 	if (strdup_null(serial, &sd.serial) < 0 ||
 	    strdup_null(d != NULL ? d->port : NULL, &sd.port) < 0 ||
+	    strdup_null(d != NULL ? d->path : NULL, &sd.path) < 0 ||
+	    strdup_null(d != NULL ? d->connector : NULL, &sd.connector) < 0 ||
 	    strdup_null(cd != NULL ? cd->name : NULL, &sd.assigned) < 0 ||
 	    strdup_null(where.attached, &sd.attached) < 0 ||
 	    strdup_null(sd.state == STATUS_FOREIGN ? where.alias : NULL,
 	    &sd.holder_alias) < 0 ||
-	    (sd.state == STATUS_SHARED &&
-	    shared_addresses(w->in->devices, serial, &sd.addresses) < 0)) {
+	    (sd.state == STATUS_SHARED && serial != NULL &&
+	    shared_addresses(w->in->devices, serial, &sd.addresses) < 0) ||
+	    (line != 0 && rule_places(w->in->conf, line, line2,
+	    &sd.rule_at) < 0)) {
 		status_device_done(&sd);
 		return -ENOMEM;
 	}
@@ -239,6 +344,9 @@ status_build(const struct plan_input *in, struct status **ret_status)
 	for (size_t i = 0; r >= 0 && i < in->devices->n; i++) {
 		const struct usbdev *d = &in->devices->v[i];
 
+		/* A root hub is the controller itself: no connector to name. */
+		if (strchr(d->port, '-') == NULL)
+			continue;
 		r = status_add(&w, st, d->serial != NULL ? d->serial :
 		    d->shared, d);
 	}

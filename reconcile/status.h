@@ -20,6 +20,8 @@ enum status_state {
 	STATUS_UNUSABLE,        /* plugged in without a usable serial */
 	STATUS_SHARED,          /* plugged in on more than one device: none is assigned */
 	STATUS_REMOTE,          /* assigned to a domain on another host: left alone */
+	STATUS_UNMANAGED,       /* plugged in, of a type no rule manages */
+	STATUS_AMBIGUOUS,       /* two port rules name its connector: assigned nowhere */
 	_STATUS_STATE_MAX,
 };
 
@@ -31,10 +33,14 @@ struct status_device {
 	unsigned bus;
 	unsigned dev;
 	char *port;
+	char *path;             /* the stable path of its port, or NULL */
+	char *connector;        /* its connector's one name (its USB 2 half's), or NULL */
 	char *assigned;         /* domain name, or NULL */
 	char *attached;         /* domain holding it, or NULL */
 	char *holder_alias;     /* foreign: the alias of the hostdev that holds it, NULL if none */
 	char **addresses;       /* shared: "BUS:DEV" of every device with the serial, NULL-terminated */
+	const char *rule;       /* the kind of rule that assigns it ("serial", "port", "type", "ambiguous"), or NULL */
+	char **rule_at;         /* "FILE:LINE" of that rule (two when ambiguous), NULL-terminated, or NULL */
 	enum status_state state;
 };
 

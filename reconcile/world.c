@@ -13,9 +13,14 @@
 void
 world_done(struct world *w)
 {
-	for (size_t i = 0; i < w->n; i++)
+	for (size_t i = 0; i < w->n; i++) {
 		free(w->h[i].serial);
+		free(w->h[i].key);
+	}
 	free(w->h);
+	free(w->rule_held);
+	free(w->foreign_ids);
+	free(w->claims);
 	free(w->dev_serial);
 	free(w->held);
 	free(w->foreign);
@@ -68,6 +73,84 @@ uuid_cmp(const void *x, const void *y)
 
 	return memcmp((*a)->uuid, (*b)->uuid, VDOMAIN_UUID_LEN) ?:
 	    ((*a)->conn < (*b)->conn ? -1 : (*a)->conn > (*b)->conn);
+}
+
+static const char *const claim_names[_CLAIM_KIND_MAX] = {
+	[CLAIM_NONE] = "none",
+	[CLAIM_SERIAL] = "serial",
+	[CLAIM_PORT] = "port",
+	[CLAIM_TYPE] = "type",
+	[CLAIM_AMBIGUOUS] = "ambiguous",
+};
+
+const char *
+claim_kind_to_string(enum claim_kind k)
+{
+	return k < _CLAIM_KIND_MAX ? claim_names[k] : NULL;
+}
+
+const struct claim *
+world_claim(const struct world *w, const struct usbdev *d)
+{
+	return &w->claims[d - w->in->devices->v];
+}
+
+/*
+ * Most specific first: the serial (its type too, for devices =
+ * V:P/SERIAL), then the port, then the type. A hub is never passed
+ * through by port or type, and a root hub is the controller itself. A
+ * device whose connector two port rules name, in two spellings or at
+ * its two halves, goes nowhere: which rule wins must not depend on which
+ * name is looked up first.
+ */
+static void
+claim_device(const struct conf *conf, const struct usbdev *d, struct claim *c)
+{
+	const char *names[] = { d->port, d->path, d->peer_port, d->peer_path };
+	const struct conf_rule_ref *found[ARRAY_SIZE(names)];
+	const struct conf_domain *cd = NULL;
+	const struct conf_serial *s;
+	const struct conf_rule_ref *t;
+	size_t n = 0;
+
+	*c = (struct claim){ .kind = CLAIM_NONE };
+	if (strchr(d->port, '-') == NULL)
+		return;
+	s = d->serial != NULL ? conf_serial_rule(conf, d->serial, &cd) : NULL;
+	if (s != NULL && (!s->has_id || (s->id.vendor == d->vendor &&
+	    s->id.product == d->product))) {
+		*c = (struct claim){ CLAIM_SERIAL, cd, s->line, 0, NULL };
+		return;
+	}
+	if (d->class == USB_CLASS_HUB)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const struct conf_rule_ref *r = names[i] != NULL ?
+		    conf_port_rule(conf, names[i]) : NULL;
+		bool seen = false;
+
+		for (size_t k = 0; r != NULL && k < n; k++)
+			seen = seen || found[k] == r;
+		if (r != NULL && !seen)
+			found[n++] = r;
+	}
+	if (n == 1) {
+		*c = (struct claim){ CLAIM_PORT, &conf->domains[found[0]->domain],
+		    conf_rule_line(conf, found[0]), 0, found[0]->port };
+		return;
+	}
+	if (n > 1) {
+		unsigned a = conf_rule_line(conf, found[0]);
+		unsigned b = conf_rule_line(conf, found[1]);
+
+		*c = (struct claim){ CLAIM_AMBIGUOUS, NULL, a < b ? a : b,
+		    a < b ? b : a, NULL };
+		return;
+	}
+	t = conf_type_rule(conf, d->vendor, d->product);
+	if (t != NULL)
+		*c = (struct claim){ CLAIM_TYPE, &conf->domains[t->domain],
+		    conf_rule_line(conf, t), 0, NULL };
 }
 
 const struct usbdev *
@@ -145,6 +228,62 @@ world_remote(const struct world *w, const char *uri)
 	return virtsnap_uri_remote(w->in->guests, uri);
 }
 
+bool
+world_serial_hold_stays(const struct world *w, const struct holding *h,
+    const struct usbdev *d)
+{
+	/* As converge_serial() decides: lent, adopted, a clone's, or configured. */
+	return h->valid && (h->kind == ALIAS_MANUAL || h->adopted ||
+	    d->shared != NULL || conf_domain_of(w->in->conf, h->serial) != NULL);
+}
+
+const struct holding *const *
+world_rule_holdings_at(const struct world *w, unsigned bus, unsigned dev,
+    size_t *ret_n)
+{
+	const struct hostdev khd = { .has_address = true, .bus = bus, .dev = dev };
+	const struct holding k = { .hd = &khd };
+	const struct holding *kp = &k;
+	size_t i = lower_bound(w->rule_held, w->n_rule_held,
+	    sizeof(*w->rule_held), &kp, foreign_cmp);
+	size_t e = i;
+
+	while (e < w->n_rule_held && foreign_cmp(&w->rule_held[e], &kp) == 0)
+		e++;
+	*ret_n = e - i;
+	return &w->rule_held[i];
+}
+
+const struct holding *
+world_foreign_of_type(const struct world *w, uint16_t vendor, uint16_t product)
+{
+	for (size_t i = 0; i < w->n_foreign_ids; i++) {
+		const struct hostdev *hd = w->foreign_ids[i]->hd;
+
+		if (hd->vendor == vendor && hd->product == product)
+			return w->foreign_ids[i];
+	}
+	return NULL;
+}
+
+const struct holding *
+world_serial_holding_at(const struct world *w, unsigned bus, unsigned dev)
+{
+	const struct usbdev *d = udevsnap_by_address(w->in->devices, bus, dev);
+	const char *serial;
+	size_t n;
+	const struct holding *const *hs;
+
+	if (d == NULL || (serial = d->serial != NULL ? d->serial : d->shared) ==
+	    NULL)
+		return NULL;
+	hs = world_holdings(w, serial, &n);
+	for (size_t i = 0; i < n; i++)
+		if (hs[i]->valid && hs[i]->hd->bus == bus && hs[i]->hd->dev == dev)
+			return hs[i];
+	return NULL;
+}
+
 /*
  * The serial a hostdev without an alias of ours would be adopted for: its
  * source names an address and nothing else, and the device at that
@@ -160,6 +299,8 @@ adoption_serial(const struct plan_input *in, const struct hostdev *hd)
 	if (!hd->has_address || hd->has_id)
 		return NULL;
 	d = udevsnap_by_address(in->devices, hd->bus, hd->dev);
+	if (d != NULL && !d->managed)
+		return NULL;
 	if (d != NULL)
 		return d->serial != NULL &&
 		    conf_domain_of(in->conf, d->serial) != NULL ? d->serial : NULL;
@@ -219,15 +360,23 @@ index_holdings(struct world *w)
 {
 	w->held = calloc(w->n + 1, sizeof(*w->held));
 	w->foreign = calloc(w->n + 1, sizeof(*w->foreign));
-	if (w->held == NULL || w->foreign == NULL)
+	w->rule_held = calloc(w->n + 1, sizeof(*w->rule_held));
+	w->foreign_ids = calloc(w->n + 1, sizeof(*w->foreign_ids));
+	if (w->held == NULL || w->foreign == NULL || w->rule_held == NULL ||
+	    w->foreign_ids == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < w->n; i++)
 		if (w->h[i].serial != NULL)
 			w->held[w->n_held++] = &w->h[i];
+		else if (w->h[i].key != NULL && w->h[i].hd->has_address)
+			w->rule_held[w->n_rule_held++] = &w->h[i];
 		else if (w->h[i].hd->has_address)
 			w->foreign[w->n_foreign++] = &w->h[i];
+		else if (w->h[i].key == NULL && w->h[i].hd->has_id)
+			w->foreign_ids[w->n_foreign_ids++] = &w->h[i];
 	sort_ptrs(w->held, w->n_held, held_cmp);
 	sort_ptrs(w->foreign, w->n_foreign, foreign_cmp);
+	sort_ptrs(w->rule_held, w->n_rule_held, foreign_cmp);
 	return 0;
 }
 
@@ -244,6 +393,48 @@ in_place(const struct world *w, const struct hostdev *hd, const char *serial)
 	    streq_null(d->shared, serial));
 }
 
+static void
+hex4(char *o, uint16_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 4; i++)
+		o[i] = hex[(v >> (12 - 4 * i)) & 0xf];
+}
+
+bool
+world_type_key_is(const char *key, const struct usbdev *d)
+{
+	char id[10];
+
+	hex4(id, d->vendor);
+	id[4] = ':';
+	hex4(id + 5, d->product);
+	id[9] = '@';
+	return strncmp(key, id, 10) == 0 && strcmp(key + 10, d->port) == 0;
+}
+
+/*
+ * The device at a rule's hostdev is the one its alias names: at that
+ * port, or of that type at that kernel port.
+ */
+static bool
+rule_in_place(const struct world *w, const struct holding *h)
+{
+	const struct usbdev *d;
+	const struct claim *c;
+
+	if (!h->hd->has_address)
+		return false;
+	d = udevsnap_by_address(w->in->devices, h->hd->bus, h->hd->dev);
+	if (d == NULL)
+		return false;
+	c = world_claim(w, d);
+	if (h->kind == ALIAS_PORT)
+		return c->kind == CLAIM_PORT && strcmp(c->port, h->key) == 0;
+	return c->kind == CLAIM_TYPE && world_type_key_is(h->key, d);
+}
+
 static int
 add_holding(struct world *w, const struct vdomain *vd, const struct hostdev *hd)
 {
@@ -255,6 +446,11 @@ add_holding(struct world *w, const struct vdomain *vd, const struct hostdev *hd)
 	if (h->kind < 0)
 		return -ENOMEM;
 	w->n++;
+	if (h->kind == ALIAS_PORT || h->kind == ALIAS_TYPE) {
+		h->key = TAKE_PTR(h->serial);
+		h->valid = rule_in_place(w, h);
+		return 0;
+	}
 	if (h->kind == ALIAS_NONE && hd->live_only &&
 	    (adopt = adoption_serial(w->in, hd)) != NULL) {
 		h->adopted = true;
@@ -282,6 +478,11 @@ world_build(const struct plan_input *in, struct world *ret)
 	r = index_world(&w);
 	if (r < 0)
 		return r;
+	w.claims = calloc(in->devices->n + 1, sizeof(*w.claims));
+	if (w.claims == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->devices->n; i++)
+		claim_device(in->conf, &in->devices->v[i], &w.claims[i]);
 	for (size_t i = 0; i < g->n_domains; i++)
 		n += g->domains[i].hostdevs.n;
 	w.h = calloc(n + 1, sizeof(*w.h));

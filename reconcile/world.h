@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf_domain;
 struct hostdev;
@@ -21,8 +22,28 @@ struct holding {
 	const struct hostdev *hd;
 	int kind;               /* enum alias_kind */
 	bool adopted;           /* the original bbvirt's: no alias, address only, live only, configured serial */
-	char *serial;           /* ours, lent or adopted; NULL: foreign */
-	bool valid;             /* the serial is plugged in at the hostdev's address */
+	char *serial;           /* ours, lent or adopted; NULL: a port or type rule's, or foreign */
+	char *key;              /* a port rule's port, or a type rule's "vvvv:pppp@KPORT"; else NULL */
+	/* The serial is plugged in at the hostdev's address; for a rule's, the device there is the one it names. */
+	bool valid;
+};
+
+/* Which rule assigns a present device: most specific first. */
+enum claim_kind {
+	CLAIM_NONE,
+	CLAIM_SERIAL,           /* serials =, or devices = VENDOR:PRODUCT/SERIAL */
+	CLAIM_PORT,             /* ports = */
+	CLAIM_TYPE,             /* devices = VENDOR:PRODUCT */
+	CLAIM_AMBIGUOUS,        /* two port rules name its connector: it goes nowhere */
+	_CLAIM_KIND_MAX,
+};
+
+struct claim {
+	enum claim_kind kind;
+	const struct conf_domain *domain;       /* NULL for none and ambiguous */
+	unsigned line;          /* the rule's line; ambiguous: the first of the two */
+	unsigned line2;         /* ambiguous: the second */
+	const char *port;       /* port: the rule's port, as configured */
 };
 
 struct world {
@@ -35,6 +56,11 @@ struct world {
 	size_t n_held;
 	const struct holding **foreign;         /* foreign, with an address; by bus:dev */
 	size_t n_foreign;
+	const struct holding **rule_held;       /* a port or type rule's, with an address */
+	size_t n_rule_held;
+	const struct holding **foreign_ids;     /* foreign, by vendor:product alone */
+	size_t n_foreign_ids;
+	struct claim *claims;                   /* one per in->devices->v[] */
 	const struct vdomain **doms;            /* by name, then URI */
 	size_t n_doms;
 	const struct vdomain **primary;         /* as in->guests->domains: the guest each one is */
@@ -64,6 +90,26 @@ const struct conf_domain *world_assigned(const struct world *w,
 const char *world_domain_uri(const struct world *w,
     const struct conf_domain *cd);
 bool world_remote(const struct world *w, const char *uri);
+/* The rule that assigns d, a device of in->devices. */
+const struct claim *world_claim(const struct world *w, const struct usbdev *d);
+/* Whether a serial's holding at a device stays there whatever port and type rules say. */
+bool world_serial_hold_stays(const struct world *w, const struct holding *h,
+    const struct usbdev *d);
+/*
+ * A foreign hostdev by vendor:product alone of this type, or NULL: it
+ * holds some device of the type, so port and type rules leave them all.
+ */
+const struct holding *world_foreign_of_type(const struct world *w,
+    uint16_t vendor, uint16_t product);
+/* The port and type rules' hostdevs at bus:dev, in guest order: *ret_n of them. */
+const struct holding *const *world_rule_holdings_at(const struct world *w,
+    unsigned bus, unsigned dev, size_t *ret_n);
+/* A serial's holding (ours, lent or adopted) of the device at bus:dev, or NULL. */
+const struct holding *world_serial_holding_at(const struct world *w,
+    unsigned bus, unsigned dev);
+const char *claim_kind_to_string(enum claim_kind k);
+/* Whether a type rule's alias key "vvvv:pppp@KPORT" names d: its type, at its kernel port. */
+bool world_type_key_is(const char *key, const struct usbdev *d);
 
 struct plan;
 

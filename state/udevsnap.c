@@ -1,14 +1,19 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <libudev.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
 #include "udevsnap.h"
 #include "util.h"
 
-#define USBDEVS_MAX 4096
+/* As many as Linux can address: 255 buses of 127 devices. */
+#define USBDEVS_MAX (255 * 127)
+#define SYSFS_PATH_MAX 4096
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
@@ -19,6 +24,9 @@ usbdev_done(struct usbdev *d)
 {
 	free(d->serial);
 	free(d->port);
+	free(d->path);
+	free(d->peer_port);
+	free(d->peer_path);
 	free(d->syspath);
 }
 
@@ -31,7 +39,6 @@ udevsnap_done(struct udevsnap *snap)
 	for (size_t i = 0; i < snap->n_shared; i++)
 		free(snap->shared[i]);
 	free(snap->shared);
-	free(snap->others);
 	*snap = (struct udevsnap){ 0 };
 }
 
@@ -55,32 +62,262 @@ managed(const struct usb_id *ids, size_t n, unsigned long long v,
 	return false;
 }
 
-/* Remembers where a device of a type not managed is, to refuse its address. */
-static int
-add_other(struct udevsnap *snap, struct udev_device *d, unsigned long long v,
-    unsigned long long p)
+static bool
+streq_opt(const char *a, const char *b)
 {
-	unsigned long long bus;
-	unsigned long long dev;
-	struct usbdev_addr *a;
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
 
-	if (snap->n_others >= USBDEVS_MAX)
-		return 0;
-	if (!attr_uint(d, "busnum", 10, 255, &bus) ||
-	    !attr_uint(d, "devnum", 10, 127, &dev))
-		return 0;
-	a = reallocarray(snap->others, snap->n_others + 1, sizeof(*a));
-	if (a == NULL)
-		return -ENOMEM;
-	snap->others = a;
-	a[snap->n_others++] = (struct usbdev_addr){ bus, dev, v, p };
+/*
+ * What a collection learns once per bus: the name udev's path_id gives
+ * its host controller, and whether it is a USB 2 bus. A controller's USB 2
+ * and USB 3 sides are two buses, and a bus carries one speed class.
+ */
+struct bus_info {
+	bool known;
+	bool usb2;
+	char *controller;       /* "pci-0000:00:14.0"; NULL: unknown */
+};
+
+struct collect {
+	struct udev *udev;
+	bool peers;
+	struct bus_info bus[256];
+};
+
+static void
+collect_done(struct collect *c)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(c->bus); i++)
+		free(c->bus[i].controller);
+}
+
+/* The first ancestor of d (d included) not in subsystem, or NULL. */
+static struct udev_device *
+skip_subsystem(struct udev_device *d, const char *subsystem)
+{
+	while (d != NULL && streq_opt(udev_device_get_subsystem(d), subsystem))
+		d = udev_device_get_parent(d);
+	return d;
+}
+
+/*
+ * Learns bus from d, a device on it: its root hub's speed, and its
+ * controller's name as path_id writes it, "pci-ADDRESS" or
+ * "platform-NAME" (nearer ones first, as path_id prepends them), from
+ * the first parents outside subsystem usb. Returns 0 or -ENOMEM.
+ */
+static int
+learn_bus(struct bus_info *b, struct udev_device *d)
+{
+	_cleanup_free_ char *path = NULL;
+	unsigned long long speed;
+
+	b->known = true;
+	for (; d != NULL && streq_opt(udev_device_get_subsystem(d), "usb");
+	    d = udev_device_get_parent(d)) {
+		const char *name = udev_device_get_sysname(d);
+
+		if (name != NULL && strncmp(name, "usb", 3) == 0)
+			b->usb2 = attr_uint(d, "speed", 10, 1000000, &speed) &&
+			    speed <= 480;
+	}
+	while (d != NULL) {
+		const char *subsystem = udev_device_get_subsystem(d);
+		const char *name = udev_device_get_sysname(d);
+		char *p;
+
+		if (name == NULL)
+			break;
+		if (!streq_opt(subsystem, "pci") &&
+		    !streq_opt(subsystem, "platform")) {
+			d = udev_device_get_parent(d);
+			continue;
+		}
+		if (asprintf(&p, "%s-%s%s%s", subsystem, name,
+		    path != NULL ? "-" : "", path != NULL ? path : "") < 0)
+			return -ENOMEM;
+		free(path);
+		path = p;
+		d = skip_subsystem(d, subsystem);
+	}
+	b->controller = TAKE_PTR(path);
 	return 0;
+}
+
+/*
+ * The stable path of the device or port with kernel name kname on bus,
+ * as udev's path_id builtin writes ID_PATH: the controller's name, then
+ * "usb-0:" and the port path less its bus. Debian 12's
+ * 50-udev-default.rules stores that for USB devices, but reading the
+ * database costs a file per device on every event, so it is computed;
+ * it is the same for controllers on PCI or platform buses. *ret is NULL
+ * when no controller is known. Returns 0 or -ENOMEM.
+ */
+static int
+stable_path(const struct bus_info *b, const char *kname, char **ret)
+{
+	const char *dash = strchr(kname, '-');
+
+	*ret = NULL;
+	if (b->controller == NULL)
+		return 0;
+	if (dash == NULL)       /* the root hub: the controller itself */
+		return strdup_null(b->controller, ret);
+	if (asprintf(ret, "%s-usb-0:%s", b->controller, dash + 1) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Where the symbolic link dir/name points, resolved by hand: sysfs links
+ * are relative, and the target need not be a device libudev knows.
+ * *ret is NULL when there is no such link. Returns 0 or -ENOMEM.
+ */
+static int
+follow_link(const char *dir, const char *name, char **ret)
+{
+	char link[SYSFS_PATH_MAX];
+	char target[SYSFS_PATH_MAX];
+	_cleanup_free_ char *out = NULL;
+	size_t n;
+	ssize_t k;
+
+	*ret = NULL;
+	if ((size_t)snprintf(link, sizeof(link), "%s/%s", dir, name) >=
+	    sizeof(link))
+		return 0;
+	/*
+	 * readlinkat(): fortified builds may turn readlink() into
+	 * __readlink_chk(), which umockdev's preload does not redirect.
+	 */
+	k = readlinkat(AT_FDCWD, link, target, sizeof(target) - 1);
+	if (k <= 0 || target[0] == '/')
+		return 0;
+	target[k] = '\0';
+	out = malloc(strlen(dir) + k + 2);
+	if (out == NULL)
+		return -ENOMEM;
+	memcpy(out, dir, (n = strlen(dir)) + 1);
+	for (char *c = target, *next; c != NULL && *c != '\0'; c = next) {
+		next = strchr(c, '/');
+		if (next != NULL)
+			*next++ = '\0';
+		if (strcmp(c, "..") == 0) {
+			char *slash = strrchr(out, '/');
+
+			if (slash == NULL || slash == out)
+				return 0;
+			*slash = '\0';
+			n = slash - out;
+		} else if (*c != '\0' && strcmp(c, ".") != 0) {
+			out[n++] = '/';
+			memcpy(out + n, c, strlen(c) + 1);
+			n += strlen(c);
+		}
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/*
+ * The other half of a connector: a USB 3 port and the USB 2 port wired
+ * to the same socket are peers (the usb_port's "peer" link). From the
+ * peer port ".../usb2/2-0:1.0/usb2-port2" or ".../2-1/2-1:1.0/2-1-port3"
+ * come its kernel form "2-2" or "2-1.3" and its stable path. Leaves the
+ * fields NULL when there is no peer; *ret_bus is the peer's bus.
+ * Returns 0 or -ENOMEM.
+ */
+static int
+read_peer(struct collect *c, struct usbdev *u, unsigned *ret_bus)
+{
+	_cleanup_free_ char *port = NULL;
+	_cleanup_free_ char *peer = NULL;
+	unsigned long long num;
+	unsigned long long bus;
+	const char *hub_name;
+	char *s;
+	int r;
+
+	r = follow_link(u->syspath, "port", &port);
+	if (r < 0 || port == NULL)
+		return r;
+	r = follow_link(port, "peer", &peer);
+	if (r < 0 || peer == NULL)
+		return r;
+	s = strrchr(peer, '/');
+	if (s == NULL || (s = strstr(s, "-port")) == NULL ||
+	    parse_uint(s + 5, 10, 1, 255, &num) < 0)
+		return 0;
+	/* The port's parent is the hub's interface, whose parent is the hub. */
+	for (int i = 0; i < 2; i++) {
+		s = strrchr(peer, '/');
+		if (s == NULL || s == peer)
+			return 0;
+		*s = '\0';
+	}
+	hub_name = strrchr(peer, '/') + 1;
+	if (strncmp(hub_name, "usb", 3) == 0)
+		r = asprintf(&u->peer_port, "%s-%llu", hub_name + 3, num);
+	else
+		r = asprintf(&u->peer_port, "%s.%llu", hub_name, num);
+	if (r < 0) {
+		u->peer_port = NULL;
+		return -ENOMEM;
+	}
+	s = strchr(u->peer_port, '-');
+	*s = '\0';
+	r = parse_uint(u->peer_port, 10, 1, 255, &bus);
+	*s = '-';
+	if (r < 0) {
+		u->peer_port = mfree(u->peer_port);
+		return 0;
+	}
+	*ret_bus = bus;
+	if (!c->bus[bus].known) {
+		_cleanup_(udev_device_unrefp) struct udev_device *hub =
+		    udev_device_new_from_syspath(c->udev, peer);
+
+		if (hub == NULL)
+			return 0;
+		r = learn_bus(&c->bus[bus], hub);
+		if (r < 0)
+			return r;
+	}
+	return stable_path(&c->bus[bus], u->peer_port, &u->peer_path);
+}
+
+/*
+ * The connector's one name, whichever half the device is plugged in at:
+ * its USB 2 half's stable path. A stable path alone does not name one
+ * connector: udev's drops the bus, so where a controller numbers its USB 2
+ * and USB 3 ports apart, "usb-0:2" is a port on each side; the USB 2
+ * side's numbers are unique. Without a stable path, the kernel form.
+ */
+static void
+name_connector(struct usbdev *u, bool own_usb2, bool peer_usb2)
+{
+	bool peer = u->peer_port != NULL && peer_usb2 && !own_usb2;
+
+	if (u->path != NULL && (!peer || u->peer_path != NULL))
+		u->connector = peer ? u->peer_path : u->path;
+	else
+		u->connector = peer ? u->peer_port : u->port;
+}
+
+bool
+usbdev_at_port(const struct usbdev *d, const char *port)
+{
+	return streq_opt(d->port, port) || streq_opt(d->path, port) ||
+	    streq_opt(d->peer_port, port) || streq_opt(d->peer_path, port);
 }
 
 /* Sysfs text is hostile: anything malformed is skipped, with a warning. Returns 1 kept, 0 skipped. */
 static int
-read_device(struct udevsnap *snap, struct udev_device *d,
-    const struct usb_id *ids, size_t n_ids, struct usbdev *ret)
+read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
+    size_t n_ids, struct usbdev *ret)
 {
 	const char *path = udev_device_get_syspath(d);
 	const char *serial;
@@ -88,23 +325,29 @@ read_device(struct udevsnap *snap, struct udev_device *d,
 	unsigned long long p;
 	unsigned long long bus;
 	unsigned long long dev;
+	unsigned long long class = 0;
 	struct usbdev u = { 0 };
+	unsigned peer_bus = 0;
+	int r;
 
 	if (!attr_uint(d, "idVendor", 16, 0xffff, &v) ||
 	    !attr_uint(d, "idProduct", 16, 0xffff, &p))
 		return 0;       /* not one we could manage anyway */
-	if (!managed(ids, n_ids, v, p))
-		return add_other(snap, d, v, p);
+	u.managed = managed(ids, n_ids, v, p);
 	if (!attr_uint(d, "busnum", 10, 255, &bus) ||
 	    !attr_uint(d, "devnum", 10, 127, &dev)) {
-		log_warning("%s: unreadable busnum or devnum, skipping", path);
+		if (u.managed)
+			log_warning("%s: unreadable busnum or devnum, skipping",
+			    path);
 		return 0;
 	}
+	(void)attr_uint(d, "bDeviceClass", 16, 0xff, &class);
 	u.vendor = v;
 	u.product = p;
+	u.class = class;
 	u.bus = bus;
 	u.dev = dev;
-	serial = udev_device_get_sysattr_value(d, "serial");
+	serial = u.managed ? udev_device_get_sysattr_value(d, "serial") : NULL;
 	if (serial != NULL && !serial_valid(serial))
 		log_warning("%s: serial number is not 1-126 printable ASCII characters; the device cannot be assigned",
 		    path);
@@ -116,6 +359,17 @@ read_device(struct udevsnap *snap, struct udev_device *d,
 		usbdev_done(&u);
 		return -ENOMEM;
 	}
+	r = c->bus[bus].known ? 0 : learn_bus(&c->bus[bus], d);
+	if (r == 0)
+		r = stable_path(&c->bus[bus], u.port, &u.path);
+	if (r == 0 && c->peers)
+		r = read_peer(c, &u, &peer_bus);
+	if (r < 0) {
+		usbdev_done(&u);
+		return r;
+	}
+	name_connector(&u, c->bus[bus].usb2, peer_bus != 0 &&
+	    c->bus[peer_bus].usb2);
 	*ret = u;
 	return 1;
 }
@@ -125,17 +379,6 @@ usbdev_addr_cmp(const void *x, const void *y)
 {
 	const struct usbdev *a = x;
 	const struct usbdev *b = y;
-
-	if (a->bus != b->bus)
-		return a->bus < b->bus ? -1 : 1;
-	return a->dev < b->dev ? -1 : a->dev > b->dev;
-}
-
-static int
-usbdev_addr_cmp2(const void *x, const void *y)
-{
-	const struct usbdev_addr *a = x;
-	const struct usbdev_addr *b = y;
 
 	if (a->bus != b->bus)
 		return a->bus < b->bus ? -1 : 1;
@@ -167,7 +410,7 @@ drop_shared_serials(struct udevsnap *snap)
 		return -ENOMEM;
 	for (size_t i = 0; i < snap->n; i++)
 		if (snap->v[i].serial != NULL)
-			v[n++] = &snap->v[i];
+			v[n++] = &snap->v[i];     /* managed types only */
 	/* Equal serials stay in bus:dev order, for the warnings. */
 	sort_ptrs(v, n, usbdev_serial_cmp);
 	for (size_t i = 0; i < n;) {
@@ -200,10 +443,11 @@ drop_shared_serials(struct udevsnap *snap)
 }
 
 int
-udevsnap_collect(const struct usb_id *ids, size_t n_ids,
+udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
     struct udevsnap *ret_snap)
 {
 	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_(collect_done) struct collect c = { .udev = udev, .peers = peers };
 	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
 	_cleanup_(udevsnap_done) struct udevsnap snap = { 0 };
 	struct udev_list_entry *entry;
@@ -226,21 +470,18 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids,
 			continue;       /* gone since the scan */
 		if (snap.n >= USBDEVS_MAX)
 			return log_error_errno(-E2BIG,
-			    "more than %d managed USB devices", USBDEVS_MAX);
+			    "more than %d USB devices", USBDEVS_MAX);
 		v = reallocarray(snap.v, snap.n + 1, sizeof(*v));
 		if (v == NULL)
 			return log_error_errno(-ENOMEM, "out of memory");
 		snap.v = v;
-		r = read_device(&snap, d, ids, n_ids, &snap.v[snap.n]);
+		r = read_device(&c, d, ids, n_ids, &snap.v[snap.n]);
 		if (r < 0)
 			return log_error_errno(r, "out of memory");
 		snap.n += r;
 	}
 	if (snap.n > 0)
 		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_addr_cmp);
-	if (snap.n_others > 0)
-		qsort(snap.others, snap.n_others, sizeof(*snap.others),
-		    usbdev_addr_cmp2);
 	if (drop_shared_serials(&snap) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
 	*ret_snap = snap;
@@ -272,15 +513,6 @@ udevsnap_by_address(const struct udevsnap *snap, unsigned bus, unsigned dev)
 
 	return snap->n > 0 ? bsearch(&k, snap->v, snap->n, sizeof(*snap->v),
 	    usbdev_addr_cmp) : NULL;
-}
-
-const struct usbdev_addr *
-udevsnap_other_at(const struct udevsnap *snap, unsigned bus, unsigned dev)
-{
-	const struct usbdev_addr k = { .bus = bus, .dev = dev };
-
-	return snap->n_others > 0 ? bsearch(&k, snap->others, snap->n_others,
-	    sizeof(*snap->others), usbdev_addr_cmp2) : NULL;
 }
 
 const struct usbdev *

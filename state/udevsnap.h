@@ -6,41 +6,43 @@
 
 struct usb_id;
 
-struct usbdev_addr {
-	unsigned bus;
-	unsigned dev;
-	uint16_t vendor;
-	uint16_t product;
-};
+#define USB_CLASS_HUB 0x09
 
 /* A present USB device (subsystem usb, devtype usb_device). */
 struct usbdev {
-	char *serial;           /* NULL: none, or one we cannot use as an identity */
+	char *serial;           /* NULL: none, unusable, or of a type whose serials bbvirt does not manage */
 	uint16_t vendor;
 	uint16_t product;
+	uint8_t class;          /* bDeviceClass: USB_CLASS_HUB for a hub, 0 when its interfaces say */
+	bool managed;           /* of a type whose serials bbvirt manages */
 	unsigned bus;
 	unsigned dev;
 	const char *shared;     /* a serial other plugged devices have too (serial is then NULL); in udevsnap.shared */
-	char *port;             /* the physical address, the sysname: "3-2", "5-2.3" */
+	char *port;             /* the kernel's port path, the sysname: "3-2", "5-2.3" ("usb3": a root hub) */
+	char *path;             /* the stable path, udev's ID_PATH: "pci-0000:00:14.0-usb-0:2"; NULL: unknown */
+	char *peer_port;        /* the other half (USB 2 or 3) of its connector, kernel form; NULL: none */
+	char *peer_path;        /* that half's stable path; NULL: none, or unknown */
+	const char *connector;  /* the connector's one name: the smaller stable path of its halves, else the smaller kernel form */
 	char *syspath;
 };
 
 struct udevsnap {
-	struct usbdev *v;       /* sorted by bus, then dev */
+	struct usbdev *v;       /* every present USB device, sorted by bus, then dev */
 	size_t n;
 	char **shared;          /* serials on more than one device (whose serial is NULL), sorted */
 	size_t n_shared;
-	struct usbdev_addr *others;     /* present USB devices of types not managed, by bus:dev */
-	size_t n_others;
 };
 
 /*
- * Collects the present USB devices whose vendor:product is one of ids.
- * A device whose serial is not 1-126 printable ASCII characters is kept
+ * Collects every present USB device; ids are the types whose serials
+ * bbvirt manages (usbdev.managed): only theirs are read. The other halves
+ * of connectors are read only with peers (they cost two links a device,
+ * and only port rules and status need them). A managed
+ * device whose serial is not 1-126 printable ASCII characters is kept
  * with serial NULL, and a warning is logged. Logs failures. On failure
  * *ret_snap is untouched. Returns 0 or -errno.
  */
-int udevsnap_collect(const struct usb_id *ids, size_t n_ids,
+int udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
     struct udevsnap *ret_snap);
 void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the struct */
 
@@ -48,6 +50,8 @@ void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the s
 int usbdev_addr_cmp(const void *x, const void *y);
 /* Compares two pointers to struct usbdev pointers by serial (not NULL), for sort_ptrs(). */
 int usbdev_serial_cmp(const void *x, const void *y);
+/* Whether the device sits at this port, written in kernel or stable form, at either half of its connector. */
+bool usbdev_at_port(const struct usbdev *d, const char *port);
 
 /* True when serial is on more than one present device: none of them is assigned. */
 bool udevsnap_shared(const struct udevsnap *snap, const char *serial);
@@ -55,10 +59,9 @@ bool udevsnap_shared(const struct udevsnap *snap, const char *serial);
 /* Lookups; NULL when not present. By address: O(log n). */
 const struct usbdev *udevsnap_by_serial(const struct udevsnap *snap,
     const char *serial);
+/* Any present device at bus:dev, managed or not. */
 const struct usbdev *udevsnap_by_address(const struct udevsnap *snap,
     unsigned bus, unsigned dev);
-/* A present device of a type bbvirt does not manage at bus:dev, or NULL. */
-const struct usbdev_addr *udevsnap_other_at(const struct udevsnap *snap,
-    unsigned bus, unsigned dev);
+/* The device whose kernel port path is port, managed or not. */
 const struct usbdev *udevsnap_by_port(const struct udevsnap *snap,
     const char *port);

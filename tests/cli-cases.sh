@@ -328,3 +328,41 @@ done
 # An admin's hostdev by GK9VZF's vendor and product: ours names the
 # address alone (libvirt would take the two for one device).
 t restore-same-model 0 devices.umockdev -C ./vm.ini -v restore-filter <"$rx/libvirt-rules.xml"
+
+# world3 (ports/): hubs, USB 2/3 peer ports, and the same tree on other
+# bus numbers. status names every device's stable path, which stays the
+# same when the buses are renumbered.
+cp -r "$top/tests/fixtures/world3" "$world/ports"
+sed -i "s|@WORLD@|$world/ports|g" "$world"/ports/*.ini
+chmod 0644 "$world"/ports/*
+t w3-status 0 ports/devices.umockdev -C ./ports/vm.ini status
+t w3-status-json 0 ports/devices.umockdev -C ./ports/vm.ini status --json
+t w3-status-renumbered 0 ports/renumbered.umockdev -C ./ports/vm.ini status
+# Port and type rules in the config; conflicts name both lines.
+conf ports-rules.ini <<'EOC'
+[domain "lab"]
+ports = 3-1.1 pci-0000:00:14.0-usb-0:1.4
+devices = 0bda:8153 0403:7840/PORTBB1
+[domain "sdr"]
+devices = 0bda:2838
+EOC
+t w3-config-rules 0 - -C ./ports-rules.ini config --json
+t w3-config-rules-text 0 - -C ./ports-rules.ini config
+printf '[domain "lab"]\ndevices = 0bda:2838\n[domain "sdr"]\ndevices = 0bda:2838\n' | conf type-twice.ini
+t w3-config-type-twice 2 - -C ./type-twice.ini sync -n
+printf '[domain "lab"]\nports = 3-1.1\n[domain "sdr"]\nports = 3-1.01\n' | conf port-twice.ini
+t w3-config-port-twice 2 - -C ./port-twice.ini sync -n
+# Every kind of rule: the serial's, ports by stable and kernel form (the
+# UPS replugged into its port: readdressed), a type with two devices of
+# one serial (one held, one missing), one device of a type by serial.
+t w3-rules-status 0 ports/devices.umockdev -C ./ports/rules.ini status
+t w3-rules-status-json 0 ports/devices.umockdev -C ./ports/rules.ini status --json
+t w3-rules-sync 3 ports/devices.umockdev -C ./ports/rules.ini sync -n
+t w3-rules-sync-json 3 ports/devices.umockdev -C ./ports/rules.ini sync -n --json
+# Renumbered buses: the stable path still names the CH340's port, the
+# kernel form 3-1.4 names nothing now; the hostdevs' old addresses are gone.
+t w3-rules-renumbered 3 ports/renumbered.umockdev -C ./ports/rules.ini sync -n
+# Two halves of one connector in two domains: nowhere, and status says why.
+t w3-ambiguous-status 0 ports/devices.umockdev -C ./ports/ambiguous.ini status
+t w3-ambiguous-sync 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n
+t w3-ambiguous-verbose 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n -v

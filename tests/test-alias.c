@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,18 @@ test_alias_decode(void **state _unused_)
 		{ "ua-bbmanual-<x>", ALIAS_FOREIGN, NULL },
 		/* One character too long once decoded. */
 		{ "ua-bbvirt-" S120 "abcdefg", ALIAS_FOREIGN, NULL },
+		/* Port and type rules: the port as configured; type, then kernel port. */
+		{ "ua-bbport-3-2d2", ALIAS_PORT, "3-2" },
+		{ "ua-bbport-pci-2d0000-3a00-3a14-2e0-2dusb-2d0-3a2", ALIAS_PORT,
+		  "pci-0000:00:14.0-usb-0:2" },
+		{ "ua-bbport-", ALIAS_FOREIGN, NULL },
+		{ "ua-bbport-3-2", ALIAS_FOREIGN, NULL },
+		{ "ua-bbtype-1a867523-3-2d1-2e1", ALIAS_TYPE, "1a86:7523@3-1.1" },
+		{ "ua-bbtype-1A867523-3-2d1", ALIAS_FOREIGN, NULL },
+		{ "ua-bbtype-1a86752-3-2d1", ALIAS_FOREIGN, NULL },
+		{ "ua-bbtype-1a867523_3-2d1", ALIAS_FOREIGN, NULL },
+		{ "ua-bbtype-1a867523-", ALIAS_FOREIGN, NULL },
+		{ "ua-bbtype-", ALIAS_FOREIGN, NULL },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -174,6 +187,38 @@ test_alias_decode(void **state _unused_)
 	}
 }
 
+/* The rules' aliases, built and read back; any printable port stays within libvirt's characters. */
+static void
+test_alias_rules(void **state _unused_)
+{
+	static const char *const ports[] = {
+		"3-2", "5-2.3", "pci-0000:00:14.0-usb-0:2.3",
+		"platform-xhci-hcd.0.auto-usb-0:1", PRINTABLE,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ports); i++) {
+		_cleanup_free_ char *a = NULL;
+		_cleanup_free_ char *t = NULL;
+		_cleanup_free_ char *back = NULL;
+		_cleanup_free_ char *tback = NULL;
+		_cleanup_free_ char *want = NULL;
+
+		print_message("rule aliases of '%s'\n", ports[i]);
+		assert_int_equal(alias_encode_port(ports[i], &a), 0);
+		assert_int_equal(alias_encode_type(0x1a86, 0x7523, ports[i], &t), 0);
+		assert_int_equal(strspn(a, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"), strlen(a));
+		assert_int_equal(strspn(t, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-"), strlen(t));
+		assert_true(strlen(t) < ALIAS_MAX);
+		assert_int_equal(alias_decode(a, &back), ALIAS_PORT);
+		assert_string_equal(back, ports[i]);
+		assert_int_equal(alias_decode(t, &tback), ALIAS_TYPE);
+		assert_true(asprintf(&want, "1a86:7523@%s", ports[i]) > 0);
+		assert_string_equal(tback, want);
+	}
+}
+
 int
 main(void)
 {
@@ -181,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_alias_encode),
 		cmocka_unit_test(test_alias_round_trip),
 		cmocka_unit_test(test_alias_decode),
+		cmocka_unit_test(test_alias_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,26 +41,37 @@ static const struct ccase good[] = {
 	  "[domain \"kvm0\"]             ; the libvirt name\n"
 	  "uri = qemu+ssh://root@hostb/system\n"
 	  "serials = GK9VZF HV3ZQC     ; blanks or commas\n", 0,
-	  J("{ \"name\": \"kvm0\", \"uri\": \"qemu+ssh://root@hostb/system\", \"serials\": [ \"GK9VZF\", \"HV3ZQC\" ] }") },
+	  J("{ \"name\": \"kvm0\", \"uri\": \"qemu+ssh://root@hostb/system\", \"serials\": [ \"GK9VZF\", \"HV3ZQC\" ], \"ports\": [ ], \"devices\": [ ] }") },
 	{ "commas, repeats, file order",
 	  "[domain \"b\"]\nserials = X1,X2\nserials=X3 ,X4\n[domain \"a\"]\n", 0,
-	  J("{ \"name\": \"b\", \"uri\": null, \"serials\": [ \"X1\", \"X2\", \"X3\", \"X4\" ] }, { \"name\": \"a\", \"uri\": null, \"serials\": [ ] }") },
+	  J("{ \"name\": \"b\", \"uri\": null, \"serials\": [ \"X1\", \"X2\", \"X3\", \"X4\" ], \"ports\": [ ], \"devices\": [ ] }, { \"name\": \"a\", \"uri\": null, \"serials\": [ ], \"ports\": [ ], \"devices\": [ ] }") },
 	{ "name = maps the label",
 	  "[domain \"short\"]\nname = a-very-long-libvirt-domain-name-that-would-not-fit-in-a-section-header\nserials = A1\n", 0,
-	  J("{ \"name\": \"a-very-long-libvirt-domain-name-that-would-not-fit-in-a-section-header\", \"uri\": null, \"serials\": [ \"A1\" ] }") },
+	  J("{ \"name\": \"a-very-long-libvirt-domain-name-that-would-not-fit-in-a-section-header\", \"uri\": null, \"serials\": [ \"A1\" ], \"ports\": [ ], \"devices\": [ ] }") },
 	{ "quoted name with escapes", "[domain \"we\\\"ird\\\\vm\"]\n", 0,
-	  J("{ \"name\": \"we\\\"ird\\\\vm\", \"uri\": null, \"serials\": [ ] }") },
+	  J("{ \"name\": \"we\\\"ird\\\\vm\", \"uri\": null, \"serials\": [ ], \"ports\": [ ], \"devices\": [ ] }") },
 	{ "several usb ids, CRLF, indented keys, BOM",
 	  "\xef\xbb\xbf[defaults]\r\n  usb-ids = 0627:0001, 0403:7840\r\nusb-ids = 1d50:6089\r\n", 0,
 	  "{ \"file\": \"t.conf\", \"format\": \"ini\", \"usb_ids\": [ \"0627:0001\", \"0403:7840\", \"1d50:6089\" ], \"domains\": [ ] }\n" },
 	{ "hostile but printable serials",
 	  "[domain \"vm\"]\nserials = <a>&b' \"q\" a-b.c:d/e\n", 0,
-	  J("{ \"name\": \"vm\", \"uri\": null, \"serials\": [ \"<a>&b'\", \"\\\"q\\\"\", \"a-b.c:d/e\" ] }") },
+	  J("{ \"name\": \"vm\", \"uri\": null, \"serials\": [ \"<a>&b'\", \"\\\"q\\\"\", \"a-b.c:d/e\" ], \"ports\": [ ], \"devices\": [ ] }") },
 	/* Found by fuzz-conf: the lexer looped for ever on it. */
 	{ "bash: a backslash that ends the file", "DOMAIN_RNG_a=( X1 )\nFOO=bar\\", 0,
-	  "{ \"file\": \"t.conf\", \"format\": \"bash\", \"usb_ids\": [ \"0403:7840\" ], \"domains\": [ { \"name\": \"a\", \"uri\": null, \"serials\": [ \"X1\" ] } ] }\n" },
+	  "{ \"file\": \"t.conf\", \"format\": \"bash\", \"usb_ids\": [ \"0403:7840\" ], \"domains\": [ { \"name\": \"a\", \"uri\": null, \"serials\": [ \"X1\" ], \"ports\": [ ], \"devices\": [ ] } ] }\n" },
+	{ "ports in both forms, devices by type and by serial",
+	  "[defaults]\nusb-ids = 0403:7840\n"
+	  "[domain \"lab\"]\nports = 3-02, pci-0000:00:14.0-usb-0:1.4 ; a UPS\n"
+	  "devices = 1a86:7523 0BDA:2838/00000001\nserials = AB12\n"
+	  "devices = 0403:6001\n", 0,
+	  "{ \"file\": \"t.conf\", \"format\": \"ini\", \"usb_ids\": [ \"0403:7840\" ], \"domains\": [ { \"name\": \"lab\", \"uri\": null, \"serials\": [ \"AB12\" ], \"ports\": [ \"3-2\", \"pci-0000:00:14.0-usb-0:1.4\" ], \"devices\": [ \"1a86:7523\", \"0bda:2838/00000001\", \"0403:6001\" ] } ] }\n" },
+	{ "a platform controller's stable path", "[domain \"pi\"]\nports = platform-xhci-hcd.0.auto-usb-0:1.2.3\n", 0,
+	  J("{ \"name\": \"pi\", \"uri\": null, \"serials\": [ ], \"ports\": [ \"platform-xhci-hcd.0.auto-usb-0:1.2.3\" ], \"devices\": [ ] }") },
+	{ "one port in two spellings is no load-time error",
+	  "[domain \"a\"]\nports = 3-2\n[domain \"b\"]\nports = pci-0000:00:14.0-usb-0:2\n", 0,
+	  J("{ \"name\": \"a\", \"uri\": null, \"serials\": [ ], \"ports\": [ \"3-2\" ], \"devices\": [ ] }, { \"name\": \"b\", \"uri\": null, \"serials\": [ ], \"ports\": [ \"pci-0000:00:14.0-usb-0:2\" ], \"devices\": [ ] }") },
 	{ "a # inside a serial is part of it", "[domain \"vm\"]\nserials = AB#1\n", 0,
-	  J("{ \"name\": \"vm\", \"uri\": null, \"serials\": [ \"AB#1\" ] }") },
+	  J("{ \"name\": \"vm\", \"uri\": null, \"serials\": [ \"AB#1\" ], \"ports\": [ ], \"devices\": [ ] }") },
 };
 
 static const struct ccase bad[] = {
@@ -75,7 +86,7 @@ static const struct ccase bad[] = {
 	{ "unknown key in defaults", "[defaults]\nserials = A\n", 0,
 	  "bbvirt: t.conf:2: expected 'uri' or 'usb-ids' in [defaults], got 'serials'\n" },
 	{ "unknown key in domain", "[domain \"v\"]\nserial = A\n", 0,
-	  "bbvirt: t.conf:2: expected 'name', 'uri' or 'serials' in a domain section, got 'serial'\n" },
+	  "bbvirt: t.conf:2: expected 'name', 'uri', 'serials', 'ports' or 'devices' in a domain section, got 'serial'\n" },
 	{ "line without =", "[domain \"v\"]\nserials A\n", 0,
 	  "bbvirt: t.conf:2: expected 'key = value', got 'serials A'\n" },
 	{ "# comment after a value", "[domain \"v\"]\nserials = A # B\n", 0,
@@ -133,6 +144,30 @@ static const struct ccase bad[] = {
 	  "bbvirt: t.conf:2: expected 'key = value', got 'no equals sign'\n" },
 	{ "blank in a uri", "[defaults]\nuri = qemu:/// system\n", 0,
 	  "bbvirt: t.conf:2: expected a libvirt URI without blanks, got 'qemu:/// system'\n" },
+	{ "a type in two domains", "[domain \"a\"]\ndevices = 1a86:7523\n[domain \"b\"]\ndevices = 1A86:7523\n", 0,
+	  "bbvirt: t.conf:4: device type '1a86:7523' is already assigned to 'a' at line 2\n" },
+	{ "a type twice in one domain", "[domain \"a\"]\ndevices = 1a86:7523\ndevices = 1a86:7523\n", 0,
+	  "bbvirt: t.conf:3: device type '1a86:7523' is already listed for 'a' at line 2\n" },
+	{ "serials and devices V:P/S are one rank", "[domain \"a\"]\nserials = X1\n[domain \"b\"]\ndevices = 0403:7840/X1\n", 0,
+	  "bbvirt: t.conf:4: serial 'X1' is already assigned to 'a' at line 2\n" },
+	{ "one serial on two types", "[domain \"a\"]\ndevices = 0403:7840/X1\n[domain \"b\"]\ndevices = 0403:6001/X1\n", 0,
+	  "bbvirt: t.conf:4: serial 'X1' is already assigned to 'a' at line 2\n" },
+	{ "a port in two domains", "[domain \"a\"]\nports = 3-2.1\n[domain \"b\"]\nports = 3-2.01\n", 0,
+	  "bbvirt: t.conf:4: port '3-2.1' is already assigned to 'a' at line 2\n" },
+	{ "a stable port twice in one domain", "[domain \"a\"]\nports = pci-0000:00:14.0-usb-0:2\nports = pci-0000:00:14.0-usb-0:2\n", 0,
+	  "bbvirt: t.conf:3: port 'pci-0000:00:14.0-usb-0:2' is already listed for 'a' at line 2\n" },
+	{ "a bus:dev is no port", "[domain \"a\"]\nports = 3:7\n", 0,
+	  "bbvirt: t.conf:2: expected a port as BUS-PORT[.PORT...] or a stable path like pci-0000:00:14.0-usb-0:2, got '3:7'\n" },
+	{ "a stable path with port 0", "[domain \"a\"]\nports = pci-0000:00:14.0-usb-0:0\n", 0,
+	  "bbvirt: t.conf:2: expected a port as BUS-PORT[.PORT...] or a stable path like pci-0000:00:14.0-usb-0:2, got 'pci-0000:00:14.0-usb-0:0'\n" },
+	{ "a stable path without a controller", "[domain \"a\"]\nports = usb-0:2\n", 0,
+	  "bbvirt: t.conf:2: expected a port as BUS-PORT[.PORT...] or a stable path like pci-0000:00:14.0-usb-0:2, got 'usb-0:2'\n" },
+	{ "a device without product", "[domain \"a\"]\ndevices = 1a86\n", 0,
+	  "bbvirt: t.conf:2: expected VENDOR:PRODUCT or VENDOR:PRODUCT/SERIAL in hex, like 1a86:7523, got '1a86'\n" },
+	{ "a device with an empty serial", "[domain \"a\"]\ndevices = 1a86:7523/\n", 0,
+	  "bbvirt: t.conf:2: expected VENDOR:PRODUCT or VENDOR:PRODUCT/SERIAL in hex, like 1a86:7523, got '1a86:7523/'\n" },
+	{ "ports in defaults", "[defaults]\nports = 3-2\n", 0,
+	  "bbvirt: t.conf:2: expected 'uri' or 'usb-ids' in [defaults], got 'ports'\n" },
 };
 
 static char *
@@ -270,6 +305,58 @@ many_domains(enum conf_format format, size_t n)
 	return text;
 }
 
+/* What each rule makes managed, and the lookups the planner makes. */
+static void
+test_conf_rules(void **state _unused_)
+{
+	static const char in[] =
+	    "[defaults]\nusb-ids = 0403:7840\n"
+	    "[domain \"a\"]\nports = 3-2 pci-0000:00:14.0-usb-0:1.4\n"
+	    "[domain \"b\"]\ndevices = 1a86:7523 0bda:2838/SDR1\n";
+	static const struct {
+		uint16_t vendor;
+		uint16_t product;
+		bool managed;
+		const char *type_domain;
+	} ids[] = {
+		{ 0x0403, 0x7840, true, NULL },         /* usb-ids */
+		{ 0x1a86, 0x7523, true, "b" },          /* devices = V:P */
+		{ 0x0bda, 0x2838, true, NULL },         /* devices = V:P/S */
+		{ 0x046d, 0xc52b, false, NULL },
+	};
+	_cleanup_(conf_done) struct conf conf = { 0 };
+	const struct conf_domain *d = NULL;
+	const struct conf_serial *s;
+	const struct conf_rule_ref *r;
+
+	assert_int_equal(conf_parse("t.conf", in, strlen(in), &conf), 0);
+	assert_true(conf_assigns(&conf));
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		print_message("type %04x:%04x\n", ids[i].vendor, ids[i].product);
+		assert_int_equal(conf_manages(&conf, ids[i].vendor,
+		    ids[i].product), ids[i].managed);
+		r = conf_type_rule(&conf, ids[i].vendor, ids[i].product);
+		if (ids[i].type_domain == NULL) {
+			assert_null(r);
+			continue;
+		}
+		assert_non_null(r);
+		assert_string_equal(conf.domains[r->domain].name,
+		    ids[i].type_domain);
+		assert_int_equal(conf_rule_line(&conf, r), 6);
+	}
+	r = conf_port_rule(&conf, "pci-0000:00:14.0-usb-0:1.4");
+	assert_non_null(r);
+	assert_int_equal(r->domain, 0);
+	assert_int_equal(conf_rule_line(&conf, r), 4);
+	assert_null(conf_port_rule(&conf, "3-2.1"));
+	s = conf_serial_rule(&conf, "SDR1", &d);
+	assert_non_null(s);
+	assert_true(s->has_id);
+	assert_int_equal(s->id.product, 0x2838);
+	assert_string_equal(d->name, "b");
+}
+
 static void
 test_conf_many_domains(void **state _unused_)
 {
@@ -330,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_conf_good),
 		cmocka_unit_test(test_conf_bad),
 		cmocka_unit_test(test_conf_many_domains),
+		cmocka_unit_test(test_conf_rules),
 		cmocka_unit_test(test_conf_path),
 		cmocka_unit_test(test_conf_load_modes),
 	};

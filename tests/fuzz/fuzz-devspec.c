@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,14 +45,33 @@ check_alias(const char *s)
 	_cleanup_free_ char *again = NULL;
 	int kind;
 
+	unsigned vendor;
+	unsigned product;
+	int n = 0;
+	int r;
+
 	kind = alias_decode(s, &serial);
-	if (kind != ALIAS_OURS && kind != ALIAS_MANUAL) {
+	switch (kind) {
+	case ALIAS_OURS:
+	case ALIAS_MANUAL:
+		r = alias_encode(serial, kind == ALIAS_MANUAL, &again);
+		break;
+	case ALIAS_PORT:
+		r = alias_encode_port(serial, &again);
+		break;
+	case ALIAS_TYPE:
+		/* Decoded as "vvvv:pppp@PORT": every alias has one spelling. */
+		if (sscanf(serial, "%4x:%4x@%n", &vendor, &product, &n) != 2 ||
+		    n != 10)
+			abort();
+		r = alias_encode_type(vendor, product, serial + n, &again);
+		break;
+	default:
 		if (serial != NULL || kind < 0 || kind >= _ALIAS_KIND_MAX)
 			abort();
 		return;
 	}
-	if (alias_encode(serial, kind == ALIAS_MANUAL, &again) != 0 ||
-	    strcmp(again, s) != 0)
+	if (r != 0 || strcmp(again, s) != 0)
 		abort();
 }
 
