@@ -844,9 +844,15 @@ read_config(const char *path, struct conf *conf)
 static bool
 mentions_ours(const char *xml, size_t len)
 {
-	return memmem(xml, len, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) != NULL ||
-	    memmem(xml, len, ALIAS_MANUAL_PREFIX,
-	    strlen(ALIAS_MANUAL_PREFIX)) != NULL;
+	static const char *const prefixes[] = {
+		ALIAS_PREFIX, ALIAS_MANUAL_PREFIX, ALIAS_PORT_PREFIX,
+		ALIAS_TYPE_PREFIX,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (memmem(xml, len, prefixes[i], strlen(prefixes[i])) != NULL)
+			return true;
+	return false;
 }
 
 /* A missing config, whatever its path, assigns nothing here: park all. */
@@ -966,7 +972,8 @@ run_restore_filter(void)
 	if (r < 0)      /* logged with its file and line */
 		return r == -ENOMEM ? r : -EINVAL;
 	atomic_store(&watchdog_phase, "reading USB devices");
-	r = udevsnap_collect(conf.usb_ids, conf.n_usb_ids, &devices);
+	r = udevsnap_collect(conf.managed_ids, conf.n_managed_ids, false,
+	    &devices);
 	if (r < 0)
 		return r;
 	if (log_get_max_level() >= LOG_DEBUG)

@@ -24,15 +24,22 @@
 #define PARK_DEV_MAX 65535
 #define PARK_BUS_DEFAULT 1
 
+static bool
+has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 bool
 restore_any_owned(const struct hostdev_span *hds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *a = hds[i].hd.alias;
 
-		if (a != NULL && (strncmp(a, ALIAS_PREFIX,
-		    strlen(ALIAS_PREFIX)) == 0 || strncmp(a,
-		    ALIAS_MANUAL_PREFIX, strlen(ALIAS_MANUAL_PREFIX)) == 0))
+		if (a != NULL && (has_prefix(a, ALIAS_PREFIX) ||
+		    has_prefix(a, ALIAS_MANUAL_PREFIX) ||
+		    has_prefix(a, ALIAS_PORT_PREFIX) ||
+		    has_prefix(a, ALIAS_TYPE_PREFIX)))
 			return true;
 	}
 	return false;
@@ -141,7 +148,8 @@ classify(const struct hostdev_span *h, struct restore_decision *d,
 		return kind;
 	*ret_kind = kind;
 	/* A ua-bbvirt- alias that does not decode is not ours either. */
-	if (kind != ALIAS_OURS && kind != ALIAS_MANUAL) {
+	if (kind != ALIAS_OURS && kind != ALIAS_MANUAL && kind != ALIAS_PORT &&
+	    kind != ALIAS_TYPE) {
 		d->serial = mfree(d->serial);
 		return 0;
 	}
@@ -160,17 +168,27 @@ decide_one(const struct conf *conf, const struct udevsnap *devices,
     struct restore_plan *p)
 {
 	struct restore_decision *d = &p->v[i];
-	const struct conf_domain *cd;
+	const struct conf_domain *cd = NULL;
+	const struct conf_serial *s;
 	const struct usbdev *u;
 
 	/* A lending was a human's, for that run: the config says the rest. */
 	if (kind == ALIAS_MANUAL)
 		d->reason = RESTORE_LENT;
+	/*
+	 * Which device a port or type rule means is the planner's question
+	 * (precedence, hubs, both halves of a connector), and it needs the
+	 * guests: parked, and the sync after the start attaches it.
+	 */
+	else if (kind == ALIAS_PORT || kind == ALIAS_TYPE)
+		d->reason = RESTORE_BY_RULE;
 	else if (udevsnap_shared(devices, d->serial))
 		d->reason = RESTORE_SHARED;
 	else if ((u = udevsnap_by_serial(devices, d->serial)) == NULL)
 		d->reason = RESTORE_ABSENT;
-	else if ((cd = conf_domain_of(conf, d->serial)) == NULL)
+	else if ((s = conf_serial_rule(conf, d->serial, &cd)) == NULL ||
+	    (s->has_id && (s->id.vendor != u->vendor ||
+	    s->id.product != u->product)))
 		d->reason = RESTORE_UNASSIGNED;
 	else if (domain == NULL || strcmp(cd->name, domain) != 0) {
 		d->assigned = cd->name;
@@ -389,6 +407,7 @@ restore_reason_to_string(enum restore_reason r)
 		[RESTORE_ELSEWHERE] = "is assigned to another domain",
 		[RESTORE_UNASSIGNED] = "is assigned to no domain",
 		[RESTORE_LENT] = "was lent by hand, which a restore does not repeat",
+		[RESTORE_BY_RULE] = "was attached by a port or type rule, which the sync after the start applies",
 		[RESTORE_TWICE] = "goes to an earlier hostdev of this domain",
 		[RESTORE_TAKEN] = "is at an address another hostdev of this domain names",
 	};

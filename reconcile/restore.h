@@ -30,6 +30,7 @@ enum restore_reason {
 	RESTORE_ELSEWHERE,      /* park: assigned to another domain */
 	RESTORE_UNASSIGNED,     /* park: assigned to no domain */
 	RESTORE_LENT,           /* park: lent by hand; a lending ends with the run */
+	RESTORE_BY_RULE,        /* park: a port or type rule's; the sync after the start decides */
 	RESTORE_TWICE,          /* park: an earlier hostdev of this domain takes the device */
 	RESTORE_TAKEN,          /* park: a hostdev not bbvirt's names the device's address */
 	_RESTORE_REASON_MAX,

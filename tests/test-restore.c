@@ -250,6 +250,29 @@ test_restore_rewritten_before(void **state _unused_)
 }
 
 /*
+ * What port and type rules attached is parked: which device such a rule
+ * means now is the planner's question, answered by the sync after the
+ * start. A serial named by devices = V:P/SERIAL is readdressed only while
+ * the device is of that type: LX4QPA's rule names 0403:7841.
+ */
+static void
+test_restore_rules(void **state _unused_)
+{
+	static const char conf_text[] =
+	    "[domain \"kvm0\"]\n"
+	    "ports = 3-2\n"
+	    "devices = 0bda:2838 0403:7840/GK9VZF 0403:7841/LX4QPA\n";
+	static const struct want want[] = {
+		{ "ua-bbport-3-2d2", RESTORE_PARK, RESTORE_BY_RULE, true, "3:128 - optional" },
+		{ "ua-bbtype-0bda2838-3-2d3", RESTORE_PARK, RESTORE_BY_RULE, true, "3:129 - optional" },
+		{ "ua-bbvirt-GK9VZF", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:7 0403:7840" },
+		{ "ua-bbvirt-LX4QPA", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:130 - optional" },
+	};
+
+	run_case("rules.xml", "kvm0", conf_text, &host, want, ARRAY_SIZE(want));
+}
+
+/*
  * Another hook before ours may have written the document its own way:
  * one line, double quotes, an XML declaration, <source/> empty. Only the
  * sources change still.
@@ -559,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_restore_save_image),
 		cmocka_unit_test(test_restore_nothing_assigned),
 		cmocka_unit_test(test_restore_rewritten_before),
+		cmocka_unit_test(test_restore_rules),
 		cmocka_unit_test(test_restore_compact),
 		cmocka_unit_test(test_restore_live),
 		cmocka_unit_test(test_restore_no_change),
