@@ -45,7 +45,7 @@
  *          ('-': no alias; bus 0: by vendor:product), '*' after it when it
  *          is live only (absent from the persistent definition)
  * request  "attach|detach DEVICE [-D DOMAIN] [-b BUS -d DEV]" or
- *          "attach-all|detach-all [DOMAIN]"; NULL: sync
+ *          "attach-all|detach-all [DOMAIN]" or "release"; NULL: sync
  */
 struct pcase {
 	const char *name;
@@ -322,6 +322,35 @@ static const struct pcase cases[] = {
 	  NULL, "attach-all" },
 	{ "attach-all: absent and shut off are no refusal", TWO, "B2@3:8/3-3",
 	  "vm1 !vm2", NULL, "", NULL, "attach-all" },
+	/*
+	 * release, before the host saves its guests: every hostdev bbvirt
+	 * owns goes, whatever the config says; nothing is attached.
+	 */
+	{ "release: converged guests give back their devices", TWO,
+	  "A1@3:7/3-2 B2@3:8/3-3",
+	  "vm1:ua-bbvirt-A1@3:7 vm2:ua-bbvirt-B2@3:8", NULL,
+	  "detach A1 3:7 port 3-2 from vm1 (released)\n"
+	  "detach B2 3:8 port 3-3 from vm2 (released)\n", NULL, "release" },
+	{ "release: lent, stale, unassigned and adopted go; foreign stays", TWO,
+	  "A1@3:7/3-2 C3@3:5/3-1 L4@3:6/3-4",
+	  "vm1:-@3:7*,ua-bbvirt-B2@3:3,ua-admin@1:2,-@0:0 "
+	  "vm2:ua-bbmanual-L4@3:6,ua-bbvirt-C3@3:5,hostdev0@3:5", NULL,
+	  "detach A1 3:7 port 3-2 from vm1 (released)\n"
+	  "detach B2 3:3 from vm1 (released)\n"
+	  "detach C3 3:5 port 3-1 from vm2 (released)\n"
+	  "detach L4 3:6 port 3-4 from vm2 (released)\n", NULL, "release" },
+	{ "release: nothing pending is attached", TWO, "A1@3:7/3-2 B2@3:8/3-3",
+	  "vm1 vm2", NULL, "", NULL, "release" },
+	{ "release: shut-off and remote guests are not asked", TWO_URIS,
+	  "A1@3:7/3-2 B2@3:8/3-3",
+	  "!vm1/u1:ua-bbvirt-A1@3:7 vm2/u2:ua-bbvirt-B2@3:8", NULL, "",
+	  "u1 @u2", "release" },
+	{ "release: with no config, its aliases still go", "", "B2@3:8/3-3",
+	  "vm1:-@3:8*,ua-bbvirt-X9@3:9", NULL,
+	  "detach X9 3:9 from vm1 (released)\n", NULL, "release" },
+	{ "release: the clones' holder too", CONF("serials = S1\n"),
+	  "=S1@3:7/3-2 =S1@3:8/3-3", "vm1:ua-bbvirt-S1@3:8", NULL,
+	  "detach S1 3:8 from vm1 (released)\n", NULL, "release" },
 };
 
 /* "A1@3:7/3-2 -@3:8/3-3 =C1@3:9/3-4" */
@@ -680,6 +709,10 @@ parse_request(struct tworld *t, char *words, char **ret_refusal)
 	int r;
 
 	*ret_refusal = NULL;
+	if (strcmp(op, "release") == 0) {
+		t->in.release = true;
+		return;
+	}
 	if (strcmp(op, "attach-all") == 0 || strcmp(op, "detach-all") == 0) {
 		assert_int_equal(plan_requests_all(&t->conf, op[0] == 'a' ?
 		    PLAN_ATTACH : PLAN_DETACH, strtok_r(NULL, " ", &save),
