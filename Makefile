@@ -54,7 +54,7 @@ LIB_SRCS := util.c log.c report.c \
 	parsers/domxml.c parsers/alias.c \
 	state/udevsnap.c state/virtconn.c state/virtsnap.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
-	reconcile/status.c reconcile/apply.c
+	reconcile/status.c reconcile/apply.c reconcile/restore.c
 SRCS := $(LIB_SRCS) main.c
 UNIT_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test-*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))

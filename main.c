@@ -12,12 +12,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "apply.h"
 #include "conf.h"
 #include "devspec.h"
+#include "domxml.h"
 #include "log.h"
 #include "plan.h"
 #include "report.h"
+#include "restore.h"
 #include "status.h"
 #include "udevsnap.h"
 #include "util.h"
@@ -42,6 +45,7 @@ enum action {
 	ACTION_DETACH_ALL,
 	ACTION_RELEASE,
 	ACTION_RECLAIM,
+	ACTION_RESTORE_FILTER,
 	_ACTION_MAX,
 };
 
@@ -55,6 +59,7 @@ static const char *const action_names[_ACTION_MAX] = {
 	[ACTION_DETACH_ALL] = "detach-all",
 	[ACTION_RELEASE] = "release",
 	[ACTION_RECLAIM] = "reclaim",
+	[ACTION_RESTORE_FILTER] = "restore-filter",
 };
 
 #define DEFAULT_LOCK "/run/bbvirt/lock"
@@ -85,6 +90,7 @@ help(void)
 	    "       bbvirt attach|detach DEVICE [options]\n"
 	    "       bbvirt attach-all|detach-all [DOMAIN] [options]\n"
 	    "       bbvirt release|reclaim [options]\n"
+	    "       bbvirt restore-filter [DOMAIN] [options] <XML\n"
 	    "\n"
 	    "Keep USB devices, named by serial number, attached to the libvirt\n"
 	    "guests the config assigns them to.\n"
@@ -101,6 +107,10 @@ help(void)
 	    "  release              detach every device bbvirt attached, from every guest,\n"
 	    "                       and attach nothing until reclaim (host shutdown)\n"
 	    "  reclaim              end the hold of release, then sync\n"
+	    "  restore-filter [DOMAIN]\n"
+	    "                       read a restored or migrated domain's XML on stdin and\n"
+	    "                       print it with bbvirt's hostdevs at their devices'\n"
+	    "                       current addresses (nothing: leave it as it is)\n"
 	    "\n"
 	    "DEVICE is a serial number, a logical address BUS:DEV or a physical\n"
 	    "address BUS-PORT[.PORT...]. A device lent with attach -D stays where\n"
@@ -265,6 +275,7 @@ parse_argv(int argc, char *argv[])
 		break;
 	case ACTION_ATTACH_ALL:
 	case ACTION_DETACH_ALL:
+	case ACTION_RESTORE_FILTER:
 		if (arg_n_args > 1)
 			return usage_error("'%s' takes at most one DOMAIN",
 			    action_names[arg_action]);
@@ -286,6 +297,10 @@ parse_argv(int argc, char *argv[])
 	if (arg_busnum != 0 && arg_action != ACTION_ATTACH &&
 	    arg_action != ACTION_DETACH)
 		return usage_error("--busnum and --devnum go with attach and detach");
+	/* The filter reads no libvirt, changes nothing, and prints XML alone. */
+	if (arg_action == ACTION_RESTORE_FILTER &&
+	    (arg_connect != NULL || arg_dry_run || arg_json))
+		return usage_error("--connect, --dry-run and --json do not go with 'restore-filter'");
 	if (arg_domain != NULL &&
 	    (arg_action == ACTION_STATUS || arg_action == ACTION_CONFIG ||
 	    arg_action == ACTION_RELEASE || arg_action == ACTION_RECLAIM))
@@ -293,7 +308,8 @@ parse_argv(int argc, char *argv[])
 		    action_names[arg_action]);
 	/* attach-all -D DOMAIN is attach-all DOMAIN, as the original took it. */
 	if (arg_domain != NULL && (arg_action == ACTION_ATTACH_ALL ||
-	    arg_action == ACTION_DETACH_ALL)) {
+	    arg_action == ACTION_DETACH_ALL ||
+	    arg_action == ACTION_RESTORE_FILTER)) {
 		if (arg_n_args == 1 && strcmp(arg_args[0], arg_domain) != 0)
 			return usage_error("'%s' names two domains, '%s' and '%s'",
 			    action_names[arg_action], arg_args[0], arg_domain);
@@ -928,6 +944,167 @@ held_off(const char *since)
 	}
 }
 
+/*
+ * restore-filter: the qemu hook pipes the domain XML of a restore or an
+ * incoming migration through it. It never takes the lock and never calls
+ * libvirt: libvirt waits for the hook while holding the guest, and a sync
+ * holding the lock may be waiting for libvirt. Whatever goes wrong, it
+ * prints nothing, which libvirt takes as "unchanged".
+ */
+#define RESTORE_XML_MAX (64u << 20)
+
+/*
+ * libvirt writes aliases as plain text: a document in which neither
+ * prefix appears has no hostdev of bbvirt's, and costs no parse, no
+ * config and no udev.
+ */
+static bool
+mentions_ours(const char *xml, size_t len)
+{
+	return memmem(xml, len, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) != NULL ||
+	    memmem(xml, len, ALIAS_MANUAL_PREFIX,
+	    strlen(ALIAS_MANUAL_PREFIX)) != NULL;
+}
+
+/* A missing config, whatever its path, assigns nothing here: park all. */
+static int
+read_filter_config(const char *path, struct conf *conf)
+{
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		log_info("%s does not exist: nothing is assigned", path);
+		return conf_parse(path, "", 0, conf);
+	}
+	return conf_load(path, conf);
+}
+
+/* -v: each decision; a change also at the default level, as sync does. */
+static void
+log_decision(const char *domain, const struct hostdev_span *h,
+    const struct restore_decision *d)
+{
+	char vis[VISIBLE_BUF];
+	char what[VISIBLE_BUF + 16];
+	const char *why = restore_reason_to_string(d->reason);
+	const char *verb = d->change ? "parked, reaching no device" :
+	    "stays parked";
+	int level = d->change ? LOG_NOTICE : LOG_INFO;
+
+	if (h->hd.alias != NULL)
+		(void)snprintf(what, sizeof(what), "hostdev '%s'",
+		    str_visible(h->hd.alias, strlen(h->hd.alias), vis,
+		    sizeof(vis)));
+	else
+		(void)snprintf(what, sizeof(what), "a hostdev without alias");
+	switch (d->verdict) {
+	case RESTORE_KEEP:
+		log_info("'%s': leaving %s as it is: it %s", domain, what, why);
+		break;
+	case RESTORE_READDRESS:
+		if (d->change)
+			log_notice("'%s': %s now names %u:%u (%04x:%04x): '%s' %s",
+			    domain, what, d->source.bus, d->source.dev,
+			    d->source.vendor, d->source.product, d->serial, why);
+		else
+			log_info("'%s': %s already names %u:%u: '%s' %s", domain,
+			    what, d->source.bus, d->source.dev, d->serial, why);
+		break;
+	case RESTORE_PARK:
+		if (d->reason == RESTORE_ELSEWHERE)
+			log_full(level, "'%s': %s %s: '%s' is assigned to '%s'",
+			    domain, what, verb, d->serial, d->assigned);
+		else
+			log_full(level, "'%s': %s %s: '%s' %s", domain, what,
+			    verb, d->serial, why);
+		break;
+	default:
+		break;
+	}
+}
+
+static int
+run_restore_filter(void)
+{
+	_cleanup_free_ char *xml = NULL;
+	_cleanup_free_ char *err = NULL;
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *out = NULL;
+	_cleanup_(domxml_spans_done) struct domxml_spans doc = { 0 };
+	_cleanup_(conf_done) struct conf conf = { 0 };
+	_cleanup_(udevsnap_done) struct udevsnap devices = { 0 };
+	_cleanup_(restore_plan_done) struct restore_plan p = { 0 };
+	const char *domain = arg_n_args == 1 ? arg_args[0] : NULL;
+	size_t len;
+	size_t n_out = 0;
+	int r;
+
+	r = read_fd(STDIN_FILENO, 64u << 10, RESTORE_XML_MAX, &xml, &len);
+	if (r == -EFBIG)
+		return log_error_errno(-EIO, "the domain XML on stdin is over %u bytes; leaving it as it is",
+		    RESTORE_XML_MAX);
+	if (r < 0)
+		return log_error_errno(r == -ENOMEM ? r : -EIO, "cannot read the domain XML on stdin: %s",
+		    strerror(-r));
+	if (!mentions_ours(xml, len)) {
+		log_debug("no alias of bbvirt's in the domain XML: nothing to do");
+		return 0;
+	}
+	r = domxml_spans(xml, len, &doc, &err);
+	if (r == -ENOMEM)
+		return log_error_errno(r, "out of memory");
+	if (r < 0)
+		return log_error_errno(-EIO, "cannot read the domain XML on stdin: %s; leaving it as it is",
+		    err);
+	if (domain != NULL && !streq_null(doc.name, domain))
+		return log_error_errno(-EIO, "the domain XML on stdin is not of '%s'; leaving it as it is",
+		    domain);
+	if (doc.name == NULL)
+		return log_error_errno(-EIO, "the domain XML on stdin has no name; leaving it as it is");
+	if (!restore_any_owned(doc.v, doc.n)) {
+		log_debug("'%s' has no hostdev of bbvirt's: nothing to do",
+		    doc.name);
+		return 0;
+	}
+	if (conf_path(arg_config, &path) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	r = watchdog_start();
+	if (r < 0)
+		return r;
+	atomic_store(&watchdog_phase, "reading the config");
+	r = read_filter_config(path, &conf);
+	if (r < 0)      /* logged with its file and line */
+		return r == -ENOMEM ? r : -EINVAL;
+	atomic_store(&watchdog_phase, "reading USB devices");
+	r = udevsnap_collect(conf.usb_ids, conf.n_usb_ids, &devices);
+	if (r < 0)
+		return r;
+	if (log_get_max_level() >= LOG_DEBUG)
+		for (size_t i = 0; i < devices.n; i++)
+			log_debug("device %u:%u %04x:%04x serial '%s'%s",
+			    devices.v[i].bus, devices.v[i].dev,
+			    devices.v[i].vendor, devices.v[i].product,
+			    devices.v[i].serial != NULL ? devices.v[i].serial :
+			    devices.v[i].shared != NULL ? devices.v[i].shared : "",
+			    devices.v[i].shared != NULL ? " (shared)" : "");
+	r = restore_decide(&conf, &devices, doc.name, doc.v, doc.n, &p);
+	if (r < 0)
+		return log_error_errno(r, "out of memory");
+	for (size_t i = 0; i < p.n; i++)
+		log_decision(doc.name, &doc.v[i], &p.v[i]);
+	if (p.n_changes == 0)
+		return 0;
+	atomic_store(&watchdog_phase, "rewriting the domain XML");
+	r = restore_rewrite(xml, len, &doc, &p, &out, &n_out);
+	if (r == -ENOMEM)
+		return log_error_errno(r, "out of memory");
+	if (r < 0)
+		return log_error_errno(-EIO, "the rewritten domain XML does not read back as intended; leaving it as it is");
+	atomic_store(&watchdog_phase, "writing the domain XML");
+	if (fwrite(out, 1, n_out, stdout) != n_out || fflush(stdout) != 0)
+		return log_error_errno(-EIO, "cannot write the domain XML: %s",
+		    strerror(errno));
+	return 0;
+}
+
 static int
 run(struct outcome *o)
 {
@@ -938,6 +1115,9 @@ run(struct outcome *o)
 	char since[64] = "";
 	int held = 0;
 	int r;
+
+	if (arg_action == ACTION_RESTORE_FILTER)
+		return run_restore_filter();
 
 	w.in = (struct plan_input){ .conf = &w.conf, .devices = &w.devices,
 	    .guests = &w.guests, .uri_override = arg_connect };
@@ -1046,7 +1226,9 @@ main(int argc, char *argv[])
 	/* --dry-run shows its reasoning, as the original's did. */
 	log_set_max_level(LOG_NOTICE + arg_verbose + arg_dry_run > LOG_DEBUG ?
 	    LOG_DEBUG : LOG_NOTICE + arg_verbose + arg_dry_run);
-	virtconn_init();
+	/* The restore filter never reaches libvirt, not even its library. */
+	if (arg_action != ACTION_RESTORE_FILTER)
+		virtconn_init();
 	r = run(&o);
 	/* Exit statuses are chosen here alone, from what the run found. */
 	if (r == -EINVAL)

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlstring.h>
@@ -17,6 +19,7 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP_FUNC(xmlBufferPtr, xmlBufferFree)
+DEFINE_TRIVIAL_CLEANUP_FUNC(xmlParserCtxtPtr, xmlFreeParserCtxt)
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 
@@ -179,13 +182,32 @@ read_devices(struct hostdev_list *l, const xmlNode *devs, char **ret_error)
 	return 0;
 }
 
+/* The checks both readers make of a parsed document; *ret_root is its <domain>. */
+static int
+check_doc(xmlDocPtr doc, const xmlNode **ret_root, char **ret_error)
+{
+	const xmlNode *root = NULL;
+
+	/*
+	 * libvirt never writes a DOCTYPE. Refusing one leaves no entity for
+	 * xmlGetProp() to expand.
+	 */
+	if (doc->intSubset != NULL || doc->extSubset != NULL)
+		return fail("unexpected document type declaration", ret_error);
+	root = xmlDocGetRootElement(doc);
+	if (root == NULL || !is(root, "domain"))
+		return fail("root element is not 'domain'", ret_error);
+	*ret_root = root;
+	return 0;
+}
+
 int
 domxml_hostdevs(const char *xml, size_t len, struct hostdev_list *ret,
     char **ret_error)
 {
 	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
 	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
-	const xmlNode *root;
+	const xmlNode *root = NULL;
 	int r;
 
 	(void)pthread_once(&xml_once, xml_init);
@@ -202,15 +224,9 @@ domxml_hostdevs(const char *xml, size_t len, struct hostdev_list *ret,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL)
 		return fail_xml(ret_error);
-	/*
-	 * libvirt never writes a DOCTYPE. Refusing one leaves no entity for
-	 * xmlGetProp() to expand.
-	 */
-	if (doc->intSubset != NULL || doc->extSubset != NULL)
-		return fail("unexpected document type declaration", ret_error);
-	root = xmlDocGetRootElement(doc);
-	if (root == NULL || !is(root, "domain"))
-		return fail("root element is not 'domain'", ret_error);
+	r = check_doc(doc, &root, ret_error);
+	if (r < 0)
+		return r;
 	/* Every <devices>, as libvirt's own "./devices/hostdev" does. */
 	for (const xmlNode *d = root->children; d != NULL; d = d->next) {
 		if (!is(d, "devices"))
@@ -301,5 +317,365 @@ domxml_build_usb_hostdev(unsigned bus, unsigned dev, const char *alias,
 	if (s == NULL)
 		return -ENOMEM;
 	*ret_xml = s;
+	return 0;
+}
+
+/*
+ * Byte ranges of <source> elements, recorded while libxml2 parses: a SAX2
+ * handler wraps libxml2's own tree builder, and each recorded element's
+ * node->_private holds its index + 1 in v.
+ */
+struct span_rec {
+	size_t begin;
+	size_t end;             /* 0 until the element is closed */
+};
+
+struct span_state {
+	const char *xml;
+	size_t len;
+	struct span_rec *v;
+	size_t n;
+	bool failed;            /* out of memory, or an offset that makes no sense */
+};
+
+static bool
+is_source_of_hostdev(const xmlNode *n)
+{
+	return is(n, "source") && n->parent != NULL && is(n->parent, "hostdev");
+}
+
+static void
+span_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri, int nb_namespaces, const xmlChar **namespaces,
+    int nb_attributes, int nb_defaulted, const xmlChar **attributes)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct span_state *s = ctxt->_private;
+	xmlNodePtr n;
+	struct span_rec *v;
+	long off;
+	size_t b;
+
+	xmlSAX2StartElementNs(ctx, localname, prefix, uri, nb_namespaces,
+	    namespaces, nb_attributes, nb_defaulted, attributes);
+	n = ctxt->node;
+	if (s->failed || n == NULL || !is_source_of_hostdev(n))
+		return;
+	/*
+	 * libxml2 calls this with its input at the start tag's '>' or "/>".
+	 * An attribute value cannot hold a literal '<', so the tag starts at
+	 * the last '<' before that.
+	 */
+	off = xmlByteConsumed(ctxt);
+	if (off <= 0 || (size_t)off > s->len) {
+		s->failed = true;
+		return;
+	}
+	b = (size_t)off;
+	while (b > 0 && s->xml[b - 1] != '<')
+		b--;
+	if (b == 0 || s->n >= HOSTDEVS_MAX) {
+		s->failed = true;
+		return;
+	}
+	v = reallocarray(s->v, s->n + 1, sizeof(*v));
+	if (v == NULL) {
+		s->failed = true;
+		return;
+	}
+	s->v = v;
+	s->v[s->n] = (struct span_rec){ .begin = b - 1 };
+	n->_private = (void *)(uintptr_t)++s->n;
+}
+
+static void
+span_end(void *ctx, const xmlChar *localname, const xmlChar *prefix,
+    const xmlChar *uri)
+{
+	xmlParserCtxtPtr ctxt = ctx;
+	struct span_state *s = ctxt->_private;
+	xmlNodePtr n = ctxt->node;
+	long off;
+
+	xmlSAX2EndElementNs(ctx, localname, prefix, uri);
+	if (s->failed || n == NULL || n->_private == NULL)
+		return;
+	/* Called with the input just past the end tag's '>' or the "/>". */
+	off = xmlByteConsumed(ctxt);
+	if (off <= 0 || (size_t)off > s->len) {
+		s->failed = true;
+		return;
+	}
+	s->v[(uintptr_t)n->_private - 1].end = (size_t)off;
+}
+
+/* A recorded range must be exactly one <source ...> ... element. */
+static bool
+span_sane(const struct span_state *s, const struct span_rec *r)
+{
+	static const char tag[] = "<source";
+	const size_t k = sizeof(tag) - 1;
+	char c;
+
+	if (r->end <= r->begin || r->end > s->len || r->end - r->begin < k + 2)
+		return false;
+	if (memcmp(s->xml + r->begin, tag, k) != 0 || s->xml[r->end - 1] != '>')
+		return false;
+	c = s->xml[r->begin + k];
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '/' ||
+	    c == '>';
+}
+
+static unsigned
+depth_of(const xmlNode *n)
+{
+	unsigned d = 0;
+
+	for (const xmlNode *p = n->parent; p != NULL &&
+	    p->type == XML_ELEMENT_NODE; p = p->parent)
+		d++;
+	return d;
+}
+
+static int
+read_span(const struct span_state *s, const xmlNode *n,
+    struct hostdev_span *ret, char **ret_error)
+{
+	const xmlNode *src = child(n, "source");
+	struct hostdev_span h = { 0 };
+
+	if (read_hostdev(n, &h.hd) < 0)
+		return -ENOMEM;
+	if (src != NULL) {
+		uintptr_t i = (uintptr_t)src->_private;
+
+		if (i == 0 || i > s->n || !span_sane(s, &s->v[i - 1])) {
+			free(h.hd.alias);
+			return fail("cannot tell where a hostdev's source lies in the document",
+			    ret_error);
+		}
+		h.has_source = true;
+		h.optional = prop_is(src, "startupPolicy", "optional");
+		h.begin = s->v[i - 1].begin;
+		h.end = s->v[i - 1].end;
+		h.depth = depth_of(src);
+	}
+	*ret = h;
+	return 0;
+}
+
+static int
+push_span(struct domxml_spans *l, const struct span_state *s,
+    const xmlNode *n, char **ret_error)
+{
+	struct hostdev_span *v;
+	int r;
+
+	if (l->n >= HOSTDEVS_MAX)
+		return fail("too many hostdevs", ret_error);
+	v = reallocarray(l->v, l->n + 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	l->v = v;
+	r = read_span(s, n, &l->v[l->n], ret_error);
+	if (r < 0)
+		return r;
+	l->n++;
+	return 0;
+}
+
+static int
+read_spans(struct domxml_spans *l, const struct span_state *s,
+    const xmlNode *root, char **ret_error)
+{
+	const xmlNode *name = child(root, "name");
+	int r;
+
+	if (name != NULL) {
+		_cleanup_(xmlfreep) xmlChar *t = xmlNodeGetContent(name);
+
+		if (t == NULL || (l->name = strdup((const char *)t)) == NULL)
+			return -ENOMEM;
+	}
+	for (const xmlNode *d = root->children; d != NULL; d = d->next) {
+		if (!is(d, "devices"))
+			continue;
+		for (const xmlNode *n = d->children; n != NULL; n = n->next) {
+			if (!is(n, "hostdev") || !prop_is(n, "mode", "subsystem") ||
+			    !prop_is(n, "type", "usb"))
+				continue;
+			r = push_span(l, s, n, ret_error);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Parses with the span recorder; *ret_doc is the caller's. */
+static int
+parse_spans(struct span_state *s, xmlDocPtr *ret_doc, char **ret_error)
+{
+	_cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = NULL;
+	xmlDocPtr doc;
+
+	xmlResetLastError();
+	ctxt = xmlCreateMemoryParserCtxt(s->xml, (int)s->len);
+	if (ctxt == NULL)
+		return fail_xml(ret_error);
+	ctxt->sax->startElementNs = span_start;
+	ctxt->sax->endElementNs = span_end;
+	ctxt->_private = s;
+	/* As in domxml_hostdevs(): no entity, no DTD, nothing fetched. */
+	(void)xmlCtxtUseOptions(ctxt,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	(void)xmlParseDocument(ctxt);
+	doc = TAKE_PTR(ctxt->myDoc);
+	if (!ctxt->wellFormed || doc == NULL) {
+		if (doc != NULL)
+			xmlFreeDoc(doc);
+		return fail_xml(ret_error);
+	}
+	*ret_doc = doc;
+	/*
+	 * Offsets are in the bytes libxml2 parses: those of the input only
+	 * when it did not convert them from another encoding.
+	 */
+	if (ctxt->input == NULL || ctxt->input->buf == NULL ||
+	    ctxt->input->buf->encoder != NULL)
+		return fail("document not in UTF-8", ret_error);
+	if (s->failed)
+		return fail("cannot record where hostdev sources lie", ret_error);
+	return 0;
+}
+
+int
+domxml_spans(const char *xml, size_t len, struct domxml_spans *ret,
+    char **ret_error)
+{
+	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
+	_cleanup_(domxml_spans_done) struct domxml_spans l = { 0 };
+	struct span_state s = { .xml = xml, .len = len };
+	const xmlNode *root = NULL;
+	int r;
+
+	(void)pthread_once(&xml_once, xml_init);
+	if (len == 0)
+		return fail("empty document", ret_error);
+	if (len > INT32_MAX)
+		return fail("document too large", ret_error);
+	r = parse_spans(&s, &doc, ret_error);
+	if (r == 0)
+		r = check_doc(doc, &root, ret_error);
+	if (r == 0)
+		r = read_spans(&l, &s, root, ret_error);
+	free(s.v);
+	if (r < 0)
+		return r;
+	*ret = l;
+	l = (struct domxml_spans){ 0 };
+	return 0;
+}
+
+void
+domxml_spans_done(struct domxml_spans *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].hd.alias);
+	free(s->v);
+	free(s->name);
+	*s = (struct domxml_spans){ 0 };
+}
+
+static bool
+set_id(xmlNodePtr parent, const char *name, uint16_t id)
+{
+	char v[8];
+
+	(void)snprintf(v, sizeof(v), "0x%04x", id);
+	return set_prop(new_child(parent, name), "id", v);
+}
+
+int
+domxml_build_source(const struct domxml_source *src, unsigned depth,
+    char **ret_xml)
+{
+	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
+	_cleanup_(xmlBufferFreep) xmlBufferPtr buf = NULL;
+	xmlNodePtr n;
+	xmlNodePtr addr;
+	char b[12];
+	char d[12];
+	char *s;
+
+	(void)pthread_once(&xml_once, xml_init);
+	(void)snprintf(b, sizeof(b), "%u", src->bus);
+	(void)snprintf(d, sizeof(d), "%u", src->dev);
+	doc = xmlNewDoc((const xmlChar *)"1.0");
+	if (doc == NULL)
+		return -ENOMEM;
+	n = xmlNewNode(NULL, (const xmlChar *)"source");
+	if (n == NULL)
+		return -ENOMEM;
+	(void)xmlDocSetRootElement(doc, n);
+	if (src->optional && !set_prop(n, "startupPolicy", "optional"))
+		return -ENOMEM;
+	/* libvirt's own order: vendor, product, address. */
+	if (src->has_id && (!set_id(n, "vendor", src->vendor) ||
+	    !set_id(n, "product", src->product)))
+		return -ENOMEM;
+	addr = new_child(n, "address");
+	if (!set_prop(addr, "bus", b) || !set_prop(addr, "device", d))
+		return -ENOMEM;
+	buf = xmlBufferCreate();
+	/* Indented, as libvirt writes: two spaces a level below the root. */
+	if (buf == NULL || xmlNodeDump(buf, doc, n, (int)depth, 1) < 0)
+		return -ENOMEM;
+	s = strdup((const char *)xmlBufferContent(buf));
+	if (s == NULL)
+		return -ENOMEM;
+	*ret_xml = s;
+	return 0;
+}
+
+int
+domxml_splice(const char *xml, size_t len, const struct domxml_edit *edits,
+    size_t n, char **ret, size_t *ret_len)
+{
+	size_t size = len;
+	size_t at = 0;
+	size_t o = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t t = strlen(edits[i].text);
+
+		if (edits[i].begin < at || edits[i].end < edits[i].begin ||
+		    edits[i].end > len)
+			return -EINVAL;
+		at = edits[i].end;
+		size = size - (edits[i].end - edits[i].begin);
+		if (size > SIZE_MAX - t - 1)
+			return -ENOMEM;
+		size += t;
+	}
+	out = malloc(size + 1);
+	if (out == NULL)
+		return -ENOMEM;
+	at = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t t = strlen(edits[i].text);
+
+		memcpy(out + o, xml + at, edits[i].begin - at);
+		o += edits[i].begin - at;
+		memcpy(out + o, edits[i].text, t);
+		o += t;
+		at = edits[i].end;
+	}
+	memcpy(out + o, xml + at, len - at);
+	o += len - at;
+	out[o] = '\0';
+	*ret = out;
+	*ret_len = o;
 	return 0;
 }

@@ -39,3 +39,65 @@ void hostdev_list_done(struct hostdev_list *l);
  */
 int domxml_build_usb_hostdev(unsigned bus, unsigned dev, const char *alias,
     char **ret_xml);
+
+/*
+ * A USB hostdev of a domain XML document with where its <source> element
+ * lies in that document's bytes, for a filter that rewrites the source and
+ * leaves every other byte as it was.
+ */
+struct hostdev_span {
+	struct hostdev hd;
+	bool has_source;
+	bool optional;          /* <source startupPolicy='optional'> */
+	size_t begin;           /* the <source> element is bytes [begin, end) */
+	size_t end;
+	unsigned depth;         /* of <source> below the root, for indenting a replacement */
+};
+
+struct domxml_spans {
+	char *name;             /* the domain's <name>, NULL when it has none */
+	struct hostdev_span *v;
+	size_t n;
+};
+
+/*
+ * Like domxml_hostdevs(), and records each hostdev's <source> byte range.
+ * Refuses (-EINVAL, the reason in *ret_error) a document whose offsets
+ * libxml2 cannot report in the input's own bytes (any encoding but
+ * UTF-8). Returns 0, -EINVAL or -ENOMEM.
+ */
+int domxml_spans(const char *xml, size_t len, struct domxml_spans *ret,
+    char **ret_error);
+void domxml_spans_done(struct domxml_spans *s);
+
+/* What a rewritten <source> names. */
+struct domxml_source {
+	bool optional;          /* startupPolicy='optional' */
+	unsigned bus;
+	unsigned dev;
+	bool has_id;            /* also <vendor> and <product> */
+	uint16_t vendor;
+	uint16_t product;
+};
+
+/*
+ * Builds a <source> element with libxml2, indented as libvirt indents an
+ * element at depth. Returns 0 or -ENOMEM; *ret_xml is the caller's.
+ */
+int domxml_build_source(const struct domxml_source *src, unsigned depth,
+    char **ret_xml);
+
+/* Replace bytes [begin, end) of a document with text. */
+struct domxml_edit {
+	size_t begin;
+	size_t end;
+	const char *text;
+};
+
+/*
+ * Copies the len bytes of xml with the n edits made, which must be in
+ * order and must not overlap. Returns 0, -EINVAL for edits that do not
+ * fit, or -ENOMEM; *ret (NUL-terminated, *ret_len bytes) is the caller's.
+ */
+int domxml_splice(const char *xml, size_t len, const struct domxml_edit *edits,
+    size_t n, char **ret, size_t *ret_len);

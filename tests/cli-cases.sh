@@ -304,3 +304,37 @@ t reclaim-dry 3 devices.umockdev -C ./vm.conf reclaim -n --json
 check_file reclaim-dry-keeps-hold present
 t reclaim 0 devices.umockdev -C ./none.conf reclaim
 check_file reclaim-ends-hold absent
+
+# restore-filter (issue 15): the qemu hook pipes a restored or migrated
+# guest's XML through it. stdout is the whole document with only bbvirt's
+# hostdevs' <source> rewritten, or nothing for "unchanged"; it never asks
+# libvirt (LIBVIRT_DEFAULT_URI leads nowhere here) nor takes the lock.
+rx=$top/tests/fixtures/restore
+nolibvirt='qemu+unix:///system?socket=/nonexistent/libvirt-sock'
+# GK9VZF replugged (3:5 in the image, 3:7 now): readdressed; LX4QPA is db's: parked.
+LIBVIRT_DEFAULT_URI=$nolibvirt t restore-moved 0 devices.umockdev -C ./vm.ini restore-filter kvm0 <"$rx/kvm0.xml"
+LIBVIRT_DEFAULT_URI=$nolibvirt t restore-verbose 0 devices.umockdev -C ./vm.conf -v restore-filter <"$rx/kvm0.xml"
+# The lock held by a sync does not stop it.
+exec {held}>>"$BBVIRT_LOCK"
+flock "$held"
+t restore-locked 0 devices.umockdev -C ./vm.ini restore-filter kvm0 <"$rx/kvm0.xml"
+exec {held}>&-
+# HV3ZQC behind the hub, now at 5:4; CLONE1 is on two devices: parked.
+t restore-clones 0 clones.umockdev -C ./vm.ini restore-filter kvm1 <"$rx/kvm1.xml"
+t restore-kvm1 0 devices.umockdev -C ./vm.ini -v restore-filter kvm1 <"$rx/kvm1.xml"
+# GK9VZF unplugged: parked, never left at its old address.
+t restore-unplugged 0 unplugged.umockdev -C ./vm.ini restore-filter <"$rx/kvm0.xml"
+# No config: nothing is assigned, so nothing of bbvirt's may reach a device.
+t restore-no-config 0 devices.umockdev -C ./nosuch.conf restore-filter kvm0 <"$rx/kvm0.xml"
+# Nothing to change, nothing of bbvirt's: nothing printed.
+printf '[domain "kvm0"]\nserials = LX4QPA\n' | conf lx4qpa.ini
+t restore-in-place 0 devices.umockdev -C ./lx4qpa.ini -v restore-filter <"$rx/in-place.xml"
+t restore-not-ours 0 devices.umockdev -C ./vm.ini -vv restore-filter <"$rx/no-bbvirt.xml"
+t restore-empty 0 devices.umockdev -C ./vm.ini restore-filter </dev/null
+# Errors: nothing printed, the reason logged, exit non-zero (the hook exits 0).
+t restore-malformed 1 devices.umockdev -C ./vm.ini restore-filter <"$rx/truncated.xml"
+t restore-latin1 1 devices.umockdev -C ./vm.ini restore-filter <"$rx/latin1.xml"
+t restore-other-domain 1 devices.umockdev -C ./vm.ini restore-filter kvm1 <"$rx/kvm0.xml"
+t restore-bad-config 2 devices.umockdev -C ./cmdsubst.conf restore-filter <"$rx/kvm0.xml"
+t restore-json 2 - restore-filter --json
+t restore-two-domains 2 - restore-filter kvm0 -D kvm1

@@ -1,7 +1,10 @@
 /*
  * libFuzzer: hostdev extraction from arbitrary domain XML. Each hostdev
  * found with an address is also built back into an element, which must
- * read back to the same address and alias.
+ * read back to the same address and alias. Then the restore filter's
+ * splice: every hostdev's <source> replaced by a built one; the result
+ * must parse, hold the same hostdevs naming what was built, and keep
+ * every byte outside the replaced elements.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +35,80 @@ check_build(const struct hostdev *h)
 		abort();
 }
 
+/* The source the splice puts in place of hostdev i's. */
+static struct domxml_source
+source_for(const struct hostdev_span *h, size_t i)
+{
+	return (struct domxml_source){
+		.optional = i % 2 == 0, .bus = h->hd.bus, .dev = i % 128,
+		.has_id = i % 3 == 0, .vendor = (uint16_t)i, .product = 0x7840,
+	};
+}
+
+static void
+check_splice(const char *xml, size_t len)
+{
+	_cleanup_(domxml_spans_done) struct domxml_spans doc = { 0 };
+	_cleanup_(domxml_spans_done) struct domxml_spans back = { 0 };
+	_cleanup_free_ struct domxml_edit *edits = NULL;
+	_cleanup_free_ char **texts = NULL;
+	_cleanup_free_ char *out = NULL;
+	size_t n_out = 0;
+	size_t n = 0;
+	size_t i_at = 0;
+	size_t o_at = 0;
+
+	if (domxml_spans(xml, len, &doc, NULL) != 0)
+		return;
+	edits = calloc(doc.n + 1, sizeof(*edits));
+	texts = calloc(doc.n + 1, sizeof(*texts));
+	if (edits == NULL || texts == NULL)
+		abort();
+	for (size_t i = 0; i < doc.n; i++) {
+		struct domxml_source src = source_for(&doc.v[i], i);
+
+		if (!doc.v[i].has_source)
+			continue;
+		if (domxml_build_source(&src, doc.v[i].depth, &texts[n]) != 0)
+			abort();
+		edits[n] = (struct domxml_edit){ .begin = doc.v[i].begin,
+		    .end = doc.v[i].end, .text = texts[n] };
+		n++;
+	}
+	if (domxml_splice(xml, len, edits, n, &out, &n_out) != 0)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	if (domxml_spans(out, n_out, &back, NULL) != 0 || back.n != doc.n ||
+	    !streq_null(back.name, doc.name))
+		abort();
+	for (size_t i = 0; i < doc.n; i++) {
+		const struct hostdev_span *a = &back.v[i];
+		struct domxml_source src = source_for(&doc.v[i], i);
+
+		if (!streq_null(a->hd.alias, doc.v[i].hd.alias) ||
+		    a->has_source != doc.v[i].has_source)
+			abort();
+		if (!a->has_source)
+			continue;
+		if (a->optional != src.optional || !a->hd.has_address ||
+		    a->hd.bus != src.bus || a->hd.dev != src.dev ||
+		    a->hd.has_id != src.has_id ||
+		    (src.has_id && (a->hd.vendor != src.vendor ||
+		    a->hd.product != src.product)))
+			abort();
+		/* The bytes up to this source are the input's. */
+		if (a->begin - o_at != doc.v[i].begin - i_at ||
+		    memcmp(out + o_at, xml + i_at, a->begin - o_at) != 0)
+			abort();
+		i_at = doc.v[i].end;
+		o_at = a->end;
+	}
+	if (n_out - o_at != len - i_at ||
+	    memcmp(out + o_at, xml + i_at, len - i_at) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,5 +123,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < l.n; i++)
 		if (l.v[i].has_address)
 			check_build(&l.v[i]);
+	check_splice((const char *)data, size);
 	return 0;
 }
