@@ -166,6 +166,7 @@ e2e:
 # Figures, not a pass/fail test: see bench/README. CSV in bench/results/.
 bench: bbvirt
 	$(Q)bench/run.sh
+	$(Q)bench/restore-filter.sh
 
 # Every installed path starts with $(DESTDIR). An existing config is never
 # overwritten: the example goes beside it. The hook in /etc is replaced only

@@ -1033,10 +1033,16 @@ run_restore_filter(void)
 	_cleanup_(udevsnap_done) struct udevsnap devices = { 0 };
 	_cleanup_(restore_plan_done) struct restore_plan p = { 0 };
 	const char *domain = arg_n_args == 1 ? arg_args[0] : NULL;
+	char name[VISIBLE_BUF];
 	size_t len;
 	size_t n_out = 0;
 	int r;
 
+	/* Bounded from the first byte read: libvirt waits for the hook. */
+	r = watchdog_start();
+	if (r < 0)
+		return r;
+	atomic_store(&watchdog_phase, "reading the domain XML");
 	r = read_fd(STDIN_FILENO, 64u << 10, RESTORE_XML_MAX, &xml, &len);
 	if (r == -EFBIG)
 		return log_error_errno(-EIO, "the domain XML on stdin is over %u bytes; leaving it as it is",
@@ -1056,19 +1062,17 @@ run_restore_filter(void)
 		    err);
 	if (domain != NULL && !streq_null(doc.name, domain))
 		return log_error_errno(-EIO, "the domain XML on stdin is not of '%s'; leaving it as it is",
-		    domain);
+		    str_visible(domain, strlen(domain), name, sizeof(name)));
 	if (doc.name == NULL)
 		return log_error_errno(-EIO, "the domain XML on stdin has no name; leaving it as it is");
+	/* The name is the XML's: shown with its control characters escaped. */
+	(void)str_visible(doc.name, strlen(doc.name), name, sizeof(name));
 	if (!restore_any_owned(doc.v, doc.n)) {
-		log_debug("'%s' has no hostdev of bbvirt's: nothing to do",
-		    doc.name);
+		log_debug("'%s' has no hostdev of bbvirt's: nothing to do", name);
 		return 0;
 	}
 	if (conf_path(arg_config, &path) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
-	r = watchdog_start();
-	if (r < 0)
-		return r;
 	atomic_store(&watchdog_phase, "reading the config");
 	r = read_filter_config(path, &conf);
 	if (r < 0)      /* logged with its file and line */
@@ -1089,7 +1093,7 @@ run_restore_filter(void)
 	if (r < 0)
 		return log_error_errno(r, "out of memory");
 	for (size_t i = 0; i < p.n; i++)
-		log_decision(doc.name, &doc.v[i], &p.v[i]);
+		log_decision(name, &doc.v[i], &p.v[i]);
 	if (p.n_changes == 0)
 		return 0;
 	atomic_store(&watchdog_phase, "rewriting the domain XML");

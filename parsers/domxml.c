@@ -459,6 +459,8 @@ read_span(const struct span_state *s, const xmlNode *n,
 		h.begin = s->v[i - 1].begin;
 		h.end = s->v[i - 1].end;
 		h.depth = depth_of(src);
+		h.multiline = memchr(s->xml + h.begin, '\n', h.end - h.begin) !=
+		    NULL;
 	}
 	*ret = h;
 	return 0;
@@ -597,8 +599,8 @@ set_id(xmlNodePtr parent, const char *name, uint16_t id)
 }
 
 int
-domxml_build_source(const struct domxml_source *src, unsigned depth,
-    char **ret_xml)
+domxml_build_source(const struct domxml_source *src, bool indent,
+    unsigned depth, char **ret_xml)
 {
 	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
 	_cleanup_(xmlBufferFreep) xmlBufferPtr buf = NULL;
@@ -628,8 +630,8 @@ domxml_build_source(const struct domxml_source *src, unsigned depth,
 	if (!set_prop(addr, "bus", b) || !set_prop(addr, "device", d))
 		return -ENOMEM;
 	buf = xmlBufferCreate();
-	/* Indented, as libvirt writes: two spaces a level below the root. */
-	if (buf == NULL || xmlNodeDump(buf, doc, n, (int)depth, 1) < 0)
+	/* Indented as libvirt writes: two spaces a level below the root. */
+	if (buf == NULL || xmlNodeDump(buf, doc, n, (int)depth, indent) < 0)
 		return -ENOMEM;
 	s = strdup((const char *)xmlBufferContent(buf));
 	if (s == NULL)

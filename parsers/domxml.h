@@ -52,6 +52,7 @@ struct hostdev_span {
 	size_t begin;           /* the <source> element is bytes [begin, end) */
 	size_t end;
 	unsigned depth;         /* of <source> below the root, for indenting a replacement */
+	bool multiline;         /* the element spans lines: its replacement is indented */
 };
 
 struct domxml_spans {
@@ -81,11 +82,12 @@ struct domxml_source {
 };
 
 /*
- * Builds a <source> element with libxml2, indented as libvirt indents an
- * element at depth. Returns 0 or -ENOMEM; *ret_xml is the caller's.
+ * Builds a <source> element with libxml2: on one line, or with indent
+ * indented as libvirt indents an element at depth. Returns 0 or -ENOMEM;
+ * *ret_xml is the caller's.
  */
-int domxml_build_source(const struct domxml_source *src, unsigned depth,
-    char **ret_xml);
+int domxml_build_source(const struct domxml_source *src, bool indent,
+    unsigned depth, char **ret_xml);
 
 /* Replace bytes [begin, end) of a document with text. */
 struct domxml_edit {

@@ -219,7 +219,8 @@ restore_rewrite(const char *xml, size_t len, const struct domxml_spans *doc,
 
 		if (!p->v[i].change)
 			continue;
-		r = domxml_build_source(&p->v[i].source, doc->v[i].depth, &t);
+		r = domxml_build_source(&p->v[i].source, doc->v[i].multiline,
+		    doc->v[i].depth, &t);
 		if (r < 0 || (r = strv_consume(&texts, t)) < 0)
 			return r;
 		edits[n++] = (struct domxml_edit){ .begin = doc->v[i].begin,

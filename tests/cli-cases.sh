@@ -338,3 +338,10 @@ t restore-other-domain 1 devices.umockdev -C ./vm.ini restore-filter kvm1 <"$rx/
 t restore-bad-config 2 devices.umockdev -C ./cmdsubst.conf restore-filter <"$rx/kvm0.xml"
 t restore-json 2 - restore-filter --json
 t restore-two-domains 2 - restore-filter kvm0 -D kvm1
+# A writer that never closes stdin: the --timeout still ends it, nothing printed.
+t restore-stdin-stuck 1 - --timeout 1 restore-filter < <(exec sleep 8)
+# A name that looks like an option (the hook passes "--" before it), and
+# one with a newline, which the log shows escaped.
+sed "s|<name>kvm0</name>|<name>-x\&#10;y</name>|" "$rx/kvm0.xml" >"$tmp/dash.xml"
+t restore-dash-name 0 devices.umockdev -C ./vm.ini restore-filter -- "-x
+y" <"$tmp/dash.xml"

@@ -106,25 +106,64 @@ for x in $want_after; do [[ " $after " == *" $x "* ]] || ordered=0; done
 for x in bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer; do [[ " $before " == *" $x "* ]] || ordered=0; done
 if [ $ordered = 1 ]; then ok; else no "shutdown unit ordering: After=$after Before=$before"; fi
 
-# The hook queues on started and reconnect, and only then, at once.
+# The hook queues on started and reconnect, and only then, at once; on
+# restore and migrate begin it runs the filter. A stand-in bbvirt records
+# its arguments and stdin, and prints and exits as $tmp/filter says.
 mkdir -p "$tmp/bin"
 printf '#!/bin/sh\necho "$*" >>"%s/calls"\n' "$tmp" >"$tmp/bin/systemctl"
 printf '#!/bin/sh\necho "touch $*" >>"%s/calls"\n' "$tmp" >"$tmp/bin/touch"
-chmod +x "$tmp/bin/systemctl" "$tmp/bin/touch"
-for op in prepare start started stopped release migrate restore reconnect attach; do
-	: >"$tmp/calls"
-	PATH=$tmp/bin:$PATH timeout 5 sh contrib/qemu-hook vm1 "$op" begin - </dev/null
-	rc=$?
-	case $op in
-	started|reconnect) want="touch /run/bbvirt/sync-requested
+cat >"$tmp/bin/bbvirt" <<EOF
+#!/bin/sh
+echo "bbvirt \$*" >>"$tmp/calls"
+cat >"$tmp/filter-stdin"
+. "$tmp/filter"
+EOF
+chmod +x "$tmp/bin/systemctl" "$tmp/bin/touch" "$tmp/bin/bbvirt"
+echo 'exit 0' >"$tmp/filter"
+for hook in qemu-hook qemu-hook-legacy; do
+	for op in prepare start started stopped release migrate restore reconnect attach; do
+		: >"$tmp/calls"
+		out=$(PATH=$tmp/bin:$PATH timeout 5 sh "contrib/$hook" vm1 "$op" begin - </dev/null)
+		rc=$?
+		case $op in
+		started|reconnect) want="touch /run/bbvirt/sync-requested
 --no-block start bbvirt-sync.service" ;;
-	*) want="" ;;
-	esac
-	if [ $rc -eq 0 ] && [ "$(cat "$tmp/calls")" = "$want" ]; then ok
-	else no "hook on '$op': exit $rc, calls '$(cat "$tmp/calls")'"; fi
+		restore|migrate) want="bbvirt --syslog --timeout 10 restore-filter -- vm1" ;;
+		*) want="" ;;
+		esac
+		if [ $rc -eq 0 ] && [ -z "$out" ] && [ "$(cat "$tmp/calls")" = "$want" ]; then ok
+		else no "$hook on '$op': exit $rc, calls '$(cat "$tmp/calls")', printed '$out'"; fi
+	done
+	# Only the begin of a restore or migration is filtered.
+	: >"$tmp/calls"
+	out=$(PATH=$tmp/bin:$PATH timeout 5 sh "contrib/$hook" vm1 restore end - </dev/null)
+	if [ $? -eq 0 ] && [ -z "$out" ] && [ ! -s "$tmp/calls" ]; then ok
+	else no "$hook on 'restore end' ran '$(cat "$tmp/calls")'"; fi
+	# The XML reaches the filter; what it prints on success is the hook's
+	# output; on failure, whatever it printed, the hook prints nothing and
+	# exits 0, so libvirt keeps the XML as it was.
+	printf '<domain>\n  <name>vm1</name>\n</domain>\n' >"$tmp/in.xml"
+	for mode in rewrite silent fail-after-output fail; do
+		case $mode in
+		rewrite) echo "printf '<domain><name>new</name></domain>\\n'; exit 0" ;;
+		silent) echo 'exit 0' ;;
+		fail-after-output) echo "printf '<domain><na'; exit 1" ;;
+		fail) echo 'exit 2' ;;
+		esac >"$tmp/filter"
+		rm -f "$tmp/filter-stdin"
+		PATH=$tmp/bin:$PATH timeout 5 sh "contrib/$hook" vm1 migrate begin - <"$tmp/in.xml" >"$tmp/hook.out"
+		rc=$?
+		want=
+		[ $mode = rewrite ] && want='<domain><name>new</name></domain>'
+		if [ $rc -eq 0 ] && [ "$(cat "$tmp/hook.out")" = "$want" ] &&
+			cmp -s "$tmp/in.xml" "$tmp/filter-stdin"; then ok
+		else no "$hook with a filter that does '$mode': exit $rc, printed '$(cat "$tmp/hook.out")'"; fi
+	done
+	echo 'exit 0' >"$tmp/filter"
 done
-# It never calls libvirt.
+# They never call libvirt: bbvirt only as the filter, which never does.
 if ! cat contrib/qemu-hook contrib/qemu-hook-legacy | grep -v '^[[:space:]]*#' |
+	grep -v 'bbvirt --syslog --timeout 10 restore-filter -- "$1"' |
 	grep -qE 'virsh|bbvirt '; then ok
 else no "a hook calls libvirt"; fi
 

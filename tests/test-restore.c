@@ -305,6 +305,40 @@ test_restore_no_change(void **state _unused_)
 }
 
 /*
+ * What libvirt would not write, but a document may hold: one serial in
+ * two hostdevs (the first gets the device, the second is parked, so
+ * libvirt is not asked to give one device twice), and a hostdev of
+ * bbvirt's without a source (nothing to splice: left alone).
+ */
+static void
+test_restore_odd(void **state _unused_)
+{
+	static const char xml[] =
+	    "<domain><name>kvm0</name><devices>"
+	    "<hostdev mode='subsystem' type='usb'><source><address bus='3' device='5'/></source><alias name='ua-bbvirt-GK9VZF'/></hostdev>"
+	    "<hostdev mode='subsystem' type='usb'><source><address bus='3' device='6'/></source><alias name='ua-bbvirt-GK9VZF'/></hostdev>"
+	    "<hostdev mode='subsystem' type='usb'><alias name='ua-bbvirt-LX4QPA'/></hostdev>"
+	    "</devices></domain>";
+	_cleanup_(conf_done) struct conf conf = { 0 };
+	_cleanup_(domxml_spans_done) struct domxml_spans doc = { 0 };
+	_cleanup_(restore_plan_done) struct restore_plan p = { 0 };
+
+	assert_int_equal(conf_parse("test.conf", host_conf, strlen(host_conf),
+	    &conf), 0);
+	assert_int_equal(domxml_spans(xml, strlen(xml), &doc, NULL), 0);
+	assert_int_equal(doc.n, 3);
+	assert_false(doc.v[2].has_source);
+	assert_int_equal(restore_decide(&conf, &host, doc.name, doc.v, doc.n,
+	    &p), 0);
+	assert_int_equal(p.v[0].verdict, RESTORE_READDRESS);
+	assert_int_equal(p.v[1].verdict, RESTORE_PARK);
+	assert_int_equal(p.v[1].reason, RESTORE_TWICE);
+	assert_int_equal(p.v[2].verdict, RESTORE_KEEP);
+	assert_int_equal(p.v[2].reason, RESTORE_NO_SOURCE);
+	assert_int_equal(p.n_changes, 2);
+}
+
+/*
  * What the filter must not rewrite: documents it cannot read, or whose
  * offsets would not be the input's own bytes. The hook then passes the
  * XML on unchanged.
@@ -402,7 +436,9 @@ test_build_source(void **state _unused_)
 		const struct hostdev_span *h;
 
 		print_message("build: %u:%u\n", c->bus, c->dev);
-		assert_int_equal(domxml_build_source(c, 3, &src), 0);
+		assert_int_equal(domxml_build_source(c, i % 2 == 0, 3, &src), 0);
+		/* Indented on its own lines, or all on one. */
+		assert_true((strchr(src, '\n') != NULL) == (i % 2 == 0));
 		assert_true(asprintf(&xml, "<domain><devices><hostdev mode='subsystem' type='usb'>%s<alias name='ua-bbvirt-A'/></hostdev></devices></domain>",
 		    src) > 0);
 		assert_int_equal(domxml_spans(xml, strlen(xml), &doc, NULL), 0);
@@ -464,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_restore_compact),
 		cmocka_unit_test(test_restore_live),
 		cmocka_unit_test(test_restore_no_change),
+		cmocka_unit_test(test_restore_odd),
 		cmocka_unit_test(test_restore_refused),
 		cmocka_unit_test(test_splice),
 		cmocka_unit_test(test_build_source),

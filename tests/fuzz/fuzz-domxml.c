@@ -69,7 +69,8 @@ check_splice(const char *xml, size_t len)
 
 		if (!doc.v[i].has_source)
 			continue;
-		if (domxml_build_source(&src, doc.v[i].depth, &texts[n]) != 0)
+		if (domxml_build_source(&src, doc.v[i].multiline,
+		    doc.v[i].depth, &texts[n]) != 0)
 			abort();
 		edits[n] = (struct domxml_edit){ .begin = doc.v[i].begin,
 		    .end = doc.v[i].end, .text = texts[n] };
