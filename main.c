@@ -985,8 +985,8 @@ log_decision(const char *domain, const struct hostdev_span *h,
 	char vis[VISIBLE_BUF];
 	char what[VISIBLE_BUF + 16];
 	const char *why = restore_reason_to_string(d->reason);
-	const char *verb = d->change ? "parked, reaching no device" :
-	    "stays parked";
+	const char *verb = d->change ? "parked at" : "stays parked at";
+	const char *none = d->change ? ", where no device can be" : "";
 	int level = d->change ? LOG_NOTICE : LOG_INFO;
 
 	if (h->hd.alias != NULL)
@@ -1000,21 +1000,26 @@ log_decision(const char *domain, const struct hostdev_span *h,
 		log_info("'%s': leaving %s as it is: it %s", domain, what, why);
 		break;
 	case RESTORE_READDRESS:
-		if (d->change)
+		if (d->change && d->source.has_id)
 			log_notice("'%s': %s now names %u:%u (%04x:%04x): '%s' %s",
 			    domain, what, d->source.bus, d->source.dev,
 			    d->source.vendor, d->source.product, d->serial, why);
+		else if (d->change)
+			log_notice("'%s': %s now names %u:%u: '%s' %s", domain,
+			    what, d->source.bus, d->source.dev, d->serial, why);
 		else
 			log_info("'%s': %s already names %u:%u: '%s' %s", domain,
 			    what, d->source.bus, d->source.dev, d->serial, why);
 		break;
 	case RESTORE_PARK:
 		if (d->reason == RESTORE_ELSEWHERE)
-			log_full(level, "'%s': %s %s: '%s' is assigned to '%s'",
-			    domain, what, verb, d->serial, d->assigned);
+			log_full(level, "'%s': %s %s %u:%u%s: '%s' is assigned to '%s'",
+			    domain, what, verb, d->source.bus, d->source.dev,
+			    none, d->serial, d->assigned);
 		else
-			log_full(level, "'%s': %s %s: '%s' %s", domain, what,
-			    verb, d->serial, why);
+			log_full(level, "'%s': %s %s %u:%u%s: '%s' %s", domain,
+			    what, verb, d->source.bus, d->source.dev, none,
+			    d->serial, why);
 		break;
 	default:
 		break;

@@ -9,11 +9,19 @@
 #include "util.h"
 
 /*
- * No Linux USB device has number 0 (usbcore numbers them from 1), so a
- * parked source can never reach a device, whatever is plugged in later;
- * the bus is kept, or bus 1 when there was none.
+ * Linux numbers the USB devices of a bus 1-127 (USB addresses have seven
+ * bits), so a parked source, at a device number above that, can never
+ * reach a device, whatever is plugged in later. It is not 0: libvirt
+ * 9.0 compares a hostdev whose device number is 0 with the others by
+ * vendor and product, both 0 here, and refuses the document as soon as
+ * two parked hostdevs, or a parked one before one named by address
+ * alone, are in it ("Hostdev already exists in the domain
+ * configuration"). Each parked hostdev gets a number of its own, on its
+ * old bus, or bus 1 when there was none.
  */
-#define PARK_DEV 0
+#define USB_DEV_MAX 127
+#define PARK_DEV_MIN (USB_DEV_MAX + 1)
+#define PARK_DEV_MAX 65535
 #define PARK_BUS_DEFAULT 1
 
 bool
@@ -30,26 +38,65 @@ restore_any_owned(const struct hostdev_span *hds, size_t n)
 	return false;
 }
 
-static void
-park(const struct hostdev_span *h, enum restore_reason why,
-    struct restore_decision *d)
+/*
+ * Whether a hostdev other than self names bus:dev: its new source when
+ * the plan has already changed it (those before upto), else its own.
+ */
+static bool
+address_used(const struct hostdev_span *hds, size_t n,
+    const struct restore_plan *p, size_t upto, size_t self, unsigned bus,
+    unsigned dev)
 {
-	d->verdict = RESTORE_PARK;
-	d->reason = why;
-	d->source = (struct domxml_source){
-		.optional = true,
-		.bus = h->hd.has_address && h->hd.bus > 0 ? h->hd.bus :
-		    PARK_BUS_DEFAULT,
-		.dev = PARK_DEV,
-	};
-	/* Already parked: optional, nothing but an address no device has. */
-	d->change = !(h->optional && h->hd.has_address &&
-	    h->hd.dev == PARK_DEV && !h->hd.has_id);
+	for (size_t j = 0; j < n; j++) {
+		const struct restore_decision *d = &p->v[j];
+
+		if (j == self)
+			continue;
+		if (j < upto && d->change) {
+			if (d->source.bus == bus && d->source.dev == dev)
+				return true;
+		} else if (hds[j].hd.has_address && hds[j].hd.bus == bus &&
+		    hds[j].hd.dev == dev)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether a hostdev the plan keeps names this vendor and product without
+ * a full address: libvirt would take it and one of ours with the same
+ * ids for one device, and refuse the document.
+ */
+static bool
+ids_clash(const struct hostdev_span *hds, const struct restore_plan *p,
+    uint16_t vendor, uint16_t product)
+{
+	for (size_t j = 0; j < p->n; j++) {
+		const struct hostdev *hd = &hds[j].hd;
+
+		if (p->v[j].verdict == RESTORE_KEEP && hd->has_id &&
+		    hd->vendor == vendor && hd->product == product &&
+		    !(hd->has_address && hd->bus != 0 && hd->dev != 0))
+			return true;
+	}
+	return false;
+}
+
+/* Whether a hostdev the plan keeps names bus:dev. */
+static bool
+kept_at(const struct hostdev_span *hds, const struct restore_plan *p,
+    unsigned bus, unsigned dev)
+{
+	for (size_t j = 0; j < p->n; j++)
+		if (p->v[j].verdict == RESTORE_KEEP && hds[j].hd.has_address &&
+		    hds[j].hd.bus == bus && hds[j].hd.dev == dev)
+			return true;
+	return false;
 }
 
 static void
 readdress(const struct hostdev_span *h, const struct usbdev *u,
-    struct restore_decision *d)
+    bool with_ids, struct restore_decision *d)
 {
 	const struct hostdev *hd = &h->hd;
 
@@ -57,7 +104,7 @@ readdress(const struct hostdev_span *h, const struct usbdev *u,
 	d->reason = RESTORE_ASSIGNED;
 	d->source = (struct domxml_source){
 		.bus = u->bus, .dev = u->dev,
-		.has_id = true, .vendor = u->vendor, .product = u->product,
+		.has_id = with_ids, .vendor = u->vendor, .product = u->product,
 	};
 	/*
 	 * Already there: the address is the device's, nothing optional, and
@@ -66,7 +113,7 @@ readdress(const struct hostdev_span *h, const struct usbdev *u,
 	 */
 	d->change = !(hd->has_address && hd->bus == u->bus &&
 	    hd->dev == u->dev && !h->optional && (!hd->has_id ||
-	    (hd->vendor == u->vendor && hd->product == u->product)));
+	    (with_ids && hd->vendor == u->vendor && hd->product == u->product)));
 }
 
 /* Whether an earlier hostdev of the plan is readdressed to serial. */
@@ -80,14 +127,11 @@ taken(const struct restore_plan *p, size_t upto, const char *serial)
 	return false;
 }
 
+/* The first pass: what is not ours, or has no source, is kept. */
 static int
-decide_one(const struct conf *conf, const struct udevsnap *devices,
-    const char *domain, const struct hostdev_span *h,
-    const struct restore_plan *p, struct restore_decision *d)
+classify(const struct hostdev_span *h, struct restore_decision *d,
+    int *ret_kind)
 {
-	const struct conf_domain *cd;
-	const struct usbdev *u;
-	enum restore_reason why;
 	int kind;
 
 	*d = (struct restore_decision){ .verdict = RESTORE_KEEP,
@@ -95,33 +139,100 @@ decide_one(const struct conf *conf, const struct udevsnap *devices,
 	kind = alias_decode(h->hd.alias, &d->serial);
 	if (kind < 0)
 		return kind;
+	*ret_kind = kind;
 	/* A ua-bbvirt- alias that does not decode is not ours either. */
-	if (kind != ALIAS_OURS && kind != ALIAS_MANUAL)
+	if (kind != ALIAS_OURS && kind != ALIAS_MANUAL) {
+		d->serial = mfree(d->serial);
 		return 0;
+	}
 	if (!h->has_source) {
 		d->reason = RESTORE_NO_SOURCE;
 		return 0;
 	}
+	d->verdict = RESTORE_PARK;      /* until the second pass says more */
+	return 0;
+}
+
+/* The second pass: readdress, or the reason to park. */
+static void
+decide_one(const struct conf *conf, const struct udevsnap *devices,
+    const char *domain, const struct hostdev_span *hds, size_t i, int kind,
+    struct restore_plan *p)
+{
+	struct restore_decision *d = &p->v[i];
+	const struct conf_domain *cd;
+	const struct usbdev *u;
+
 	/* A lending was a human's, for that run: the config says the rest. */
 	if (kind == ALIAS_MANUAL)
-		why = RESTORE_LENT;
+		d->reason = RESTORE_LENT;
 	else if (udevsnap_shared(devices, d->serial))
-		why = RESTORE_SHARED;
+		d->reason = RESTORE_SHARED;
 	else if ((u = udevsnap_by_serial(devices, d->serial)) == NULL)
-		why = RESTORE_ABSENT;
+		d->reason = RESTORE_ABSENT;
 	else if ((cd = conf_domain_of(conf, d->serial)) == NULL)
-		why = RESTORE_UNASSIGNED;
+		d->reason = RESTORE_UNASSIGNED;
 	else if (domain == NULL || strcmp(cd->name, domain) != 0) {
 		d->assigned = cd->name;
-		why = RESTORE_ELSEWHERE;
-	} else if (taken(p, p->n, d->serial))
-		why = RESTORE_TWICE;
-	else {
-		readdress(h, u, d);
-		return 0;
+		d->reason = RESTORE_ELSEWHERE;
+	} else if (taken(p, i, d->serial))
+		d->reason = RESTORE_TWICE;
+	else if (kept_at(hds, p, u->bus, u->dev))
+		d->reason = RESTORE_TAKEN;
+	else
+		readdress(&hds[i], u, !ids_clash(hds, p, u->vendor, u->product),
+		    d);
+}
+
+/*
+ * The next number to try on each bus: numbers only grow, so that parking
+ * every hostdev of a big document stays quadratic, not cubic.
+ */
+struct park_cursor {
+	unsigned bus;
+	unsigned next;
+};
+
+static unsigned *
+cursor_of(struct park_cursor *c, size_t *n, unsigned bus)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (c[k].bus == bus)
+			return &c[k].next;
+	/* The caller sized c for one bus per hostdev. */
+	c[*n] = (struct park_cursor){ .bus = bus, .next = PARK_DEV_MIN };
+	return &c[(*n)++].next;
+}
+
+/* The third pass: a number no device and no other hostdev has. */
+static void
+park(const struct hostdev_span *hds, size_t n, size_t i,
+    struct restore_plan *p, struct park_cursor *c, size_t *n_c)
+{
+	const struct hostdev_span *h = &hds[i];
+	struct restore_decision *d = &p->v[i];
+	unsigned bus = h->hd.has_address && h->hd.bus > 0 ? h->hd.bus :
+	    PARK_BUS_DEFAULT;
+	unsigned *next;
+	unsigned dev;
+
+	/* Already parked: optional, nothing but such an address, its own. */
+	if (h->optional && !h->hd.has_id && h->hd.has_address &&
+	    h->hd.dev > USB_DEV_MAX && h->hd.dev <= PARK_DEV_MAX &&
+	    !address_used(hds, n, p, i, i, h->hd.bus, h->hd.dev)) {
+		dev = h->hd.dev;
+		d->change = false;
+	} else {
+		next = cursor_of(c, n_c, bus);
+		dev = *next;
+		while (dev < PARK_DEV_MAX &&
+		    address_used(hds, n, p, i, i, bus, dev))
+			dev++;
+		*next = dev < PARK_DEV_MAX ? dev + 1 : dev;
+		d->change = true;
 	}
-	park(h, why, d);
-	return 0;
+	d->source = (struct domxml_source){ .optional = true, .bus = bus,
+	    .dev = dev };
 }
 
 int
@@ -130,17 +241,29 @@ restore_decide(const struct conf *conf, const struct udevsnap *devices,
     struct restore_plan *ret)
 {
 	_cleanup_(restore_plan_done) struct restore_plan p = { 0 };
+	_cleanup_free_ int *kinds = NULL;
+	_cleanup_free_ struct park_cursor *cursors = NULL;
+	size_t n_cursors = 0;
 
 	p.v = calloc(n > 0 ? n : 1, sizeof(*p.v));
-	if (p.v == NULL)
+	kinds = calloc(n > 0 ? n : 1, sizeof(*kinds));
+	cursors = calloc(n > 0 ? n : 1, sizeof(*cursors));
+	if (p.v == NULL || kinds == NULL || cursors == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		int r = decide_one(conf, devices, domain, &hds[i], &p, &p.v[i]);
+		int r = classify(&hds[i], &p.v[i], &kinds[i]);
 
 		/* The slot is the plan's now, filled or not: done() frees it. */
 		p.n++;
 		if (r < 0)
 			return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (p.v[i].verdict == RESTORE_PARK)
+			decide_one(conf, devices, domain, hds, i, kinds[i], &p);
+	for (size_t i = 0; i < n; i++) {
+		if (p.v[i].verdict == RESTORE_PARK)
+			park(hds, n, i, &p, cursors, &n_cursors);
 		if (p.v[i].change)
 			p.n_changes++;
 	}
@@ -267,6 +390,7 @@ restore_reason_to_string(enum restore_reason r)
 		[RESTORE_UNASSIGNED] = "is assigned to no domain",
 		[RESTORE_LENT] = "was lent by hand, which a restore does not repeat",
 		[RESTORE_TWICE] = "goes to an earlier hostdev of this domain",
+		[RESTORE_TAKEN] = "is at an address another hostdev of this domain names",
 	};
 
 	return r < _RESTORE_REASON_MAX ? reasons[r] : NULL;

@@ -31,6 +31,7 @@ enum restore_reason {
 	RESTORE_UNASSIGNED,     /* park: assigned to no domain */
 	RESTORE_LENT,           /* park: lent by hand; a lending ends with the run */
 	RESTORE_TWICE,          /* park: an earlier hostdev of this domain takes the device */
+	RESTORE_TAKEN,          /* park: a hostdev not bbvirt's names the device's address */
 	_RESTORE_REASON_MAX,
 };
 
@@ -55,11 +56,14 @@ bool restore_any_owned(const struct hostdev_span *hds, size_t n);
 /*
  * Decides for each of the n hostdevs of domain (its <name>). A hostdev is
  * readdressed only when its alias is bbvirt's, not lent, its serial is on
- * exactly one present device of a managed type, and conf assigns that
- * serial to domain; the new source names that device's vendor, product
- * and address, which libvirt then requires all to match. Every other
- * hostdev of bbvirt's is parked: never its old address, where another
- * device may sit now. Returns 0 or -ENOMEM.
+ * exactly one present device of a managed type, conf assigns that serial
+ * to domain, and no hostdev kept as it is names that device's address;
+ * the new source names the device's address, and its vendor and product
+ * (which libvirt then requires all to match) unless a kept hostdev names
+ * those ids without an address. Every other hostdev of bbvirt's is
+ * parked: optional, at a device number no USB device can have, distinct
+ * within the document; never its old address, where another device may
+ * sit now. Returns 0 or -ENOMEM.
  */
 int restore_decide(const struct conf *conf, const struct udevsnap *devices,
     const char *domain, const struct hostdev_span *hds, size_t n,
