@@ -177,7 +177,8 @@ TMPFILESDIR ?= $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd 2>/dev/null 
 COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 DOCDIR     ?= $(DATADIR)/doc/bbvirt
 PKGDATADIR ?= $(DATADIR)/bbvirt
-UNITS      := bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer
+UNITS      := bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer \
+	bbvirt-shutdown.service
 
 install: bbvirt
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -43,6 +43,8 @@ enum action {
 	ACTION_DETACH,
 	ACTION_ATTACH_ALL,
 	ACTION_DETACH_ALL,
+	ACTION_RELEASE,
+	ACTION_RECLAIM,
 	ACTION_RESTORE_FILTER,
 	_ACTION_MAX,
 };
@@ -55,10 +57,14 @@ static const char *const action_names[_ACTION_MAX] = {
 	[ACTION_DETACH] = "detach",
 	[ACTION_ATTACH_ALL] = "attach-all",
 	[ACTION_DETACH_ALL] = "detach-all",
+	[ACTION_RELEASE] = "release",
+	[ACTION_RECLAIM] = "reclaim",
 	[ACTION_RESTORE_FILTER] = "restore-filter",
 };
 
 #define DEFAULT_LOCK "/run/bbvirt/lock"
+/* Beside the lock: while it exists, bbvirt release holds and nothing is attached. */
+#define HOLD_NAME "released"
 #define DEFAULT_TIMEOUT 30
 
 static const char *arg_config = CONF_DEFAULT_PATH;
@@ -83,6 +89,7 @@ help(void)
 	    "       bbvirt config [options]\n"
 	    "       bbvirt attach|detach DEVICE [options]\n"
 	    "       bbvirt attach-all|detach-all [DOMAIN] [options]\n"
+	    "       bbvirt release|reclaim [options]\n"
 	    "       bbvirt restore-filter [DOMAIN] [options] <XML\n"
 	    "\n"
 	    "Keep USB devices, named by serial number, attached to the libvirt\n"
@@ -97,6 +104,9 @@ help(void)
 	    "  detach DEVICE        detach one device from the guest holding it\n"
 	    "  attach-all [DOMAIN]  attach every device assigned to DOMAIN (or to all)\n"
 	    "  detach-all [DOMAIN]  detach every device assigned to DOMAIN from it (or all)\n"
+	    "  release              detach every device bbvirt attached, from every guest,\n"
+	    "                       and attach nothing until reclaim (host shutdown)\n"
+	    "  reclaim              end the hold of release, then sync\n"
 	    "  restore-filter [DOMAIN]\n"
 	    "                       read a restored or migrated domain's XML on stdin and\n"
 	    "                       print it with bbvirt's hostdevs at their devices'\n"
@@ -286,6 +296,8 @@ parse_argv(int argc, char *argv[])
 		break;
 	case ACTION_STATUS:
 	case ACTION_CONFIG:
+	case ACTION_RELEASE:
+	case ACTION_RECLAIM:
 		if (arg_n_args > 0)
 			return usage_error("'%s' takes no arguments",
 			    action_names[arg_action]);
@@ -304,7 +316,8 @@ parse_argv(int argc, char *argv[])
 	    (arg_connect != NULL || arg_dry_run || arg_json))
 		return usage_error("--connect, --dry-run and --json do not go with 'restore-filter'");
 	if (arg_domain != NULL &&
-	    (arg_action == ACTION_STATUS || arg_action == ACTION_CONFIG))
+	    (arg_action == ACTION_STATUS || arg_action == ACTION_CONFIG ||
+	    arg_action == ACTION_RELEASE || arg_action == ACTION_RECLAIM))
 		return usage_error("--domain does not go with '%s'",
 		    action_names[arg_action]);
 	/* attach-all -D DOMAIN is attach-all DOMAIN, as the original took it. */
@@ -373,15 +386,21 @@ watchdog_start(void)
 /* Serialises changing runs; the descriptor stays open until exit. */
 static int lock_fd = -1;
 
+static const char *
+lock_path(void)
+{
+	const char *path = getenv("BBVIRT_LOCK");
+
+	return path != NULL && path[0] != '\0' ? path : DEFAULT_LOCK;
+}
+
 static int
 take_lock(void)
 {
-	const char *path = getenv("BBVIRT_LOCK");
+	const char *path = lock_path();
 	char dir[4096];
 	_cleanup_close_ int fd = -1;
 
-	if (path == NULL || path[0] == '\0')
-		path = DEFAULT_LOCK;
 	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
 		return log_error_errno(-ENAMETOOLONG, "lock path too long");
 	if (mkdir(dirname(dir), 0755) < 0 && errno != EEXIST)
@@ -397,6 +416,93 @@ take_lock(void)
 			return log_error_errno(-errno, "cannot lock '%s': %s",
 			    path, strerror(errno));
 	lock_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* The hold's file, in the lock's directory. */
+static int
+hold_path(char *buf, size_t n)
+{
+	char dir[4096];
+
+	if (snprintf(dir, sizeof(dir), "%s", lock_path()) >= (int)sizeof(dir) ||
+	    snprintf(buf, n, "%s/" HOLD_NAME, dirname(dir)) >= (int)n)
+		return log_error_errno(-ENAMETOOLONG, "lock path too long");
+	return 0;
+}
+
+/*
+ * Whether bbvirt release holds; if so, since when, as local time in
+ * since. Returns 1, 0, or -errno.
+ */
+static int
+read_hold(char *since, size_t n)
+{
+	char path[4096];
+	struct stat st;
+	struct tm tm;
+	int r;
+
+	r = hold_path(path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return log_error_errno(-errno, "cannot read '%s': %s", path,
+		    strerror(errno));
+	}
+	if (localtime_r(&st.st_mtime, &tm) == NULL ||
+	    strftime(since, n, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		(void)snprintf(since, n, "@%lld", (long long)st.st_mtime);
+	return 1;
+}
+
+/*
+ * Starts the hold, under the lock, before anything is detached: the udev
+ * event each detach causes then finds it. A hold already in place keeps
+ * its time.
+ */
+static int
+set_hold(void)
+{
+	static const char text[] = "bbvirt release holds: nothing is attached until 'bbvirt reclaim'\n";
+	char path[4096];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = hold_path(path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+	    0644);
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot create '%s': %s", path,
+		    strerror(errno));
+	if (write(fd, text, sizeof(text) - 1) != (ssize_t)sizeof(text) - 1)
+		return log_error_errno(-EIO, "cannot write '%s'", path);
+	log_notice("released: nothing is attached until 'bbvirt reclaim'");
+	return 0;
+}
+
+static int
+end_hold(void)
+{
+	char path[4096];
+	int r;
+
+	r = hold_path(path, sizeof(path));
+	if (r < 0)
+		return r;
+	if (unlink(path) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return log_error_errno(-errno, "cannot remove '%s': %s", path,
+		    strerror(errno));
+	}
+	log_notice("reclaimed: bbvirt attaches devices again");
 	return 0;
 }
 
@@ -519,7 +625,9 @@ snapshot_guests(struct world *w, bool read_only)
 	size_t n = 0;
 	int r;
 
-	if ((arg_action == ACTION_SYNC || arg_action == ACTION_DETACH_ALL ||
+	/* release looks even so: its aliases are bbvirt's whatever the config says. */
+	if ((arg_action == ACTION_SYNC || arg_action == ACTION_RECLAIM ||
+	    arg_action == ACTION_DETACH_ALL ||
 	    arg_action == ACTION_ATTACH_ALL) && !assigns_anything(&w->conf)) {
 		log_info("%s assigns no device: nothing to do", w->conf.file);
 		return 0;
@@ -784,7 +892,8 @@ run_plan(struct world *w, struct outcome *o)
 	r = plan_build(&w->in, &plan);
 	if (r < 0)
 		return log_error_errno(r, "out of memory");
-	if (arg_action == ACTION_SYNC && (r = log_left_alone(w)) < 0)
+	if ((arg_action == ACTION_SYNC || arg_action == ACTION_RECLAIM) &&
+	    (r = log_left_alone(w)) < 0)
 		return r;
 	/* A one-device command asked for one thing: a refusal is its answer. */
 	if (one && plan->n_refusals > 0)
@@ -825,6 +934,43 @@ read_config(const char *path, struct conf *conf)
 		return conf_parse(path, "", 0, conf);
 	}
 	return conf_load(path, conf);
+}
+
+/*
+ * While bbvirt release holds, nothing is attached: a sync, the udev forms
+ * and the timer's runs do nothing, say why at -v and succeed; an attach
+ * a human asks for fails. Returns 1 when the run is over, 0 to go on, or
+ * an error for main().
+ */
+static int
+held_off(const char *since)
+{
+	static const struct plan empty = { 0 };
+	int r;
+
+	switch (arg_action) {
+	case ACTION_SYNC:
+		log_info("released (held since %s): nothing is attached until 'bbvirt reclaim'",
+		    since);
+		if (arg_json || arg_dry_run) {
+			r = report_plan(stdout, &empty, arg_json);
+			if (r < 0)
+				return r;
+		}
+		return 1;
+	case ACTION_ATTACH:
+		if (!event_form())
+			return log_error_errno(-EHOSTDOWN, "released (held since %s): nothing is attached until 'bbvirt reclaim'",
+			    since);
+		log_info("released (held since %s): '%s' is not attached until 'bbvirt reclaim'",
+		    since, arg_args[0]);
+		return 1;
+	case ACTION_ATTACH_ALL:
+		return log_error_errno(-EHOSTDOWN, "released (held since %s): nothing is attached until 'bbvirt reclaim'",
+		    since);
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -1011,6 +1157,8 @@ run(struct outcome *o)
 	_cleanup_(strv_done) struct strv scope = { 0 };
 	_cleanup_free_ char *path = NULL;
 	bool changes = !arg_dry_run && arg_action != ACTION_STATUS;
+	char since[64] = "";
+	int held = 0;
 	int r;
 
 	if (arg_action == ACTION_RESTORE_FILTER)
@@ -1032,12 +1180,24 @@ run(struct outcome *o)
 			return r;
 		if (changes && (r = take_lock()) < 0)
 			return r;
+		if (changes && arg_action == ACTION_RELEASE &&
+		    (r = set_hold()) < 0)
+			return r;
+		if (changes && arg_action == ACTION_RECLAIM &&
+		    (r = end_hold()) < 0)
+			return r;
+		if (arg_action != ACTION_RELEASE &&
+		    arg_action != ACTION_RECLAIM &&
+		    (held = read_hold(since, sizeof(since))) < 0)
+			return held;
 	}
 	r = read_config(path, &w.conf);
 	if (r < 0)      /* logged with its file and line: a config error */
 		return r == -ENOMEM ? r : -EINVAL;
 	if (arg_action == ACTION_CONFIG)
 		return report_conf(stdout, &w.conf, arg_json);
+	if (held > 0 && (r = held_off(since)) != 0)
+		return r < 0 ? r : 0;
 	if ((arg_action == ACTION_ATTACH_ALL ||
 	    arg_action == ACTION_DETACH_ALL) && arg_n_args == 1 &&
 	    want_conf_domain(&w.conf, arg_args[0]) == NULL)
@@ -1065,6 +1225,7 @@ run(struct outcome *o)
 		r = status_build(&w.in, &st);
 		if (r < 0)
 			return log_error_errno(r, "out of memory");
+		st->released = held > 0 ? since : NULL;
 		return report_status(stdout, st, arg_json);
 	}
 	case ACTION_SYNC:
@@ -1082,6 +1243,10 @@ run(struct outcome *o)
 		break;
 	case ACTION_ATTACH:
 	case ACTION_DETACH:
+	case ACTION_RECLAIM:
+		break;
+	case ACTION_RELEASE:
+		w.in.release = true;
 		break;
 	default:
 		r = requests_all(&w);

@@ -282,7 +282,8 @@ status_json(FILE *f, const struct status *st)
 	struct json_object *doms = json_object_new_array();
 
 	if (o == NULL || devs == NULL || doms == NULL ||
-	    add(o, "devices", devs) < 0 || add(o, "domains", doms) < 0)
+	    add(o, "devices", devs) < 0 || add(o, "domains", doms) < 0 ||
+	    add_str(o, "released", st->released) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < st->n_devices; i++) {
 		const struct status_device *d = &st->devices[i];
@@ -385,5 +386,8 @@ report_status(FILE *f, const struct status *st, bool json)
 		    d->remote ? "on another host, left alone" :
 		    d->active ? "running" : "not running");
 	}
+	if (st->released != NULL)
+		fprintf(f, "released (held since %s): nothing is attached until 'bbvirt reclaim'\n",
+		    st->released);
 	return ferror(f) ? -EIO : 0;
 }

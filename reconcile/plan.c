@@ -22,6 +22,7 @@ static const char *const reason_names[_PLAN_REASON_MAX] = {
 	[PLAN_READDRESSED] = "readdressed",
 	[PLAN_REASSIGNED] = "reassigned",
 	[PLAN_UNASSIGNED] = "unassigned",
+	[PLAN_RELEASED] = "released",
 };
 
 static const char *const result_names[_PLAN_RESULT_MAX] = {
@@ -337,6 +338,34 @@ converge_all(const struct world *w, struct plan *p)
 	return converge_rules(w, p);
 }
 
+/*
+ * Before the host saves its guests: a save image must not keep an address
+ * that is stale once the host is back. Foreign hostdevs stay, as ever.
+ */
+static int
+release_all(const struct world *w, struct plan *p)
+{
+	int r;
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct holding *h = &w->h[i];
+
+		const struct usbdev *d;
+
+		if (h->serial != NULL)
+			d = world_device(w, h->serial);
+		else if (h->key != NULL)        /* a port or type rule's */
+			d = h->hd->has_address ? udevsnap_by_address(
+			    w->in->devices, h->hd->bus, h->hd->dev) : NULL;
+		else
+			continue;
+		r = plan_detach(p, h, PLAN_RELEASED, d);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* Where an attach request goes: -D's domain, else the config's. */
 static int
 attach_target(const struct world *w, const struct plan_request *q,
@@ -608,14 +637,16 @@ plan_build(const struct plan_input *in, struct plan **ret_plan)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
-	if (in->requests == NULL)
+	if (in->release)
+		r = release_all(&w, p);
+	else if (in->requests == NULL)
 		r = converge_all(&w, p);
-	for (size_t i = 0; r >= 0 && in->requests != NULL &&
+	for (size_t i = 0; r >= 0 && !in->release && in->requests != NULL &&
 	    i < in->n_requests; i++)
 		r = in->requests[i].op == PLAN_ATTACH ?
 		    request_attach(&w, &in->requests[i], p) :
 		    request_detach(&w, &in->requests[i], p);
-	if (r >= 0 && in->n_only > 0)
+	if (r >= 0 && !in->release && in->n_only > 0)
 		r = plan_scope(in, p);
 	if (r < 0) {
 		plan_free(p);

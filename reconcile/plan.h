@@ -25,6 +25,7 @@ enum plan_reason {
 	PLAN_READDRESSED,       /* detach: the serial is now at another bus:device */
 	PLAN_REASSIGNED,        /* detach: the config assigns it to another domain */
 	PLAN_UNASSIGNED,        /* detach: the config assigns it nowhere */
+	PLAN_RELEASED,          /* detach: bbvirt release gives back every device */
 	_PLAN_REASON_MAX,
 };
 
@@ -115,6 +116,12 @@ struct plan_input {
 	size_t n_only;
 	const struct plan_request *requests;    /* NULL: converge everything (sync) */
 	size_t n_requests;
+	/*
+	 * bbvirt release: every hostdev bbvirt owns (its aliases, lent ones,
+	 * adopted ones), from every running guest on this host, whatever the
+	 * config assigns; requests and only are not looked at.
+	 */
+	bool release;
 };
 
 /*

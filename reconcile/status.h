@@ -58,6 +58,7 @@ struct status {
 	size_t n_devices;
 	struct status_domain *domains;  /* config order */
 	size_t n_domains;
+	const char *released;   /* bbvirt release holds since then (borrowed), or NULL */
 };
 
 /*

@@ -268,6 +268,52 @@ t syslog-stderr 2 devices.umockdev --syslog -C ./vm.conf attach QX7ABS
 # -v: what is left alone and why; -vv: the snapshots; -vvv: the map.
 t sync-verbose 3 devices.umockdev -C ./vm.ini sync -n -vvv
 
+# bbvirt release, before the host saves its guests (issue 15): every
+# hostdev bbvirt owns leaves every running guest, whatever the config says
+# (none.conf assigns nothing); web's mouse, an admin's, stays. -n changes
+# nothing and starts no hold.
+t release-dry 3 devices.umockdev -C ./vm.conf release -n --json
+t release-nothing-assigned 3 devices.umockdev -C ./none.conf release -n
+t release-args 2 - -C ./vm.conf release kvm0
+t reclaim-domain 2 - -C ./vm.conf reclaim -D kvm0
+held=$tmp/released
+check_file() {
+	if [ "$2" = present ] && [ -f "$held" ] || { [ "$2" = absent ] && [ ! -e "$held" ]; }; then
+		passed=$((passed + 1))
+	else
+		echo "FAIL $1: the hold file is not $2"; failed=$((failed + 1))
+	fi
+}
+check_file release-dry-no-hold absent
+# The hold starts before the first detach, and stays when a detach fails
+# (the test driver cannot hotplug).
+t release 1 devices.umockdev -C ./vm.conf release
+check_file release-holds present
+touch -d '2026-12-01 03:00:00 UTC' "$held"
+# While it holds, nothing is attached: sync and the udev forms do nothing
+# and succeed, an attach asked for by hand fails, detaching still works.
+t held-status 0 devices.umockdev -C ./vm.conf status
+t held-status-json 0 devices.umockdev -C ./vm.conf status --json
+t held-sync 0 devices.umockdev -C ./vm.conf sync -v
+t held-sync-json 0 devices.umockdev -C ./vm.conf sync -n --json
+t held-event-attach 0 devices.umockdev -C ./vm.conf -v attach HV3ZQC -b 5 -d 4
+t held-attach 1 devices.umockdev -C ./vm.conf attach HV3ZQC -n
+t held-attach-all 1 devices.umockdev -C ./vm.conf attach-all
+t held-detach 3 devices.umockdev -C ./vm.conf detach GK9VZF -n --json
+# A second release keeps the time the hold began.
+t held-release 1 devices.umockdev -C ./vm.conf release
+if [ "$(stat -c %Y "$held")" = "$(date -d '2026-12-01 03:00:00 UTC' +%s)" ]; then
+	passed=$((passed + 1))
+else
+	echo "FAIL held-release-keeps-time: $(stat -c %y "$held")"; failed=$((failed + 1))
+fi
+# reclaim -n shows the sync that would follow and leaves the hold; reclaim
+# ends it, then syncs (here: nothing assigned, nothing to do).
+t reclaim-dry 3 devices.umockdev -C ./vm.conf reclaim -n --json
+check_file reclaim-dry-keeps-hold present
+t reclaim 0 devices.umockdev -C ./none.conf reclaim
+check_file reclaim-ends-hold absent
+
 # restore-filter (issue 15): the qemu hook pipes a restored or migrated
 # guest's XML through it. stdout is the whole document with only bbvirt's
 # hostdevs' <source> rewritten, or nothing for "unchanged"; it never asks

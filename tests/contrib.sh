@@ -29,6 +29,7 @@ done <<'LIST'
 644 /lib/systemd/system/bbvirt-sync.service
 644 /lib/systemd/system/bbvirt-sync.path
 644 /lib/systemd/system/bbvirt-sync.timer
+644 /lib/systemd/system/bbvirt-shutdown.service
 755 /etc/libvirt/hooks/qemu.d/bbvirt
 644 /usr/lib/tmpfiles.d/bbvirt.conf
 644 /usr/share/bash-completion/completions/bbvirt
@@ -38,6 +39,10 @@ done <<'LIST'
 LIST
 if grep -q '^ExecStart=/usr/bin/bbvirt sync --syslog$' "$d/lib/systemd/system/bbvirt-sync.service"; then ok
 else no "ExecStart does not point at the installed binary"; fi
+u=$d/lib/systemd/system/bbvirt-shutdown.service
+if grep -qx 'ExecStop=/usr/bin/bbvirt release --syslog --timeout 240' "$u" &&
+	grep -qx 'ExecStart=/usr/bin/bbvirt reclaim --syslog --timeout 120' "$u"; then ok
+else no "the shutdown unit does not run the installed release and reclaim"; fi
 # An existing config is never overwritten.
 echo "# mine" >"$d/etc/bit-babbler/vm.conf"
 make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
@@ -71,12 +76,35 @@ if [ -z "$left" ]; then ok; else no "uninstall left: $left"; fi
 
 # systemd reads the units; the binary path must exist for verify.
 mkdir -p "$tmp/units"
-for u in bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer; do
+units="bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer bbvirt-shutdown.service"
+for u in $units; do
 	sed "s|@BINDIR@|$top|" "contrib/$u" >"$tmp/units/$u"
 done
-if out=$(cd "$tmp/units" && systemd-analyze verify --man=no ./bbvirt-sync.service ./bbvirt-sync.path ./bbvirt-sync.timer 2>&1) &&
-	! grep -v -e 'libvirtd.service' -e 'virtqemud.service' <<<"$out" | grep -q .; then ok
+# Units this machine may lack (no libvirt installed): systemd says so.
+absent_ok() { grep -v -e 'libvirtd\.s' -e 'virtqemud\.s' -e 'libvirt-guests\.service'; }
+if out=$(cd "$tmp/units" && systemd-analyze verify --man=no $(printf './%s ' $units) 2>&1) &&
+	! absent_ok <<<"$out" | grep -q .; then ok
 else no "systemd-analyze verify: $out"; fi
+# A boot that starts them all with libvirt-guests, as multi-user.target
+# does, has no ordering cycle: the shutdown unit is after libvirt-guests
+# (after basic.target) and before the path unit (no longer before
+# paths.target, which comes before basic.target). systemd would break a
+# cycle by dropping a job, and say so.
+printf '[Unit]\nDescription=boot\nWants=basic.target libvirt-guests.service %s\n' "$units" \
+	>"$tmp/units/bbvirt-boot.target"
+if out=$(cd "$tmp/units" && systemd-analyze verify --man=no ./bbvirt-boot.target $(printf './%s ' $units) 2>&1) &&
+	! absent_ok <<<"$out" | grep -q .; then ok
+else no "systemd-analyze verify of a boot: $out"; fi
+# Stop order is the reverse of start order: the shutdown unit starts
+# after libvirt-guests and the daemons (so it stops before them) and
+# before the sync units (so it stops after them).
+after=$(sed -n 's/^After=//p' contrib/bbvirt-shutdown.service | tr '\n' ' ')
+before=$(sed -n 's/^Before=//p' contrib/bbvirt-shutdown.service | tr '\n' ' ')
+want_after="libvirt-guests.service libvirtd.service virtqemud.service libvirtd.socket virtqemud.socket"
+ordered=1
+for x in $want_after; do [[ " $after " == *" $x "* ]] || ordered=0; done
+for x in bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer; do [[ " $before " == *" $x "* ]] || ordered=0; done
+if [ $ordered = 1 ]; then ok; else no "shutdown unit ordering: After=$after Before=$before"; fi
 
 # The hook queues on started and reconnect, and only then, at once; on
 # restore and migrate begin it runs the filter. A stand-in bbvirt records

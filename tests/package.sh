@@ -330,6 +330,11 @@ check "theirs then ours: /usr/bin/bbvirt is bit-babbler's" theirs_in_place
 install_ours "theirs then ours: bbvirt installs beside it"
 both_installed "theirs then ours"
 check "theirs then ours: /run/bbvirt is made" test -d "$root/run/bbvirt"
+# Enabled as systemctl enable would (deb-systemd-helper, no systemd needed).
+enabled() { [ -L "$root/etc/systemd/system/$1.wants/$2" ]; }
+check "theirs then ours: bbvirt-sync.path is enabled" enabled multi-user.target bbvirt-sync.path
+check "theirs then ours: bbvirt-sync.timer is enabled" enabled timers.target bbvirt-sync.timer
+check "theirs then ours: bbvirt-shutdown.service is enabled" enabled multi-user.target bbvirt-shutdown.service
 if [ -f "$root$HOOK" ]; then
 	echo "# edited by the admin" >>"$root$HOOK"
 	cp "$root$HOOK" "$work/hook.edited"

@@ -48,7 +48,7 @@
  *          with those), '*' after it when it
  *          is live only (absent from the persistent definition)
  * request  "attach|detach DEVICE [-D DOMAIN] [-b BUS -d DEV]" or
- *          "attach-all|detach-all [DOMAIN]"; NULL: sync
+ *          "attach-all|detach-all [DOMAIN]" or "release"; NULL: sync
  */
 struct pcase {
 	const char *name;
@@ -438,6 +438,40 @@ static const struct pcase cases[] = {
 	  "[defaults]\nusb-ids = 0403:6001\n[domain \"vm1\"]\ndevices = 0403:7840/A1\n",
 	  "A1@3:7/3-2+t0403:6001 A1@3:8/3-3", "vm1", NULL,
 	  "attach A1 3:8 port 3-3 to vm1 (missing)\n" },
+	/*
+	 * release, before the host saves its guests: every hostdev bbvirt
+	 * owns goes, whatever the config says; nothing is attached.
+	 */
+	{ "release: converged guests give back their devices", TWO,
+	  "A1@3:7/3-2 B2@3:8/3-3",
+	  "vm1:ua-bbvirt-A1@3:7 vm2:ua-bbvirt-B2@3:8", NULL,
+	  "detach A1 3:7 port 3-2 from vm1 (released)\n"
+	  "detach B2 3:8 port 3-3 from vm2 (released)\n", NULL, "release" },
+	{ "release: lent, stale, unassigned and adopted go; foreign stays", TWO,
+	  "A1@3:7/3-2 C3@3:5/3-1 L4@3:6/3-4",
+	  "vm1:-@3:7*,ua-bbvirt-B2@3:3,ua-admin@1:2,-@0:0 "
+	  "vm2:ua-bbmanual-L4@3:6,ua-bbvirt-C3@3:5,hostdev0@3:5", NULL,
+	  "detach A1 3:7 port 3-2 from vm1 (released)\n"
+	  "detach B2 3:3 from vm1 (released)\n"
+	  "detach C3 3:5 port 3-1 from vm2 (released)\n"
+	  "detach L4 3:6 port 3-4 from vm2 (released)\n", NULL, "release" },
+	{ "release: nothing pending is attached", TWO, "A1@3:7/3-2 B2@3:8/3-3",
+	  "vm1 vm2", NULL, "", NULL, "release" },
+	{ "release: shut-off and remote guests are not asked", TWO_URIS,
+	  "A1@3:7/3-2 B2@3:8/3-3",
+	  "!vm1/u1:ua-bbvirt-A1@3:7 vm2/u2:ua-bbvirt-B2@3:8", NULL, "",
+	  "u1 @u2", "release" },
+	{ "release: with no config, its aliases still go", "", "B2@3:8/3-3",
+	  "vm1:-@3:8*,ua-bbvirt-X9@3:9", NULL,
+	  "detach X9 3:9 from vm1 (released)\n", NULL, "release" },
+	{ "release: the clones' holder too", CONF("serials = S1\n"),
+	  "=S1@3:7/3-2 =S1@3:8/3-3", "vm1:ua-bbvirt-S1@3:8", NULL,
+	  "detach S1 3:8 from vm1 (released)\n", NULL, "release" },
+	{ "release: what port and type rules attached goes too", PORTS,
+	  "-@3:7/3-2+t1a86:0001", "vm1:ua-bbport-3-2d2@3:7 "
+	  "vm2:ua-bbtype-1a867523-3-2d9@3:9", NULL,
+	  "detach - 3:7 port 3-2 from vm1 (released)\n"
+	  "detach - 3:9 from vm2 (released)\n", NULL, "release" },
 };
 
 /*
@@ -859,6 +893,10 @@ parse_request(struct tworld *t, char *words, char **ret_refusal)
 	int r;
 
 	*ret_refusal = NULL;
+	if (strcmp(op, "release") == 0) {
+		t->in.release = true;
+		return;
+	}
 	if (strcmp(op, "attach-all") == 0 || strcmp(op, "detach-all") == 0) {
 		assert_int_equal(plan_requests_all(&t->conf, op[0] == 'a' ?
 		    PLAN_ATTACH : PLAN_DETACH, strtok_r(NULL, " ", &save),
