@@ -1046,6 +1046,14 @@ log_decision(const char *domain, const struct hostdev_span *h,
 			log_info("'%s': %s already names %u:%u: '%s' %s", domain,
 			    what, d->source.bus, d->source.dev, d->serial, why);
 		break;
+	case RESTORE_BLOCK:
+		/* Parking it would let QEMU hand the guest another device. */
+		log_full(level, "'%s': %s %s %u:%u, not optional: '%s' %s, and the "
+		    "guest has a USB hostdev not bbvirt's, which an empty port "
+		    "could take: libvirt will refuse the start", domain, what,
+		    d->change ? "blocked at" : "stays blocked at",
+		    d->source.bus, d->source.dev, d->serial, why);
+		break;
 	case RESTORE_PARK:
 		if (d->reason == RESTORE_ELSEWHERE)
 			log_full(level, "'%s': %s %s %u:%u%s: '%s' is assigned to '%s'",

@@ -222,7 +222,37 @@ cursor_of(struct park_cursor *c, size_t *n, unsigned bus)
 	return &c[(*n)++].next;
 }
 
-/* The third pass: a number no device and no other hostdev has. */
+/*
+ * The third pass: parking is safe only if no USB hostdev of the guest
+ * names a device QEMU may then open (see restore_decide() in restore.h).
+ */
+static void
+make_parking_safe(struct restore_plan *p)
+{
+	bool parked = false;
+	bool other = false;
+
+	for (size_t i = 0; i < p->n; i++) {
+		parked = parked || p->v[i].verdict == RESTORE_PARK;
+		/* A hostdev of bbvirt's without a source names no device. */
+		other = other || (p->v[i].verdict == RESTORE_KEEP &&
+		    p->v[i].reason != RESTORE_NO_SOURCE);
+	}
+	if (!parked)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		struct restore_decision *d = &p->v[i];
+
+		if (other && d->verdict == RESTORE_PARK)
+			d->verdict = RESTORE_BLOCK;
+		else if (!other && d->verdict == RESTORE_READDRESS) {
+			d->verdict = RESTORE_PARK;
+			d->reason = RESTORE_WITH_OTHERS;
+		}
+	}
+}
+
+/* The fourth pass: a number no device and no other hostdev has. */
 static void
 park(const struct hostdev_span *hds, size_t n, size_t i,
     struct restore_plan *p, struct park_cursor *c, size_t *n_c)
@@ -231,11 +261,12 @@ park(const struct hostdev_span *hds, size_t n, size_t i,
 	struct restore_decision *d = &p->v[i];
 	unsigned bus = h->hd.has_address && h->hd.bus > 0 ? h->hd.bus :
 	    PARK_BUS_DEFAULT;
+	bool optional = d->verdict == RESTORE_PARK;
 	unsigned *next;
 	unsigned dev;
 
-	/* Already parked: optional, nothing but such an address, its own. */
-	if (h->optional && !h->hd.has_id && h->hd.has_address &&
+	/* Already so: (not) optional, nothing but such an address, its own. */
+	if (h->optional == optional && !h->hd.has_id && h->hd.has_address &&
 	    h->hd.dev > USB_DEV_MAX && h->hd.dev <= PARK_DEV_MAX &&
 	    !address_used(hds, n, p, i, i, h->hd.bus, h->hd.dev)) {
 		dev = h->hd.dev;
@@ -249,7 +280,7 @@ park(const struct hostdev_span *hds, size_t n, size_t i,
 		*next = dev < PARK_DEV_MAX ? dev + 1 : dev;
 		d->change = true;
 	}
-	d->source = (struct domxml_source){ .optional = true, .bus = bus,
+	d->source = (struct domxml_source){ .optional = optional, .bus = bus,
 	    .dev = dev };
 }
 
@@ -279,8 +310,10 @@ restore_decide(const struct conf *conf, const struct udevsnap *devices,
 	for (size_t i = 0; i < n; i++)
 		if (p.v[i].verdict == RESTORE_PARK)
 			decide_one(conf, devices, domain, hds, i, kinds[i], &p);
+	make_parking_safe(&p);
 	for (size_t i = 0; i < n; i++) {
-		if (p.v[i].verdict == RESTORE_PARK)
+		if (p.v[i].verdict == RESTORE_PARK ||
+		    p.v[i].verdict == RESTORE_BLOCK)
 			park(hds, n, i, &p, cursors, &n_cursors);
 		if (p.v[i].change)
 			p.n_changes++;
@@ -389,6 +422,7 @@ restore_verdict_to_string(enum restore_verdict v)
 		[RESTORE_KEEP] = "keep",
 		[RESTORE_READDRESS] = "readdress",
 		[RESTORE_PARK] = "park",
+		[RESTORE_BLOCK] = "block",
 	};
 
 	return v < _RESTORE_VERDICT_MAX ? names_[v] : NULL;
@@ -410,6 +444,7 @@ restore_reason_to_string(enum restore_reason r)
 		[RESTORE_BY_RULE] = "was attached by a port or type rule, which the sync after the start applies",
 		[RESTORE_TWICE] = "goes to an earlier hostdev of this domain",
 		[RESTORE_TAKEN] = "is at an address another hostdev of this domain names",
+		[RESTORE_WITH_OTHERS] = "is parked with another of bbvirt's, which an empty port would take",
 	};
 
 	return r < _RESTORE_REASON_MAX ? reasons[r] : NULL;

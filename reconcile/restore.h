@@ -18,6 +18,7 @@ enum restore_verdict {
 	RESTORE_KEEP,           /* not bbvirt's: left as it is */
 	RESTORE_READDRESS,      /* the device's current address */
 	RESTORE_PARK,           /* optional, at an address no device can have */
+	RESTORE_BLOCK,          /* the same address, not optional: libvirt refuses the start */
 	_RESTORE_VERDICT_MAX,
 };
 
@@ -33,6 +34,7 @@ enum restore_reason {
 	RESTORE_BY_RULE,        /* park: a port or type rule's; the sync after the start decides */
 	RESTORE_TWICE,          /* park: an earlier hostdev of this domain takes the device */
 	RESTORE_TAKEN,          /* park: a hostdev not bbvirt's names the device's address */
+	RESTORE_WITH_OTHERS,    /* park: another of bbvirt's is parked (see restore_decide()) */
 	_RESTORE_REASON_MAX,
 };
 
@@ -64,7 +66,17 @@ bool restore_any_owned(const struct hostdev_span *hds, size_t n);
  * those ids without an address. Every other hostdev of bbvirt's is
  * parked: optional, at a device number no USB device can have, distinct
  * within the document; never its old address, where another device may
- * sit now. Returns 0 or -ENOMEM.
+ * sit now.
+ *
+ * A parked hostdev starts as a QEMU usb-host without criteria, which
+ * takes the first host USB device its QEMU may open: libvirt lets it open
+ * the devices of the guest's other USB hostdevs (seen in the e2e test:
+ * the guest got another of its devices under the parked alias). So when
+ * one is parked, every hostdev of bbvirt's is (WITH_OTHERS: the sync after
+ * the start attaches each where it belongs); and when a hostdev not
+ * bbvirt's is there too, parking is unsafe: the parked ones are blocked
+ * instead (BLOCK: the same address, not optional), and libvirt refuses
+ * the start rather than hand over a device. Returns 0 or -ENOMEM.
  */
 int restore_decide(const struct conf *conf, const struct udevsnap *devices,
     const char *domain, const struct hostdev_span *hds, size_t n,

@@ -184,12 +184,12 @@ test_restore_save_image(void **state _unused_)
 	static const struct want want[] = {
 		{ "ua-bbvirt-GK9VZF", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:7 0403:7840" },
 		{ "ua-bbvirt-LX4QPA", RESTORE_READDRESS, RESTORE_ASSIGNED, false, "3:9 -" },
-		{ "ua-bbvirt-QX7ABS", RESTORE_PARK, RESTORE_ABSENT, true, "3:129 - optional" },
-		{ "ua-bbvirt-HV3ZQC", RESTORE_PARK, RESTORE_ELSEWHERE, true, "5:128 - optional" },
-		{ "ua-bbvirt-CLONE1", RESTORE_PARK, RESTORE_SHARED, true, "3:130 - optional" },
-		{ "ua-bbmanual-LENT1", RESTORE_PARK, RESTORE_LENT, true, "3:131 - optional" },
-		{ "ua-bbvirt-GONE1", RESTORE_PARK, RESTORE_ABSENT, false, "3:128 - optional" },
-		{ "ua-bbvirt-DROPPED1", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:132 - optional" },
+		{ "ua-bbvirt-QX7ABS", RESTORE_BLOCK, RESTORE_ABSENT, true, "3:129 -" },
+		{ "ua-bbvirt-HV3ZQC", RESTORE_BLOCK, RESTORE_ELSEWHERE, true, "5:128 -" },
+		{ "ua-bbvirt-CLONE1", RESTORE_BLOCK, RESTORE_SHARED, true, "3:130 -" },
+		{ "ua-bbmanual-LENT1", RESTORE_BLOCK, RESTORE_LENT, true, "3:131 -" },
+		{ "ua-bbvirt-GONE1", RESTORE_BLOCK, RESTORE_ABSENT, true, "3:132 -" },
+		{ "ua-bbvirt-DROPPED1", RESTORE_BLOCK, RESTORE_UNASSIGNED, true, "3:133 -" },
 		{ "hostdev0", RESTORE_KEEP, RESTORE_FOREIGN, false, "- 046d:c52b" },
 		{ "hostdev1", RESTORE_KEEP, RESTORE_FOREIGN, false, "1:2 -" },
 		{ "ua-tablet", RESTORE_KEEP, RESTORE_FOREIGN, false, "3:8 -" },
@@ -205,14 +205,14 @@ static void
 test_restore_nothing_assigned(void **state _unused_)
 {
 	static const struct want want[] = {
-		{ "ua-bbvirt-GK9VZF", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:129 - optional" },
-		{ "ua-bbvirt-LX4QPA", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:130 - optional" },
-		{ "ua-bbvirt-QX7ABS", RESTORE_PARK, RESTORE_ABSENT, true, "3:131 - optional" },
-		{ "ua-bbvirt-HV3ZQC", RESTORE_PARK, RESTORE_UNASSIGNED, true, "5:128 - optional" },
-		{ "ua-bbvirt-CLONE1", RESTORE_PARK, RESTORE_SHARED, true, "3:132 - optional" },
-		{ "ua-bbmanual-LENT1", RESTORE_PARK, RESTORE_LENT, true, "3:133 - optional" },
-		{ "ua-bbvirt-GONE1", RESTORE_PARK, RESTORE_ABSENT, false, "3:128 - optional" },
-		{ "ua-bbvirt-DROPPED1", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:134 - optional" },
+		{ "ua-bbvirt-GK9VZF", RESTORE_BLOCK, RESTORE_UNASSIGNED, true, "3:129 -" },
+		{ "ua-bbvirt-LX4QPA", RESTORE_BLOCK, RESTORE_UNASSIGNED, true, "3:130 -" },
+		{ "ua-bbvirt-QX7ABS", RESTORE_BLOCK, RESTORE_ABSENT, true, "3:131 -" },
+		{ "ua-bbvirt-HV3ZQC", RESTORE_BLOCK, RESTORE_UNASSIGNED, true, "5:128 -" },
+		{ "ua-bbvirt-CLONE1", RESTORE_BLOCK, RESTORE_SHARED, true, "3:132 -" },
+		{ "ua-bbmanual-LENT1", RESTORE_BLOCK, RESTORE_LENT, true, "3:133 -" },
+		{ "ua-bbvirt-GONE1", RESTORE_BLOCK, RESTORE_ABSENT, true, "3:134 -" },
+		{ "ua-bbvirt-DROPPED1", RESTORE_BLOCK, RESTORE_UNASSIGNED, true, "3:135 -" },
 		{ "hostdev0", RESTORE_KEEP, RESTORE_FOREIGN, false, "- 046d:c52b" },
 		{ "hostdev1", RESTORE_KEEP, RESTORE_FOREIGN, false, "1:2 -" },
 		{ "ua-tablet", RESTORE_KEEP, RESTORE_FOREIGN, false, "3:8 -" },
@@ -240,7 +240,7 @@ test_restore_rewritten_before(void **state _unused_)
 	};
 	static const struct udevsnap now = { .v = devs, .n = ARRAY_SIZE(devs) };
 	static const struct want want[] = {
-		{ "ua-bbvirt-GK9VZF", RESTORE_PARK, RESTORE_TAKEN, true, "3:129 - optional" },
+		{ "ua-bbvirt-GK9VZF", RESTORE_BLOCK, RESTORE_TAKEN, true, "3:129 -" },
 		{ "ua-bbvirt-LX4QPA", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "4:2 0403:7840" },
 		{ "ua-foreign", RESTORE_KEEP, RESTORE_FOREIGN, false, "3:21 -" },
 	};
@@ -265,8 +265,8 @@ test_restore_rules(void **state _unused_)
 	static const struct want want[] = {
 		{ "ua-bbport-3-2d2", RESTORE_PARK, RESTORE_BY_RULE, true, "3:128 - optional" },
 		{ "ua-bbtype-0bda2838-3-2d3", RESTORE_PARK, RESTORE_BY_RULE, true, "3:129 - optional" },
-		{ "ua-bbvirt-GK9VZF", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:7 0403:7840" },
-		{ "ua-bbvirt-LX4QPA", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:130 - optional" },
+		{ "ua-bbvirt-GK9VZF", RESTORE_PARK, RESTORE_WITH_OTHERS, true, "3:130 - optional" },
+		{ "ua-bbvirt-LX4QPA", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:131 - optional" },
 	};
 
 	run_case("rules.xml", "kvm0", conf_text, &host, want, ARRAY_SIZE(want));
@@ -282,7 +282,7 @@ test_restore_compact(void **state _unused_)
 {
 	static const struct want want[] = {
 		{ "ua-bbvirt-GK9VZF", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:7 0403:7840" },
-		{ "ua-bbvirt-QX7ABS", RESTORE_PARK, RESTORE_ABSENT, true, "1:128 - optional" },
+		{ "ua-bbvirt-QX7ABS", RESTORE_BLOCK, RESTORE_ABSENT, true, "1:128 -" },
 		{ "ua-other", RESTORE_KEEP, RESTORE_FOREIGN, false, "3:6 -" },
 		{ "ua-bbvirt-LX4QPA", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:9 0403:7840" },
 	};
@@ -298,7 +298,7 @@ test_restore_live(void **state _unused_)
 	static const struct want want[] = {
 		{ "hostdev0", RESTORE_KEEP, RESTORE_FOREIGN, false, "3:7 -" },
 		{ "ua-bbvirt-HV3ZQC", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "5:4 0403:7841" },
-		{ "ua-bbmanual-AB-2d12", RESTORE_PARK, RESTORE_LENT, true, "5:128 - optional" },
+		{ "ua-bbmanual-AB-2d12", RESTORE_BLOCK, RESTORE_LENT, true, "5:128 -" },
 		{ "hostdev3", RESTORE_KEEP, RESTORE_FOREIGN, false, "3:9 0403:7840 optional" },
 		{ "ua-tablet", RESTORE_KEEP, RESTORE_FOREIGN, false, "- 1d50:6089" },
 		{ NULL, RESTORE_KEEP, RESTORE_FOREIGN, false, "4:2 -" },
@@ -308,13 +308,36 @@ test_restore_live(void **state _unused_)
 	    ARRAY_SIZE(want));
 }
 
-/* Nothing of bbvirt's, or nothing to change: no rewrite at all. */
+/*
+ * A parked hostdev becomes an empty port that takes whatever its QEMU may
+ * open: the devices of the guest's other USB hostdevs. Only bbvirt's
+ * here: GK9VZF, present and assigned, is parked beside GONE1 (and the
+ * sync after the start attaches it); GONE1, parked before, stays so.
+ */
+static void
+test_restore_only_ours(void **state _unused_)
+{
+	static const struct want want[] = {
+		{ "ua-bbvirt-GK9VZF", RESTORE_PARK, RESTORE_WITH_OTHERS, true, "3:129 - optional" },
+		{ "ua-bbvirt-GONE1", RESTORE_PARK, RESTORE_ABSENT, false, "3:128 - optional" },
+	};
+
+	run_case("only-ours.xml", "kvm0", host_conf, &host, want,
+	    ARRAY_SIZE(want));
+}
+
+/*
+ * Beside an admin's hostdev, which names a device, parking is unsafe:
+ * GONE1, parked by an earlier run, is blocked (the same address, not
+ * optional), and libvirt refuses the start rather than let an empty port
+ * take the admin's device. Nothing of bbvirt's: no rewrite at all.
+ */
 static void
 test_restore_no_change(void **state _unused_)
 {
 	static const struct want want[] = {
 		{ "ua-bbvirt-LX4QPA", RESTORE_READDRESS, RESTORE_ASSIGNED, false, "3:9 -" },
-		{ "ua-bbvirt-GONE1", RESTORE_PARK, RESTORE_ABSENT, false, "3:128 - optional" },
+		{ "ua-bbvirt-GONE1", RESTORE_BLOCK, RESTORE_ABSENT, true, "3:128 -" },
 		{ "hostdev0", RESTORE_KEEP, RESTORE_FOREIGN, false, "- 046d:c52b" },
 	};
 	_cleanup_free_ char *xml = NULL;
@@ -354,7 +377,9 @@ test_restore_odd(void **state _unused_)
 	assert_false(doc.v[2].has_source);
 	assert_int_equal(restore_decide(&conf, &host, doc.name, doc.v, doc.n,
 	    &p), 0);
-	assert_int_equal(p.v[0].verdict, RESTORE_READDRESS);
+	/* Parked with the second: an empty port would take a device it holds. */
+	assert_int_equal(p.v[0].verdict, RESTORE_PARK);
+	assert_int_equal(p.v[0].reason, RESTORE_WITH_OTHERS);
 	assert_int_equal(p.v[1].verdict, RESTORE_PARK);
 	assert_int_equal(p.v[1].reason, RESTORE_TWICE);
 	assert_int_equal(p.v[2].verdict, RESTORE_KEEP);
@@ -374,8 +399,8 @@ static void
 test_restore_libvirt_rules(void **state _unused_)
 {
 	static const struct want want[] = {
-		{ "ua-bbvirt-QX7ABS", RESTORE_PARK, RESTORE_ABSENT, true, "3:129 - optional" },
-		{ "ua-bbvirt-GONE1", RESTORE_PARK, RESTORE_ABSENT, true, "3:130 - optional" },
+		{ "ua-bbvirt-QX7ABS", RESTORE_BLOCK, RESTORE_ABSENT, true, "3:129 -" },
+		{ "ua-bbvirt-GONE1", RESTORE_BLOCK, RESTORE_ABSENT, true, "3:130 -" },
 		{ "ua-stale", RESTORE_KEEP, RESTORE_FOREIGN, false, "3:128 -" },
 		{ "ua-model", RESTORE_KEEP, RESTORE_FOREIGN, false, "- 0403:7840" },
 		{ "ua-bbvirt-GK9VZF", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:7 -" },
@@ -583,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_restore_nothing_assigned),
 		cmocka_unit_test(test_restore_rewritten_before),
 		cmocka_unit_test(test_restore_rules),
+		cmocka_unit_test(test_restore_only_ours),
 		cmocka_unit_test(test_restore_compact),
 		cmocka_unit_test(test_restore_live),
 		cmocka_unit_test(test_restore_no_change),
