@@ -1082,8 +1082,10 @@ run_restore_filter(void)
 	_cleanup_(restore_plan_done) struct restore_plan p = { 0 };
 	const char *domain = arg_n_args == 1 ? arg_args[0] : NULL;
 	char name[VISIBLE_BUF];
+	char since[64];
 	size_t len;
 	size_t n_out = 0;
+	int held;
 	int r;
 
 	/* Bounded from the first byte read: libvirt waits for the hook. */
@@ -1138,7 +1140,12 @@ run_restore_filter(void)
 			    devices.v[i].serial != NULL ? devices.v[i].serial :
 			    devices.v[i].shared != NULL ? devices.v[i].shared : "",
 			    devices.v[i].shared != NULL ? " (shared)" : "");
-	r = restore_decide(&conf, &devices, doc.name, doc.v, doc.n, &p);
+	/* While bbvirt release holds (the host going down), nothing is attached. */
+	held = read_hold(since, sizeof(since));
+	if (held < 0)
+		return held;
+	r = restore_decide(&conf, &devices, held > 0, doc.name, doc.v, doc.n,
+	    &p);
 	if (r < 0)
 		return log_error_errno(r, "out of memory");
 	for (size_t i = 0; i < p.n; i++)

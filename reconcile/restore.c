@@ -164,16 +164,18 @@ classify(const struct hostdev_span *h, struct restore_decision *d,
 /* The second pass: readdress, or the reason to park. */
 static void
 decide_one(const struct conf *conf, const struct udevsnap *devices,
-    const char *domain, const struct hostdev_span *hds, size_t i, int kind,
-    struct restore_plan *p)
+    bool held, const char *domain, const struct hostdev_span *hds, size_t i,
+    int kind, struct restore_plan *p)
 {
 	struct restore_decision *d = &p->v[i];
 	const struct conf_domain *cd = NULL;
 	const struct conf_serial *s;
 	const struct usbdev *u;
 
+	if (held)
+		d->reason = RESTORE_HELD;
 	/* A lending was a human's, for that run: the config says the rest. */
-	if (kind == ALIAS_MANUAL)
+	else if (kind == ALIAS_MANUAL)
 		d->reason = RESTORE_LENT;
 	/*
 	 * Which device a port or type rule means is the planner's question
@@ -286,7 +288,7 @@ park(const struct hostdev_span *hds, size_t n, size_t i,
 
 int
 restore_decide(const struct conf *conf, const struct udevsnap *devices,
-    const char *domain, const struct hostdev_span *hds, size_t n,
+    bool held, const char *domain, const struct hostdev_span *hds, size_t n,
     struct restore_plan *ret)
 {
 	_cleanup_(restore_plan_done) struct restore_plan p = { 0 };
@@ -309,7 +311,8 @@ restore_decide(const struct conf *conf, const struct udevsnap *devices,
 	}
 	for (size_t i = 0; i < n; i++)
 		if (p.v[i].verdict == RESTORE_PARK)
-			decide_one(conf, devices, domain, hds, i, kinds[i], &p);
+			decide_one(conf, devices, held, domain, hds, i,
+			    kinds[i], &p);
 	make_parking_safe(&p);
 	for (size_t i = 0; i < n; i++) {
 		if (p.v[i].verdict == RESTORE_PARK ||
@@ -445,6 +448,7 @@ restore_reason_to_string(enum restore_reason r)
 		[RESTORE_TWICE] = "goes to an earlier hostdev of this domain",
 		[RESTORE_TAKEN] = "is at an address another hostdev of this domain names",
 		[RESTORE_WITH_OTHERS] = "is parked with another of bbvirt's, which an empty port would take",
+		[RESTORE_HELD] = "is not attached while bbvirt release holds",
 	};
 
 	return r < _RESTORE_REASON_MAX ? reasons[r] : NULL;

@@ -35,6 +35,7 @@ enum restore_reason {
 	RESTORE_TWICE,          /* park: an earlier hostdev of this domain takes the device */
 	RESTORE_TAKEN,          /* park: a hostdev not bbvirt's names the device's address */
 	RESTORE_WITH_OTHERS,    /* park: another of bbvirt's is parked (see restore_decide()) */
+	RESTORE_HELD,           /* park: bbvirt release holds, nothing is attached */
 	_RESTORE_REASON_MAX,
 };
 
@@ -76,10 +77,12 @@ bool restore_any_owned(const struct hostdev_span *hds, size_t n);
  * the start attaches each where it belongs); and when a hostdev not
  * bbvirt's is there too, parking is unsafe: the parked ones are blocked
  * instead (BLOCK: the same address, not optional), and libvirt refuses
- * the start rather than hand over a device. Returns 0 or -ENOMEM.
+ * the start rather than hand over a device. While held (bbvirt release,
+ * before the host saves its guests), nothing is readdressed. Returns 0 or
+ * -ENOMEM.
  */
 int restore_decide(const struct conf *conf, const struct udevsnap *devices,
-    const char *domain, const struct hostdev_span *hds, size_t n,
+    bool held, const char *domain, const struct hostdev_span *hds, size_t n,
     struct restore_plan *ret);
 void restore_plan_done(struct restore_plan *p);
 

@@ -300,6 +300,9 @@ t held-event-attach 0 devices.umockdev -C ./vm.conf -v attach HV3ZQC -b 5 -d 4
 t held-attach 1 devices.umockdev -C ./vm.conf attach HV3ZQC -n
 t held-attach-all 1 devices.umockdev -C ./vm.conf attach-all
 t held-detach 3 devices.umockdev -C ./vm.conf detach GK9VZF -n --json
+# The restore filter readdresses nothing either: GK9VZF, plugged in and
+# assigned here, is parked with GONE1.
+t restore-held 0 devices.umockdev -C ./vm.ini -v restore-filter kvm0 <"$top/tests/fixtures/restore/only-ours.xml"
 # A second release keeps the time the hold began.
 t held-release 1 devices.umockdev -C ./vm.conf release
 if [ "$(stat -c %Y "$held")" = "$(date -d '2026-12-01 03:00:00 UTC' +%s)" ]; then

@@ -148,7 +148,7 @@ run_case(const char *file, const char *domain, const char *conf_text,
 	assert_int_equal(domxml_spans(xml, len, &doc, NULL), 0);
 	assert_string_equal(doc.name, domain);
 	assert_int_equal(doc.n, n_want);
-	assert_int_equal(restore_decide(&conf, devs, doc.name, doc.v, doc.n,
+	assert_int_equal(restore_decide(&conf, devs, false, doc.name, doc.v, doc.n,
 	    &p), 0);
 	for (size_t i = 0; i < n_want; i++) {
 		print_message("%s: hostdev %zu '%s'\n", file, i,
@@ -375,7 +375,7 @@ test_restore_odd(void **state _unused_)
 	assert_int_equal(domxml_spans(xml, strlen(xml), &doc, NULL), 0);
 	assert_int_equal(doc.n, 3);
 	assert_false(doc.v[2].has_source);
-	assert_int_equal(restore_decide(&conf, &host, doc.name, doc.v, doc.n,
+	assert_int_equal(restore_decide(&conf, &host, false, doc.name, doc.v, doc.n,
 	    &p), 0);
 	/* Parked with the second: an empty port would take a device it holds. */
 	assert_int_equal(p.v[0].verdict, RESTORE_PARK);
@@ -436,7 +436,7 @@ test_restore_many(void **state _unused_)
 	assert_int_equal(conf_parse("test.conf", "", 0, &conf), 0);
 	assert_int_equal(domxml_spans(xml, len, &doc, NULL), 0);
 	assert_int_equal(doc.n, n);
-	assert_int_equal(restore_decide(&conf, &host, doc.name, doc.v, doc.n,
+	assert_int_equal(restore_decide(&conf, &host, false, doc.name, doc.v, doc.n,
 	    &p), 0);
 	assert_int_equal(p.n_changes, n);
 	assert_int_equal(restore_rewrite(xml, len, &doc, &p, &out, &n_out), 0);
