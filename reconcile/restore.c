@@ -226,7 +226,7 @@ cursor_of(struct park_cursor *c, size_t *n, unsigned bus)
 
 /*
  * The third pass: parking is safe only if no USB hostdev of the guest
- * names a device QEMU may then open (see restore_decide() in restore.h).
+ * names a device its QEMU is let open: see restore_decide() in restore.h.
  */
 static void
 make_parking_safe(struct restore_plan *p)
