@@ -252,6 +252,8 @@ report_plan(FILE *f, const struct plan *plan, bool json)
 		fprintf(f, " (%s)", plan_reason_to_string(a->reason));
 		if (a->result == PLAN_FAILED)
 			fprintf(f, ": failed: %s", a->error);
+		else if (a->result == PLAN_STOPPED)
+			fprintf(f, ": not done: the domain stopped meanwhile");
 		fprintf(f, "\n");
 	}
 	return ferror(f) ? -EIO : 0;

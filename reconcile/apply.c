@@ -94,6 +94,14 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 				    plan_reason_to_string(a->reason));
 			continue;
 		}
+		if (r == -ESRCH) {
+			a->result = PLAN_STOPPED;
+			a->error = error;
+			log_info("'%s' (%u:%u) not %s '%s': the domain stopped meanwhile",
+			    serial, a->bus, a->dev, a->op == PLAN_ATTACH ?
+			    "attached to" : "detached from", a->domain);
+			continue;
+		}
 		a->result = PLAN_FAILED;
 		a->error = error != NULL ? error : strdup(strerror(-r));
 		failed++;
@@ -148,7 +156,17 @@ virt_change(void *userdata, const char *uri, const char *domain,
 		r = virDomainDetachDeviceFlags(dom, arg, VIR_DOMAIN_AFFECT_LIVE);
 		break;
 	}
-	return r < 0 ? virt_error(ret_error) : 0;
+	if (r >= 0)
+		return 0;
+	r = virt_error(ret_error);
+	/*
+	 * The snapshot saw it running; a guest that stopped since (shut
+	 * down, destroyed, saved) fails every live change. Not a failure of
+	 * ours: it gets its devices when it starts again.
+	 */
+	if (virDomainIsActive(dom) == 0)
+		return -ESRCH;
+	return r;
 }
 
 static int

@@ -4,7 +4,8 @@ struct plan;
 
 /*
  * What apply needs from a hypervisor. Each returns 0, or -errno with a
- * reason in *ret_error (the caller's).
+ * reason in *ret_error (the caller's): -ESRCH when the domain is found
+ * not running once the change failed (it stopped meanwhile).
  */
 struct apply_ops {
 	int (*attach)(void *userdata, const char *uri, const char *domain,
@@ -21,7 +22,9 @@ struct apply_ops {
 /*
  * Performs the plan's actions in order, each to its end whatever the
  * others did, and records every result in the action. Logs one notice per
- * change and one error per failure. An attach whose serial could not be
+ * change and one error per failure. A change that failed because its
+ * domain stopped since the snapshot is no failure (PLAN_STOPPED): the
+ * domain gets its devices when it starts, and has let go of them. An attach whose serial could not be
  * detached first is not tried, and fails. Returns the number of failed actions,
  * or -ENOMEM.
  */

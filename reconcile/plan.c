@@ -29,6 +29,7 @@ static const char *const result_names[_PLAN_RESULT_MAX] = {
 	[PLAN_PLANNED] = "planned",
 	[PLAN_DONE] = "done",
 	[PLAN_FAILED] = "failed",
+	[PLAN_STOPPED] = "stopped",
 };
 
 static const char *const refusal_names[_PLAN_REFUSE_MAX] = {

@@ -33,6 +33,7 @@ enum plan_result {
 	PLAN_PLANNED,
 	PLAN_DONE,
 	PLAN_FAILED,
+	PLAN_STOPPED,           /* not done: the domain stopped meanwhile, no failure */
 	_PLAN_RESULT_MAX,
 };
 

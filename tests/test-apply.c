@@ -23,6 +23,7 @@ struct recorder {
 	size_t len;
 	FILE *f;
 	const char *fail_domain;        /* every call on it fails */
+	const char *stopped_domain;     /* every call on it finds it stopped */
 };
 
 static int
@@ -33,6 +34,10 @@ record(struct recorder *r, const char *op, const char *domain,
 	if (r->fail_domain != NULL && strcmp(domain, r->fail_domain) == 0) {
 		*ret_error = strdup("Requested operation is not valid: domain is not running");
 		return -EIO;
+	}
+	if (r->stopped_domain != NULL && strcmp(domain, r->stopped_domain) == 0) {
+		*ret_error = strdup("Requested operation is not valid: domain is not running");
+		return -ESRCH;
 	}
 	return 0;
 }
@@ -177,12 +182,44 @@ test_apply_blocked(void **state _unused_)
 	plan_free(p);
 }
 
+/*
+ * A domain that stopped after the snapshot (shut down, destroyed, saved)
+ * fails every change: no failure of the run, and the others go on.
+ */
+static void
+test_apply_stopped(void **state _unused_)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	struct recorder rec = { .stopped_domain = "gone" };
+	FILE *devnull = fopen("/dev/null", "we");
+
+	assert_non_null(p);
+	assert_non_null(devnull);
+	p->n = 2;
+	p->v = calloc(p->n, sizeof(*p->v));
+	assert_non_null(p->v);
+	p->v[0] = action(PLAN_ATTACH, "gone", "A1", 3, 7, "ua-bbvirt-A1");
+	p->v[1] = action(PLAN_ATTACH, "vm2", "B2", 3, 8, "ua-bbvirt-B2");
+	rec.f = open_memstream(&rec.calls, &rec.len);
+	assert_non_null(rec.f);
+	log_set_stream(devnull);
+	assert_int_equal(apply_plan(p, &rec_ops, &rec), 0);
+	log_set_stream(NULL);
+	fclose(rec.f);
+	fclose(devnull);
+	assert_int_equal(p->v[0].result, PLAN_STOPPED);
+	assert_int_equal(p->v[1].result, PLAN_DONE);
+	free(rec.calls);
+	plan_free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply_calls),
 		cmocka_unit_test(test_apply_blocked),
+		cmocka_unit_test(test_apply_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
