@@ -982,25 +982,6 @@ held_off(const char *since)
  */
 #define RESTORE_XML_MAX (64u << 20)
 
-/*
- * libvirt writes aliases as plain text: a document in which neither
- * prefix appears has no hostdev of bbvirt's, and costs no parse, no
- * config and no udev.
- */
-static bool
-mentions_ours(const char *xml, size_t len)
-{
-	static const char *const prefixes[] = {
-		ALIAS_PREFIX, ALIAS_MANUAL_PREFIX, ALIAS_PORT_PREFIX,
-		ALIAS_TYPE_PREFIX,
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
-		if (memmem(xml, len, prefixes[i], strlen(prefixes[i])) != NULL)
-			return true;
-	return false;
-}
-
 /* A missing config, whatever its path, assigns nothing here: park all. */
 static int
 read_filter_config(const char *path, struct conf *conf)
@@ -1100,7 +1081,12 @@ run_restore_filter(void)
 	if (r < 0)
 		return log_error_errno(r == -ENOMEM ? r : -EIO, "cannot read the domain XML on stdin: %s",
 		    strerror(-r));
-	if (!mentions_ours(xml, len)) {
+	/*
+	 * libvirt writes aliases as plain text: a document in which no
+	 * prefix of bbvirt's appears has no hostdev of bbvirt's, and costs no
+	 * parse, no config and no udev.
+	 */
+	if (!alias_prefix_in(xml, len)) {
 		log_debug("no alias of bbvirt's in the domain XML: nothing to do");
 		return 0;
 	}

@@ -127,19 +127,39 @@ decode_type(const char *enc, char **ret)
 	return 0;
 }
 
+/* Every prefix of bbvirt's aliases, and the kind each one marks. */
+static const struct {
+	const char *prefix;
+	enum alias_kind kind;
+} ours[] = {
+	{ ALIAS_PREFIX, ALIAS_OURS },
+	{ ALIAS_MANUAL_PREFIX, ALIAS_MANUAL },
+	{ ALIAS_PORT_PREFIX, ALIAS_PORT },
+	{ ALIAS_TYPE_PREFIX, ALIAS_TYPE },
+};
+
+bool
+alias_has_our_prefix(const char *alias)
+{
+	for (size_t i = 0; alias != NULL && i < ARRAY_SIZE(ours); i++)
+		if (strncmp(alias, ours[i].prefix, strlen(ours[i].prefix)) == 0)
+			return true;
+	return false;
+}
+
+bool
+alias_prefix_in(const char *text, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ours); i++)
+		if (memmem(text, len, ours[i].prefix,
+		    strlen(ours[i].prefix)) != NULL)
+			return true;
+	return false;
+}
+
 int
 alias_decode(const char *alias, char **ret_serial)
 {
-	static const struct {
-		const char *prefix;
-		enum alias_kind kind;
-	} ours[] = {
-		{ ALIAS_PREFIX, ALIAS_OURS },
-		{ ALIAS_MANUAL_PREFIX, ALIAS_MANUAL },
-		{ ALIAS_PORT_PREFIX, ALIAS_PORT },
-		{ ALIAS_TYPE_PREFIX, ALIAS_TYPE },
-	};
-
 	if (alias == NULL || strncmp(alias, ALIAS_USER_PREFIX,
 	    strlen(ALIAS_USER_PREFIX)) != 0)
 		return ALIAS_NONE;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -45,3 +46,8 @@ int alias_encode_type(uint16_t vendor, uint16_t product, const char *kport,
  * Returns the kind, or -ENOMEM.
  */
 int alias_decode(const char *alias, char **ret_serial);
+
+/* Whether alias (may be NULL) begins as one of bbvirt's, decodable or not. */
+bool alias_has_our_prefix(const char *alias);
+/* Whether any prefix of bbvirt's aliases occurs in the len bytes of text. */
+bool alias_prefix_in(const char *text, size_t len);

@@ -206,12 +206,19 @@ claim_target(const struct world *w, const struct claim *c, bool *ret_remote)
  * another identity at the same port), gone, or assigned elsewhere or
  * nowhere. at_port: some present device is claimed by each port rule.
  */
+/* The present device at a hostdev's address, or NULL. */
+static const struct usbdev *
+device_at(const struct world *w, const struct holding *h)
+{
+	return h->hd->has_address ? udevsnap_by_address(w->in->devices,
+	    h->hd->bus, h->hd->dev) : NULL;
+}
+
 static enum plan_reason
 rule_stale_reason(const struct world *w, const struct holding *h,
     const bool *at_port)
 {
-	const struct usbdev *d = h->hd->has_address ? udevsnap_by_address(
-	    w->in->devices, h->hd->bus, h->hd->dev) : NULL;
+	const struct usbdev *d = device_at(w, h);
 	const struct conf_rule_ref *r;
 	const char *kport;
 
@@ -350,14 +357,12 @@ release_all(const struct world *w, struct plan *p)
 
 	for (size_t i = 0; i < w->n; i++) {
 		const struct holding *h = &w->h[i];
-
 		const struct usbdev *d;
 
 		if (h->serial != NULL)
 			d = world_device(w, h->serial);
 		else if (h->key != NULL)        /* a port or type rule's */
-			d = h->hd->has_address ? udevsnap_by_address(
-			    w->in->devices, h->hd->bus, h->hd->dev) : NULL;
+			d = device_at(w, h);
 		else
 			continue;
 		r = plan_detach(p, h, PLAN_RELEASED, d);

@@ -24,22 +24,13 @@
 #define PARK_DEV_MAX 65535
 #define PARK_BUS_DEFAULT 1
 
-static bool
-has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 bool
 restore_any_owned(const struct hostdev_span *hds, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *a = hds[i].hd.alias;
 
-		if (a != NULL && (has_prefix(a, ALIAS_PREFIX) ||
-		    has_prefix(a, ALIAS_MANUAL_PREFIX) ||
-		    has_prefix(a, ALIAS_PORT_PREFIX) ||
-		    has_prefix(a, ALIAS_TYPE_PREFIX)))
+		if (alias_has_our_prefix(a))
 			return true;
 	}
 	return false;
