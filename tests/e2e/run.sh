@@ -160,12 +160,18 @@ E2E_CAP_END=$((cap_end - RESERVE))
 E2E_SPEED_M=$speed_m
 EOF
 
+# Two xhci controllers at fixed PCI slots: the scenarios leave devices
+# plugged, and 15 USB 2 ports fill up in a full run. plug() takes the
+# first controller's ports while it has one free, then the second's; the
+# scenarios that name a port take the second's from its top (runner's
+# free_port).
 t0=$EPOCHREALTIME
 qemu-system-x86_64 -accel "$accel" -machine q35 -cpu "$cpu" -m 2048 -smp 2 \
 	-display none -no-reboot -serial file:"$work/console.log" \
 	-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
 	-append "console=ttyS0 loglevel=4 usbcore.autosuspend=-1 panic=-1 systemd.show_status=false" \
-	-device qemu-xhci,id=xhci,p2=15,p3=15 \
+	-device qemu-xhci,id=xhci,p2=15,p3=15,addr=0x5 \
+	-device qemu-xhci,id=xhc2,p2=15,p3=15,addr=0x6 \
 	-virtfs local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path=/etc,mount_tag=hostetc,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$work/share",mount_tag=share,security_model=none \
