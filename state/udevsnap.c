@@ -19,7 +19,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
 
-static void
+void
 usbdev_done(struct usbdev *d)
 {
 	free(d->serial);
@@ -28,6 +28,7 @@ usbdev_done(struct usbdev *d)
 	free(d->peer_port);
 	free(d->peer_path);
 	free(d->syspath);
+	*d = (struct usbdev){ 0 };
 }
 
 void
@@ -522,4 +523,28 @@ udevsnap_by_port(const struct udevsnap *snap, const char *port)
 		if (strcmp(snap->v[i].port, port) == 0)
 			return &snap->v[i];
 	return NULL;
+}
+
+int
+udevsnap_one(const struct usb_id *ids, size_t n_ids, const char *sysname,
+    struct usbdev *ret)
+{
+	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
+	_cleanup_(collect_done) struct collect c = { .udev = udev, .peers = true };
+	_cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
+	const char *devtype;
+	int r;
+
+	if (udev == NULL)
+		return log_error_errno(-ENOMEM, "cannot start libudev");
+	d = udev_device_new_from_subsystem_sysname(udev, "usb", sysname);
+	if (d == NULL)
+		return 0;
+	devtype = udev_device_get_devtype(d);
+	if (devtype == NULL || strcmp(devtype, "usb_device") != 0)
+		return 0;
+	r = read_device(&c, d, ids, n_ids, ret);
+	if (r < 0)
+		return log_error_errno(r, "out of memory");
+	return r;
 }

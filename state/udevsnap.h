@@ -46,6 +46,17 @@ int udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
     struct udevsnap *ret_snap);
 void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the struct */
 
+/*
+ * Reads the one USB device whose kernel name is sysname ("3-2.1"), as
+ * udevsnap_collect() with peers reads each, without enumerating the
+ * others. Returns 1 (read into *ret, the caller's: usbdev_done()), 0
+ * when no such device is present or it is one bbvirt cannot read, or
+ * -errno (logged).
+ */
+int udevsnap_one(const struct usb_id *ids, size_t n_ids, const char *sysname,
+    struct usbdev *ret);
+void usbdev_done(struct usbdev *d);
+
 /* Compares two struct usbdev by bus, then dev: the order of udevsnap.v. */
 int usbdev_addr_cmp(const void *x, const void *y);
 /* Compares two pointers to struct usbdev pointers by serial (not NULL), for sort_ptrs(). */
