@@ -3,6 +3,7 @@
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
 DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
 SYSCONFDIR ?= /etc
@@ -54,8 +55,15 @@ LIB_SRCS := util.c log.c report.c \
 	parsers/domxml.c parsers/alias.c \
 	state/udevsnap.c state/virtconn.c state/virtsnap.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
-	reconcile/status.c reconcile/apply.c reconcile/restore.c
+	reconcile/status.c reconcile/apply.c reconcile/restore.c \
+	reconcile/event.c
 SRCS := $(LIB_SRCS) main.c
+# bbvirt-event runs on every USB event: the config and udev alone, never
+# libvirt or libxml2, whose libraries cost more to load than its work.
+EVENT_SRCS := util.c log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
+	parsers/devspec.c state/udevsnap.c reconcile/event.c event.c
+EVENT_DEPS := libudev inih
+EVENT_LIBS = $(call lazy,EVENT_LIBS,--libs,$(EVENT_DEPS))
 UNIT_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test-*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
 
@@ -64,13 +72,13 @@ Q :=
 say = @true
 else
 Q := @
-say = @printf '  %-6s %s\n' $(1) $(2)
+say = @printf '  %-6s %s\n' '$(1)' '$(2)'
 endif
 
 .SECONDARY:
 .PHONY: all check unit-tests fuzz fuzz-check lint-src lint-man clean \
 	install uninstall demo deps e2e e2e-deps bench
-all: bbvirt
+all: bbvirt bbvirt-event
 
 # With "make deps all", even under -j, nothing compiles before deps is done.
 AFTER_DEPS := $(filter deps e2e-deps,$(MAKECMDGOALS))
@@ -94,6 +102,17 @@ $(O)/bbvirt: $(SRCS:%.c=$(O)/%.o)
 bbvirt: $(O)/bbvirt
 	$(Q)cp $< $@
 
+$(O)/bbvirt-event: $(EVENT_SRCS:%.c=$(O)/%.o)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS)
+
+bbvirt-event: $(O)/bbvirt-event
+	$(Q)cp $< $@
+
+$(O)/san/bbvirt-event: $(EVENT_SRCS:%.c=$(O)/san/%.o)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(EVENT_LIBS)
+
 $(O)/san/bbvirt: $(SRCS:%.c=$(O)/san/%.o)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lpthread
@@ -107,7 +126,7 @@ $(O)/tests/tools/mute-socket: tests/tools/mute-socket.c util.c | $(AFTER_DEPS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BBVIRT_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
 
-unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt \
+unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt $(O)/san/bbvirt-event \
 	$(O)/tests/tools/mute-socket
 
 # The build enforces the house rules, not the reviewers.
@@ -119,7 +138,7 @@ lint-man:
 	$(Q)out=$$(mandoc -Tlint -Wwarning man/*.[0-9] 2>&1); \
 		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
 
-check: unit-tests bbvirt lint-src lint-man fuzz-check
+check: unit-tests bbvirt bbvirt-event lint-src lint-man fuzz-check
 	$(Q)O=$(O) BBVIRT=$(O)/san/bbvirt tests/run-tests.sh $(UNIT_TESTS)
 
 # libFuzzer targets on each parser's buffer entry point.
@@ -164,7 +183,7 @@ e2e:
 	$(Q)tests/e2e/run.sh
 
 # Figures, not a pass/fail test: see bench/README. CSV in bench/results/.
-bench: bbvirt
+bench: bbvirt bbvirt-event
 	$(Q)bench/run.sh
 	$(Q)bench/restore-filter.sh
 
@@ -178,16 +197,17 @@ COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 DOCDIR     ?= $(DATADIR)/doc/bbvirt
 PKGDATADIR ?= $(DATADIR)/bbvirt
 UNITS      := bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer \
-	bbvirt-shutdown.service
+	bbvirt-shutdown.service bbvirt-event.service bbvirt-event.path
 
-install: bbvirt
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+install: bbvirt bbvirt-event
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UDEVDIR)/rules.d \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(HOOKDIR) \
 		$(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR) \
 		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(PKGDATADIR) \
 		$(DESTDIR)$(CONFDIR)
 	install -m 0755 bbvirt $(DESTDIR)$(BINDIR)/bbvirt
+	install -m 0755 bbvirt-event $(DESTDIR)$(LIBEXECDIR)/bbvirt-event
 	for m in bbvirt.1:man1 bbvirt.conf.5:man5; do \
 		sed 's|/etc/bit-babbler|$(CONFDIR)|g' man/$${m%:*} \
 			>$(DESTDIR)$(MANDIR)/$${m#*:}/$${m%:*} && \
@@ -195,7 +215,8 @@ install: bbvirt
 	done
 	install -m 0644 contrib/60-bbvirt.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-bbvirt.rules
 	for u in $(UNITS); do \
-		sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+			contrib/$$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
 	h=$(DESTDIR)$(HOOKDIR)/bbvirt; p=$(DESTDIR)$(PKGDATADIR)/qemu-hook; \
@@ -221,7 +242,8 @@ uninstall:
 	else \
 		rm -f "$$h"; \
 	fi
-	rm -f $(DESTDIR)$(BINDIR)/bbvirt $(DESTDIR)$(MANDIR)/man1/bbvirt.1 \
+	rm -f $(DESTDIR)$(BINDIR)/bbvirt $(DESTDIR)$(LIBEXECDIR)/bbvirt-event \
+		$(DESTDIR)$(MANDIR)/man1/bbvirt.1 \
 		$(DESTDIR)$(MANDIR)/man5/bbvirt.conf.5 \
 		$(DESTDIR)$(UDEVDIR)/rules.d/60-bbvirt.rules \
 		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS)) \
@@ -238,6 +260,6 @@ demo: bbvirt
 	$(Q)tests/demo.sh
 
 clean:
-	rm -rf $(O) bbvirt
+	rm -rf $(O) bbvirt bbvirt-event
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

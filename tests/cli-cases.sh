@@ -415,3 +415,51 @@ t w3-rules-renumbered 3 ports/renumbered.umockdev -C ./ports/rules.ini sync -n
 t w3-ambiguous-status 0 ports/devices.umockdev -C ./ports/ambiguous.ini status
 t w3-ambiguous-sync 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n
 t w3-ambiguous-verbose 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n -v
+
+# bbvirt-event (issue 16): the queue the udev rule leaves, sorted by the
+# config alone. ev NAME REQUEST DEVICES CONFIG ENTRY...: queues the
+# entries, runs bbvirt-event -v on them, and then the queue must be empty
+# and the sync request there (REQUEST yes) or not (no).
+ev() {
+	local name=$1 want=$2 devs=$3 cf=$4 e got left
+	shift 4
+	rm -rf "$world/events" "$world/sync-requested"
+	mkdir "$world/events"
+	for e in "$@"; do : >"$world/events/$e"; done
+	T_PROG=$BBVIRT_EVENT t "$name" 0 "$devs" -v -C "$cf" -r ./sync-requested ./events
+	got=no
+	[ ! -e "$world/sync-requested" ] || got=yes
+	left=$(ls -A "$world/events")
+	if [ "$got" != "$want" ] || [ -n "$left" ]; then
+		echo "FAIL $name: sync request: $got, expected $want; left in the queue: '$left'"
+		passed=$((passed - 1)) failed=$((failed + 1))
+	fi
+}
+r3=./ports/rules.ini
+# A hub, a root hub, at no configured port: nothing for the sync, however many.
+ev queue-hub no ports/devices.umockdev "$r3" add@3-1
+ev queue-none-of-three no ports/devices.umockdev "$r3" add@3-1 bind@4-1 change@usb3
+# Each kind of rule: a port by its stable path and by its kernel form, a
+# type, a managed type's serial.
+ev queue-port-stable yes ports/devices.umockdev "$r3" add@3-1.1
+ev queue-port-kernel yes ports/devices.umockdev "$r3" bind@3-1.4
+ev queue-type yes ports/devices.umockdev "$r3" add@3-1.2
+ev queue-serial yes ports/devices.umockdev "$r3" change@3-2
+# One event the config names among others is enough.
+ev queue-one-of-three yes ports/devices.umockdev "$r3" add@3-1 add@3-1.2 add@usb3
+# The same CH340 and UPS with a config of serials alone: nothing to do.
+ev queue-unmanaged no ports/devices.umockdev ./ports/vm.ini add@3-1.1 add@3-1.4
+# A port rule on the USB 3 half names the hub plugged into the USB 2 half.
+printf '[domain "lab"]\nports = 4-1\n' | conf peer-port.ini
+ev queue-peer yes ports/devices.umockdev ./peer-port.ini add@3-1
+# A device that went, or is not there now; a name bbvirt does not know;
+# a config it cannot read: when in doubt, the sync.
+ev queue-remove yes ports/devices.umockdev "$r3" remove@3-1
+ev queue-gone yes ports/devices.umockdev "$r3" add@3-9
+ev queue-unknown yes ports/devices.umockdev "$r3" frobnicate@3-1
+ev queue-bad-kernel yes ports/devices.umockdev "$r3" add@3-1x
+ev queue-bad-config yes ports/devices.umockdev ./nosuch.ini add@3-1
+# Nothing queued (a start by hand): nothing to do.
+ev queue-empty no ports/devices.umockdev "$r3"
+T_PROG=$BBVIRT_EVENT t queue-bad-option 2 - --frob
+T_PROG=$BBVIRT_EVENT t queue-two-queues 2 - ./a ./b

@@ -11,6 +11,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # umockdev's preload comes before ASan's runtime, which ASan refuses otherwise.
 export ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1
 BBVIRT=$(realpath "${BBVIRT:-./bbvirt}")
+BBVIRT_EVENT=$(realpath "${BBVIRT_EVENT:-$(dirname "$BBVIRT")/bbvirt-event}")
 top=$(pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -28,6 +29,7 @@ passed=0 failed=0
 conf() { cat >"$world/$1"; chmod 0644 "$world/$1"; }
 
 # t NAME EXIT DEVICES ARGS...: DEVICES is a umockdev file in the world, or -.
+# The program is bbvirt, or T_PROG.
 t() {
 	local name=$1 want=$2 devs=$3 rc ok=1
 	shift 3
@@ -35,7 +37,7 @@ t() {
 	[ "$devs" = - ] || run+=(--device "$world/$devs")
 	for a in "$@"; do args+=("${a//@WORLD@/$world}"); done
 	set -- "${args[@]}"
-	(cd "$world" && exec timeout "${CLI_TIMEOUT:-60}" "${run[@]}" -- "$BBVIRT" "$@" >"$tmp/out" 2>"$tmp/err")
+	(cd "$world" && exec timeout "${CLI_TIMEOUT:-60}" "${run[@]}" -- "${T_PROG:-$BBVIRT}" "$@" >"$tmp/out" 2>"$tmp/err")
 	rc=$?
 	[ "$rc" -ne 124 ] || echo "bbvirt: killed by the test's outer timeout" >>"$tmp/err"
 	sed -i -e "s|$tmp/world2|@WORLD2@|g" -e "s|$world|@WORLD@|g" "$tmp/out" "$tmp/err"

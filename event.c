@@ -1,0 +1,322 @@
+/*
+ * bbvirt-event: the first stage of a sync that a udev event asks for.
+ *
+ * The udev rule runs for every USB device event and leaves one entry,
+ * "ACTION@KERNEL", in the queue directory (/run/bbvirt/events);
+ * bbvirt-event.path starts this program for it. It takes every entry out
+ * of the queue, reads the config and, for each event, the one device now
+ * at that kernel name, and leaves the sync request that bbvirt-sync.path
+ * turns into a full 'bbvirt sync' only when the config may want something
+ * of an event (see event_concerns()). Most USB events are of devices no
+ * rule names: those cost this program's start, the config and one
+ * device, and never libvirt, whose library alone costs more to load than
+ * all of that. So it links neither libvirt nor libxml2.
+ *
+ * When in doubt it asks for the sync: a name it does not know, a device
+ * it cannot read, a config it cannot parse (the sync then says why).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "event.h"
+#include "log.h"
+#include "udevsnap.h"
+#include "util.h"
+
+#define DEFAULT_QUEUE "/run/bbvirt/events"
+#define DEFAULT_REQUEST "/run/bbvirt/sync-requested"
+/* More entries than a host makes between two runs; the rest wait for the next. */
+#define QUEUE_MAX 4096
+
+static const char *arg_config = CONF_DEFAULT_PATH;
+static const char *arg_queue = DEFAULT_QUEUE;
+static const char *arg_request = DEFAULT_REQUEST;
+static int arg_verbose;
+static bool arg_syslog;
+
+static void
+help(void)
+{
+	printf("Usage: bbvirt-event [options] [QUEUE]\n"
+	    "\n"
+	    "Take the USB device events the udev rule queued in QUEUE (default\n"
+	    "%s) and ask for a bbvirt sync (by creating the request\n"
+	    "file) when the config may want something of one of them.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -C, --config=FILE    config file; a bare NAME means %s/NAME.conf\n"
+	    "                       (default %s)\n"
+	    "  -r, --request=FILE   the sync request to create (default %s)\n"
+	    "  -v, --verbose        say more; repeat for debug output\n"
+	    "      --syslog         log to syslog as well as to stderr\n"
+	    "      --version        show the version\n"
+	    "  -?, -h, --help       show this help\n"
+	    "\n"
+	    "Exit status: 0 success, 1 runtime failure, 2 usage error. See bbvirt(1).\n",
+	    DEFAULT_QUEUE, CONF_DIR, CONF_DEFAULT_PATH, DEFAULT_REQUEST);
+}
+
+static int
+try_help(void)
+{
+	fprintf(stderr, "Try 'bbvirt-event --help'.\n");
+	return -EINVAL;
+}
+
+/* Returns 1 to run, 0 to exit successfully (--help), or -EINVAL. */
+static int
+parse_argv(int argc, char *argv[])
+{
+	enum { ARG_SYSLOG = 0x100, ARG_VERSION };
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'C' },
+		{ "request", required_argument, NULL, 'r' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "syslog", no_argument, NULL, ARG_SYSLOG },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":C:r:vh?", options, NULL)) >= 0) {
+		switch (c) {
+		case 'C':
+			arg_config = optarg;
+			break;
+		case 'r':
+			arg_request = optarg;
+			break;
+		case 'v':
+			arg_verbose++;
+			break;
+		case 'h':
+			help();
+			return 0;
+		case ARG_SYSLOG:
+			arg_syslog = true;
+			break;
+		case ARG_VERSION:
+			printf("bbvirt-event %s\n", BBVIRT_VERSION);
+			return 0;
+		case '?':
+			if (optopt == '?') {
+				help();
+				return 0;
+			}
+			log_error("unknown option '%s'", argv[optind - 1]);
+			return try_help();
+		case ':':
+			log_error("option '%s' needs a value", argv[optind - 1]);
+			return try_help();
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		arg_queue = argv[optind++];
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		return try_help();
+	}
+	return 1;
+}
+
+static void
+strv_freep(char ***v)
+{
+	if (*v == NULL)
+		return;
+	for (char **s = *v; *s != NULL; s++)
+		free(*s);
+	free(*v);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Takes every entry out of the queue: their names, sorted, in *ret (NULL
+ * terminated). An entry is removed before its device is read, so an event
+ * after that leaves a new entry, and bbvirt-event.path starts this again.
+ * A missing queue is an empty one. Returns the number of entries or -errno
+ * (logged).
+ */
+static int
+take_queue(char ***ret)
+{
+	_cleanup_(strv_freep) char **v = NULL;
+	DIR *d = opendir(arg_queue);
+	struct dirent *e;
+	size_t n = 0;
+	int r = 0;
+
+	*ret = NULL;
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return log_error_errno(-errno, "cannot open the event queue %s: %s",
+		    arg_queue, strerror(errno));
+	}
+	while (n < QUEUE_MAX && (errno = 0, e = readdir(d)) != NULL) {
+		char **grown;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
+			if (errno == ENOENT)
+				continue;       /* another run took it */
+			r = log_error_errno(-errno, "cannot take %s/%s from the queue: %s",
+			    arg_queue, e->d_name, strerror(errno));
+			break;
+		}
+		grown = reallocarray(v, n + 2, sizeof(*v));
+		if (grown == NULL) {
+			r = log_error_errno(-ENOMEM, "out of memory");
+			break;
+		}
+		v = grown;
+		if ((v[n] = strdup(e->d_name)) == NULL) {
+			r = log_error_errno(-ENOMEM, "out of memory");
+			break;
+		}
+		v[++n] = NULL;
+	}
+	if (r == 0 && n < QUEUE_MAX && errno != 0)
+		r = log_error_errno(-errno, "cannot read the event queue %s: %s",
+		    arg_queue, strerror(errno));
+	(void)closedir(d);
+	if (r < 0)
+		return r;
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*ret = TAKE_PTR(v);
+	return n;
+}
+
+/* As bbvirt sync reads it: the default config missing assigns nothing. */
+static int
+read_config(struct conf *conf)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (conf_path(arg_config, &path) < 0)
+		return log_error_errno(-ENOMEM, "out of memory");
+	if (strcmp(path, CONF_DEFAULT_PATH) == 0 && access(path, F_OK) < 0 &&
+	    errno == ENOENT) {
+		log_debug("%s does not exist: nothing is assigned", path);
+		return conf_parse(path, "", 0, conf);
+	}
+	return conf_load(path, conf);
+}
+
+/*
+ * Why the events in names may need a sync, or NULL when none can; *ret_name
+ * is the event it is for (NULL: all of them). Returns 0 or -ENOMEM.
+ */
+static int
+triage(char **names, const char **ret_why, const char **ret_name)
+{
+	_cleanup_(conf_done) struct conf conf = { 0 };
+	int r;
+
+	*ret_name = NULL;
+	if (read_config(&conf) < 0) {
+		*ret_why = "the config cannot be read (the sync says why)";
+		return 0;
+	}
+	for (char **s = names; *s != NULL; s++) {
+		_cleanup_(usbdev_done) struct usbdev d = { 0 };
+		enum event_action a;
+		const char *kernel;
+
+		*ret_name = *s;
+		if (event_name_parse(*s, &a, &kernel) < 0) {
+			*ret_why = "not an event bbvirt knows";
+			return 0;
+		}
+		r = a == EVENT_REMOVE ? 0 : udevsnap_one(conf.managed_ids,
+		    conf.n_managed_ids, kernel, &d);
+		if (r < 0) {
+			if (r == -ENOMEM)
+				return r;
+			*ret_why = "the device cannot be read";
+			return 0;
+		}
+		*ret_why = event_concerns(&conf, a, r > 0 ? &d : NULL);
+		if (*ret_why != NULL)
+			return 0;
+		log_debug("event %s: %04x:%04x, no rule names it", *s, d.vendor,
+		    d.product);
+	}
+	*ret_name = NULL;
+	return 0;
+}
+
+static int
+request_sync(void)
+{
+	_cleanup_close_ int fd = open(arg_request,
+	    O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot request a sync (%s): %s",
+		    arg_request, strerror(errno));
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	_cleanup_(strv_freep) char **names = NULL;
+	const char *why;
+	const char *name;
+	int n;
+	int r;
+
+	log_init();
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		return r < 0 ? 2 : 0;
+	if (arg_syslog)
+		log_open_syslog();
+	log_set_max_level(LOG_NOTICE + arg_verbose > LOG_DEBUG ? LOG_DEBUG :
+	    LOG_NOTICE + arg_verbose);
+	n = take_queue(&names);
+	if (n < 0) {
+		/* What it could not take may need a sync; that run says more. */
+		(void)request_sync();
+		return 1;
+	}
+	if (n == 0) {
+		log_info("no event queued in %s", arg_queue);
+		return 0;
+	}
+	r = triage(names, &why, &name);
+	if (r < 0) {
+		log_error_errno(r, "out of memory");
+		(void)request_sync();
+		return 1;
+	}
+	if (why == NULL) {
+		log_info("%d event%s, none of a device the config names: no sync",
+		    n, n == 1 ? "" : "s");
+		return 0;
+	}
+	if (name != NULL)
+		log_info("event %s: %s: sync requested", name, why);
+	else
+		log_info("%d event%s: %s: sync requested", n, n == 1 ? "" : "s",
+		    why);
+	return request_sync() < 0 ? 1 : 0;
+}

@@ -1,0 +1,89 @@
+#include <errno.h>
+#include <string.h>
+
+#include "conf.h"
+#include "event.h"
+#include "udevsnap.h"
+#include "util.h"
+
+static const char *const action_names[_EVENT_ACTION_MAX] = {
+	[EVENT_ADD] = "add",
+	[EVENT_BIND] = "bind",
+	[EVENT_CHANGE] = "change",
+	[EVENT_REMOVE] = "remove",
+};
+
+const char *
+event_action_to_string(enum event_action a)
+{
+	return a < _EVENT_ACTION_MAX ? action_names[a] : NULL;
+}
+
+/* 1-3 decimal digits at *s; advances *s past them. */
+static bool
+skip_number(const char **s)
+{
+	size_t n = strspn(*s, "0123456789");
+
+	*s += n;
+	return n >= 1 && n <= 3;
+}
+
+/* "usbN" or "BUS-PORT[.PORT...]": nothing else can become a sysfs path. */
+static bool
+kernel_name_valid(const char *s)
+{
+	if (strncmp(s, "usb", 3) == 0) {
+		s += 3;
+		return skip_number(&s) && *s == '\0';
+	}
+	if (!skip_number(&s) || *s++ != '-')
+		return false;
+	for (;;) {
+		if (!skip_number(&s))
+			return false;
+		if (*s == '\0')
+			return true;
+		if (*s++ != '.')
+			return false;
+	}
+}
+
+int
+event_name_parse(const char *name, enum event_action *ret_action,
+    const char **ret_kernel)
+{
+	const char *at = strchr(name, '@');
+
+	if (at == NULL || strlen(name) > EVENT_NAME_MAX ||
+	    !kernel_name_valid(at + 1))
+		return -EINVAL;
+	for (size_t a = 0; a < _EVENT_ACTION_MAX; a++)
+		if (strlen(action_names[a]) == (size_t)(at - name) &&
+		    strncmp(name, action_names[a], at - name) == 0) {
+			*ret_action = a;
+			*ret_kernel = at + 1;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+const char *
+event_concerns(const struct conf *conf, enum event_action a,
+    const struct usbdev *d)
+{
+	const char *const forms[] = { d != NULL ? d->port : NULL,
+		d != NULL ? d->path : NULL, d != NULL ? d->peer_port : NULL,
+		d != NULL ? d->peer_path : NULL };
+
+	if (a == EVENT_REMOVE)
+		return "a device went";
+	if (d == NULL)
+		return "no device is there now";
+	if (conf_manages(conf, d->vendor, d->product))
+		return "its type is managed";
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
+		if (forms[i] != NULL && conf_port_rule(conf, forms[i]) != NULL)
+			return "a port rule names its connector";
+	return NULL;
+}
