@@ -333,7 +333,10 @@ check "theirs then ours: /run/bbvirt is made" test -d "$root/run/bbvirt"
 # Enabled as systemctl enable would (deb-systemd-helper, no systemd needed).
 enabled() { [ -L "$root/etc/systemd/system/$1.wants/$2" ]; }
 check "theirs then ours: bbvirt-sync.path is enabled" enabled multi-user.target bbvirt-sync.path
+check "theirs then ours: bbvirt-event.path is enabled" enabled multi-user.target bbvirt-event.path
 check "theirs then ours: bbvirt-sync.timer is enabled" enabled timers.target bbvirt-sync.timer
+check "theirs then ours: /run/bbvirt/events is made" test -d "$root/run/bbvirt/events"
+check "theirs then ours: bbvirt-event is installed" test -x "$root/usr/libexec/bbvirt-event"
 check "theirs then ours: bbvirt-shutdown.service is enabled" enabled multi-user.target bbvirt-shutdown.service
 if [ -f "$root$HOOK" ]; then
 	echo "# edited by the admin" >>"$root$HOOK"
