@@ -15,6 +15,7 @@
 #                     shell way is quadratic here: about 15 min at 2000)
 #   BENCH_SHELL_RUNS  timed runs of the shell way (default 3; --quick: 1)
 #   BBVIRT            the binary (default ./bbvirt at the top of the tree)
+#   BBVIRT_EVENT      bbvirt-event (default: beside BBVIRT)
 #
 # Every size is one umockdev testbed, set up once; bbvirt and the shell
 # way are timed inside it (umockdev-run's own setup, ~10 s for 1000
@@ -33,12 +34,12 @@ export LC_ALL=C
 die() { echo "bench: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------
-# Inside the testbed: run.sh --inside DIR RUNS SHELL_RUNS BBVIRT
+# Inside the testbed: run.sh --inside DIR RUNS SHELL_RUNS BBVIRT BBVIRT_EVENT
 # Appends "CASE WALL USER SYS RSS_KIB" to DIR/times and "KEY VALUE" to
 # DIR/facts (libvirt calls).
 # ---------------------------------------------------------------------------
 inside() {
-	local dir=$1 runs=$2 shell_runs=$3 bbvirt=$4
+	local dir=$1 runs=$2 shell_runs=$3 bbvirt=$4 bbvirt_event=$5
 	local g usb att det
 	cd "$dir"
 	g=$(awk '$1 == "guests" { print $2 }' expect)
@@ -61,12 +62,13 @@ inside() {
 		fi
 	}
 	# timed CASE WANT_EXIT N COMMAND...: N timed runs; the last one's output
-	# stays in out/err.
+	# stays in out/err. PRE, when set, is run (untimed) before each.
 	timed() {
 		local name=$1 want=$2 n=$3 i rc
 		shift 3
 		local TIMEFORMAT='%3R %3U %3S'
 		for ((i = 0; i < n; i++)); do
+			[ -z "${PRE:-}" ] || eval "$PRE"
 			rc=0
 			{ time /usr/bin/time -f '%M' -o "$dir/rss" "$@" >"$dir/out" 2>"$dir/err" || rc=$?; } 2>"$dir/t"
 			if [ "$rc" != "$want" ]; then
@@ -89,12 +91,32 @@ inside() {
 	check sync "'nothing to do'" "$(grep -c 'nothing to do' "$dir/err")" 1
 	timed sync 0 "$runs" "$bbvirt" -C ./vm.ini sync --dry-run
 
-	# An unmanaged device's event (issue 16): the udev rule queues a sync
-	# for every USB device, and bbvirt-sync.service runs it as below; on
-	# a converged host it changes nothing and says nothing. Where its time
-	# goes: the process alone (--version: exec, libvirt's libraries), and
-	# the same sync on a node of one guest (so: start, config and the USB
-	# devices; the rest is the guests).
+	# An unmanaged device's event (issue 16): the udev rule queues every
+	# USB device's event, and bbvirt-event.service sorts the queue as
+	# below: for a device no rule names it asks for no sync. Then the
+	# same for a BitBabbler's event, which asks for one.
+	local um mp
+	um=$(awk '$1 == "unmanaged_port" { print $2 }' expect)
+	mp=$(awk '$1 == "managed_port" { print $2 }' expect)
+	mkdir -p "$dir/events"
+	PRE="rm -f '$dir/sync-requested'; : >'$dir/events/add@$um'"
+	eval "$PRE"
+	run event-sort 0 "$bbvirt_event" -C ./vm.ini -r ./sync-requested ./events
+	check event-sort "a request" "$([ -e "$dir/sync-requested" ] && echo yes || echo no)" no
+	check event-sort "the queue" "$(ls -A "$dir/events")" ""
+	timed event-sort 0 "$runs" "$bbvirt_event" -C ./vm.ini -r ./sync-requested ./events
+	PRE="rm -f '$dir/sync-requested'; : >'$dir/events/add@$mp'"
+	eval "$PRE"
+	run event-sort-managed 0 "$bbvirt_event" -C ./vm.ini -r ./sync-requested ./events
+	check event-sort-managed "a request" "$([ -e "$dir/sync-requested" ] && echo yes || echo no)" yes
+	timed event-sort-managed 0 "$runs" "$bbvirt_event" -C ./vm.ini -r ./sync-requested ./events
+	PRE=
+
+	# What each such event cost before bbvirt-event: the full sync that a
+	# converged host runs for nothing. Where its time goes: the process
+	# alone (--version: exec, libvirt's libraries), and the same sync on
+	# a node of one guest (so: start, config and the USB devices; the
+	# rest is the guests).
 	run event 0 "$bbvirt" -C ./vm.ini sync --syslog
 	check event "output" "$(cat "$dir/out" "$dir/err")" ""
 	timed event 0 "$runs" "$bbvirt" -C ./vm.ini sync --syslog
@@ -104,9 +126,8 @@ inside() {
 	run event-devices 0 "$bbvirt" -C ./one.ini sync --syslog
 	check event-devices "output" "$(cat "$dir/out" "$dir/err")" ""
 	timed event-devices 0 "$runs" "$bbvirt" -C ./one.ini sync --syslog
-	# The rule's own first step (its second, systemctl --no-block start,
-	# needs systemd as PID 1 and would start a real sync: not timed).
-	timed event-touch 0 "$runs" touch "$dir/sync-requested"
+	# The rule's own command, as it queues an event.
+	timed event-queue 0 "$runs" /usr/bin/install -D -m 0600 /dev/null "$dir/q/add@$um"
 
 	run sync-drift 3 "$bbvirt" -v -C ./drift.ini sync --dry-run
 	echo "calls-sync-drift $(calls)" >>"$dir/facts"
@@ -187,6 +208,7 @@ else
 fi
 shell_max=${BENCH_SHELL_MAX:-500}
 bbvirt=${BBVIRT:-$top/bbvirt}
+bbvirt_event=${BBVIRT_EVENT:-$(dirname "$bbvirt")/bbvirt-event}
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive number"
 [[ $shell_runs =~ ^[0-9]+$ ]] || die "BENCH_SHELL_RUNS must be a number"
 [[ $shell_max =~ ^[0-9]+$ ]] || die "BENCH_SHELL_MAX must be a number"
@@ -198,6 +220,8 @@ for t in umockdev-run virsh udevadm /usr/bin/time awk; do
 done
 [ -x "$bbvirt" ] || die "no $bbvirt; build it first (make)"
 bbvirt=$(cd "$(dirname "$bbvirt")" && pwd)/$(basename "$bbvirt")
+[ -x "$bbvirt_event" ] || die "no $bbvirt_event; build it first (make)"
+bbvirt_event=$(cd "$(dirname "$bbvirt_event")" && pwd)/$(basename "$bbvirt_event")
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -222,7 +246,7 @@ for size in $sizes; do
 	t0=$EPOCHREALTIME
 	printf 'bench: %4d guests, %4d devices: ' "$g" "$d" >&2
 	umockdev-run --device "$w/devices.umockdev" -- \
-		"$tmp/run.sh" --inside "$w" "$runs" "$sr" "$bbvirt" </dev/null
+		"$tmp/run.sh" --inside "$w" "$runs" "$sr" "$bbvirt" "$bbvirt_event" </dev/null
 	printf '%s s\n' "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')" >&2
 	awk -v G="$g" -v D="$d" -v FACTS="$w/facts" -v EXPECT="$w/expect" '
 		BEGIN {
@@ -315,15 +339,16 @@ awk -F, -v CPU="$(nproc) cores, $cpu" -v RUNS="$runs" -v SRUNS="$shell_runs" '
 				w[k, "sync"] < 1 && rhi[k, "sync"] < 65536 ? "met" : "MISSED"
 		else print "  no-op sync at (500, 1000): size not run"
 		k = "100:200"
-		if (has[k, "event"]) {
-			printf "  no-op sync on an unmanaged event, 100 guests: %.0f ms CPU (budget 20 ms): %s\n",
-				cpu[k, "event"] * 1000, cpu[k, "event"] <= 0.020 ? "met" : "MISSED"
-			printf "    of it: the process %.0f ms (bbvirt --version), its config and USB devices %.0f ms (umockdev; the same sync on one guest, less the process), the 100 guests %.0f ms (libvirt test driver, in bbvirt'"'"'s process); %.0f ms wall\n",
-				cpu[k, "event-exec"] * 1000, (cpu[k, "event-devices"] - cpu[k, "event-exec"]) * 1000,
-				(cpu[k, "event"] - cpu[k, "event-devices"]) * 1000, w[k, "event"] * 1000
-			printf "    udev side: touch %.0f ms CPU; systemctl --no-block start not timed (it needs systemd as PID 1)\n",
-				cpu[k, "event-touch"] * 1000
-		} else print "  no-op sync on an unmanaged event, 100 guests: size not run"
+		if (has[k, "event-sort"]) {
+			printf "  an unmanaged device'"'"'s event, 100 guests: bbvirt-event %.1f ms CPU (budget 20 ms): %s; %.1f ms wall\n",
+				cpu[k, "event-sort"] * 1000, cpu[k, "event-sort"] <= 0.020 ? "met" : "MISSED", w[k, "event-sort"] * 1000
+			printf "    a BitBabbler'"'"'s event: bbvirt-event %.1f ms CPU, then the sync it asks for; the rule'"'"'s install %.1f ms CPU\n",
+				cpu[k, "event-sort-managed"] * 1000, cpu[k, "event-queue"] * 1000
+			printf "    before bbvirt-event, a full sync per event: %.0f ms CPU, of it the process %.0f ms (bbvirt --version), its config and USB devices %.0f ms (umockdev; the same sync on one guest, less the process), the 100 guests %.0f ms (libvirt test driver, in bbvirt'"'"'s process)\n",
+				cpu[k, "event"] * 1000, cpu[k, "event-exec"] * 1000,
+				(cpu[k, "event-devices"] - cpu[k, "event-exec"]) * 1000,
+				(cpu[k, "event"] - cpu[k, "event-devices"]) * 1000
+		} else print "  an unmanaged device'"'"'s event, 100 guests: size not run"
 		worst = 0
 		for (i = 2; i <= ns; i++) if (has[sz[i], "sync"] && has[sz[i - 1], "sync"]) {
 			x = dbl(i, "sync"); sub(/^x/, "", x); if (x + 0 > worst) worst = x + 0
