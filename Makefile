@@ -56,12 +56,13 @@ LIB_SRCS := util.c log.c report.c \
 	state/udevsnap.c state/virtconn.c state/virtsnap.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
 	reconcile/status.c reconcile/apply.c reconcile/restore.c \
-	reconcile/event.c
+	reconcile/event.c reconcile/claim.c
 SRCS := $(LIB_SRCS) main.c
 # bbvirt-event runs on every USB event: the config and udev alone, never
 # libvirt or libxml2, whose libraries cost more to load than its work.
 EVENT_SRCS := util.c log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
-	parsers/devspec.c state/udevsnap.c reconcile/event.c event.c
+	parsers/devspec.c state/udevsnap.c reconcile/claim.c reconcile/event.c \
+	event.c
 EVENT_DEPS := libudev inih
 EVENT_LIBS = $(call lazy,EVENT_LIBS,--libs,$(EVENT_DEPS))
 UNIT_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test-*.c))

@@ -5,6 +5,7 @@
 #include "event.h"
 #include "udevsnap.h"
 #include "util.h"
+#include "world.h"
 
 static const char *const action_names[_EVENT_ACTION_MAX] = {
 	[EVENT_ADD] = "add",
@@ -72,9 +73,7 @@ const char *
 event_concerns(const struct conf *conf, enum event_action a,
     const struct usbdev *d)
 {
-	const char *const forms[] = { d != NULL ? d->port : NULL,
-		d != NULL ? d->path : NULL, d != NULL ? d->peer_port : NULL,
-		d != NULL ? d->peer_path : NULL };
+	struct claim c;
 
 	if (a == EVENT_REMOVE)
 		return "a device went";
@@ -82,8 +81,16 @@ event_concerns(const struct conf *conf, enum event_action a,
 		return "no device is there now";
 	if (conf_manages(conf, d->vendor, d->product))
 		return "its type is managed";
-	for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
-		if (forms[i] != NULL && conf_port_rule(conf, forms[i]) != NULL)
-			return "a port rule names its connector";
+	/* The planner's own rule: a port rule's claim, or two of them. */
+	claim_device(conf, d, &c);
+	if (c.kind != CLAIM_NONE)
+		return "a port rule names its connector";
+	/*
+	 * The kernel links a port to its other half once both halves of a
+	 * hub have registered, and tells nobody: a device read before that
+	 * had no peer. The hub's own event comes then.
+	 */
+	if (d->class == USB_CLASS_HUB && conf->n_by_port > 0)
+		return "a hub, and port rules may name its ports' other halves";
 	return NULL;
 }

@@ -38,7 +38,8 @@ int event_name_parse(const char *name, enum event_action *ret_action,
  * is. A device that went is always worth a sync (what it was is gone
  * with it, and a hostdev of bbvirt's may hold it); a present one is,
  * when its type is managed (serial and type rules, and the clones
- * rule) or a port rule names either half of its connector.
+ * rule), when the planner would give it to a port rule (claim_device()),
+ * and, while any port rule exists, when it is a hub.
  */
 const char *event_concerns(const struct conf *conf, enum event_action a,
     const struct usbdev *d);

@@ -66,6 +66,10 @@ struct world {
 	const struct vdomain **primary;         /* as in->guests->domains: the guest each one is */
 };
 
+/* The rule that assigns d under conf: what world_build() records for each present device. */
+void claim_device(const struct conf *conf, const struct usbdev *d,
+    struct claim *c);
+
 int world_build(const struct plan_input *in, struct world *ret);
 void world_done(struct world *w);
 

@@ -21,8 +21,8 @@ only ini.h parsers/ini.c
 # The planner is pure: libc and our own headers only, no I/O, no logging.
 # request.c and status.c format messages and addresses into memory
 # (asprintf), and only that: they may include stdio.h, never write.
-pure="reconcile/world.c reconcile/plan.c reconcile/request.c reconcile/status.c reconcile/restore.c reconcile/event.c"
-grep -nE '#include <(stdio|unistd|fcntl|syslog)\.h>' reconcile/world.c reconcile/plan.c reconcile/restore.c reconcile/event.c && fail "the planner does I/O"
+pure="reconcile/world.c reconcile/plan.c reconcile/request.c reconcile/status.c reconcile/restore.c reconcile/event.c reconcile/claim.c"
+grep -nE '#include <(stdio|unistd|fcntl|syslog)\.h>' reconcile/world.c reconcile/plan.c reconcile/restore.c reconcile/event.c reconcile/claim.c && fail "the planner does I/O"
 grep -nE '#include <(unistd|fcntl|syslog)\.h>|#include "log\.h"' $pure && fail "the planner does I/O"
 grep -nE '\b(printf|fprintf|fputs|puts|fwrite|fopen|write|read|open)[[:space:]]*\(' $pure && fail "the planner does I/O"
 grep -nE '\blog_(error|warning|notice|info|debug)' $pure && fail "the planner logs"

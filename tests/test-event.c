@@ -88,7 +88,10 @@ test_event_concerns(void **state _unused_)
 		{ "at a port, stable path", EVENT_ADD, { .vendor = 0x1a86, .product = 0x7523, .port = "9-2", .path = "pci-0000:00:14.0-usb-0:2" }, true, true },
 		{ "at a port's other half", EVENT_ADD, { .vendor = 0x1a86, .product = 0x7523, .port = "4-1.4", .peer_port = "3-1.4" }, true, true },
 		{ "at its other half's path", EVENT_ADD, { .vendor = 0x1a86, .product = 0x7523, .port = "4-2", .peer_path = "pci-0000:00:14.0-usb-0:2" }, true, true },
-		{ "a hub elsewhere", EVENT_ADD, { .vendor = 0x05e3, .product = 0x0610, .class = USB_CLASS_HUB, .port = "3-1" }, true, false },
+		/* Its ports' other halves may have just been linked. */
+		{ "a hub, with port rules", EVENT_ADD, { .vendor = 0x05e3, .product = 0x0610, .class = USB_CLASS_HUB, .port = "3-1" }, true, true },
+		{ "a root hub", EVENT_CHANGE, { .vendor = 0x1d6b, .product = 0x0002, .class = USB_CLASS_HUB, .port = "usb3" }, true, true },
+		{ "a type rule's, at no port", EVENT_ADD, { .vendor = 0x0bda, .product = 0x2838, .port = "5-1" }, true, true },
 		{ "unmanaged, elsewhere", EVENT_ADD, { .vendor = 0x1a86, .product = 0x7523, .port = "3-1.3", .path = "pci-0000:00:14.0-usb-0:1.3" }, true, false },
 		{ "a near port", EVENT_ADD, { .vendor = 0x1a86, .product = 0x7523, .port = "3-1.40" }, true, false },
 		{ "gone", EVENT_REMOVE, { 0 }, false, true },
@@ -102,6 +105,7 @@ test_event_concerns(void **state _unused_)
 		const char *why = event_concerns(&conf, cases[i].a,
 		    cases[i].present ? &cases[i].d : NULL);
 
+		print_message("%s: %s\n", cases[i].what, why != NULL ? why : "no sync");
 		if ((why != NULL) != cases[i].concerns)
 			fail_msg("%s: %s", cases[i].what, why != NULL ? why : "(none)");
 	}
@@ -109,7 +113,8 @@ test_event_concerns(void **state _unused_)
 
 /*
  * A config that assigns nothing (no config at all) still manages the
- * original's BitBabblers; any other device matters only when it goes.
+ * original's BitBabblers; any other device, hubs too, matters only when
+ * it goes.
  */
 static void
 test_event_empty_config(void **state _unused_)
@@ -117,10 +122,14 @@ test_event_empty_config(void **state _unused_)
 	_cleanup_(conf_done) struct conf conf = { 0 };
 	const struct usbdev bb = { .vendor = 0x0403, .product = 0x7840, .port = "1-1" };
 	const struct usbdev d = { .vendor = 0x1a86, .product = 0x7523, .port = "1-2" };
+	const struct usbdev hub = { .vendor = 0x05e3, .product = 0x0610,
+		.class = USB_CLASS_HUB, .port = "1-3" };
 
 	assert_int_equal(conf_parse("empty", "", 0, &conf), 0);
 	assert_non_null(event_concerns(&conf, EVENT_ADD, &bb));
 	assert_null(event_concerns(&conf, EVENT_ADD, &d));
+	/* No port rule: a hub is nothing to a sync. */
+	assert_null(event_concerns(&conf, EVENT_ADD, &hub));
 	assert_non_null(event_concerns(&conf, EVENT_REMOVE, &d));
 	for (int a = 0; a < _EVENT_ACTION_MAX; a++)
 		assert_non_null(event_action_to_string(a));
