@@ -129,15 +129,7 @@ parse_argv(int argc, char *argv[])
 	return 1;
 }
 
-static void
-strv_freep(char ***v)
-{
-	if (*v == NULL)
-		return;
-	for (char **s = *v; *s != NULL; s++)
-		free(*s);
-	free(*v);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 
 static int
 cmp_str(const void *a, const void *b)
@@ -145,63 +137,58 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Removes one queue entry: a file, or a directory someone made there. */
+static int
+take_entry(int dfd, const char *name)
+{
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if ((errno == EISDIR || errno == EPERM) &&
+	    unlinkat(dfd, name, AT_REMOVEDIR) == 0)
+		return 0;
+	return -errno;
+}
+
 /*
- * Takes every entry out of the queue: their names, sorted, in *ret (NULL
- * terminated). An entry is removed before its device is read, so an event
- * after that leaves a new entry, and bbvirt-event.path starts this again.
- * A missing queue is an empty one. Returns the number of entries or -errno
- * (logged).
+ * Takes every entry out of the queue, their names sorted into *names. An
+ * entry is removed before its device is read, so an event after that
+ * leaves a new entry, and bbvirt-event.path starts this again. One that
+ * cannot be removed is logged and still counted (its event may need a
+ * sync), and the others are taken all the same. A missing queue is an
+ * empty one. Returns 0, or -errno (logged) when the queue cannot be read
+ * or an entry not removed.
  */
 static int
-take_queue(char ***ret)
+take_queue(struct strv *names)
 {
-	_cleanup_(strv_freep) char **v = NULL;
-	DIR *d = opendir(arg_queue);
+	_cleanup_(closedirp) DIR *d = opendir(arg_queue);
 	struct dirent *e;
-	size_t n = 0;
 	int r = 0;
 
-	*ret = NULL;
 	if (d == NULL) {
 		if (errno == ENOENT)
 			return 0;
 		return log_error_errno(-errno, "cannot open the event queue %s: %s",
 		    arg_queue, strerror(errno));
 	}
-	while (n < QUEUE_MAX && (errno = 0, e = readdir(d)) != NULL) {
-		char **grown;
+	while (names->n < QUEUE_MAX && (errno = 0, e = readdir(d)) != NULL) {
+		int k;
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) < 0) {
-			if (errno == ENOENT)
-				continue;       /* another run took it */
-			r = log_error_errno(-errno, "cannot take %s/%s from the queue: %s",
-			    arg_queue, e->d_name, strerror(errno));
-			break;
-		}
-		grown = reallocarray(v, n + 2, sizeof(*v));
-		if (grown == NULL) {
-			r = log_error_errno(-ENOMEM, "out of memory");
-			break;
-		}
-		v = grown;
-		if ((v[n] = strdup(e->d_name)) == NULL) {
-			r = log_error_errno(-ENOMEM, "out of memory");
-			break;
-		}
-		v[++n] = NULL;
+		k = take_entry(dirfd(d), e->d_name);
+		if (k < 0)
+			r = log_error_errno(k, "cannot take %s/%s from the queue: %s",
+			    arg_queue, e->d_name, strerror(-k));
+		if (strv_push(names, e->d_name) < 0)
+			return log_error_errno(-ENOMEM, "out of memory");
 	}
-	if (r == 0 && n < QUEUE_MAX && errno != 0)
-		r = log_error_errno(-errno, "cannot read the event queue %s: %s",
+	if (names->n < QUEUE_MAX && errno != 0)
+		return log_error_errno(-errno, "cannot read the event queue %s: %s",
 		    arg_queue, strerror(errno));
-	(void)closedir(d);
-	if (r < 0)
-		return r;
-	if (n > 0)
-		qsort(v, n, sizeof(*v), cmp_str);
-	*ret = TAKE_PTR(v);
-	return n;
+	if (names->n > 0)
+		qsort(names->v, names->n, sizeof(*names->v), cmp_str);
+	return r;
 }
 
 /* As bbvirt sync reads it: the default config missing assigns nothing. */
@@ -212,12 +199,7 @@ read_config(struct conf *conf)
 
 	if (conf_path(arg_config, &path) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
-	if (strcmp(path, CONF_DEFAULT_PATH) == 0 && access(path, F_OK) < 0 &&
-	    errno == ENOENT) {
-		log_debug("%s does not exist: nothing is assigned", path);
-		return conf_parse(path, "", 0, conf);
-	}
-	return conf_load(path, conf);
+	return conf_load_or_none(path, false, conf);
 }
 
 /*
@@ -225,7 +207,7 @@ read_config(struct conf *conf)
  * is the event it is for (NULL: all of them). Returns 0 or -ENOMEM.
  */
 static int
-triage(char **names, const char **ret_why, const char **ret_name)
+triage(const struct strv *names, const char **ret_why, const char **ret_name)
 {
 	_cleanup_(conf_done) struct conf conf = { 0 };
 	int r;
@@ -235,7 +217,7 @@ triage(char **names, const char **ret_why, const char **ret_name)
 		*ret_why = "the config cannot be read (the sync says why)";
 		return 0;
 	}
-	for (char **s = names; *s != NULL; s++) {
+	for (char **s = names->v; s < names->v + names->n; s++) {
 		_cleanup_(usbdev_done) struct usbdev d = { 0 };
 		enum event_action a;
 		const char *kernel;
@@ -278,45 +260,44 @@ request_sync(void)
 int
 main(int argc, char *argv[])
 {
-	_cleanup_(strv_freep) char **names = NULL;
+	_cleanup_(strv_done) struct strv names = { 0 };
 	const char *why;
 	const char *name;
-	int n;
 	int r;
 
 	log_init();
 	r = parse_argv(argc, argv);
 	if (r <= 0)
-		return r < 0 ? 2 : 0;
+		return r < 0 ? EXIT_USAGE : EXIT_OK;
 	if (arg_syslog)
 		log_open_syslog();
 	log_set_max_level(LOG_NOTICE + arg_verbose > LOG_DEBUG ? LOG_DEBUG :
 	    LOG_NOTICE + arg_verbose);
-	n = take_queue(&names);
-	if (n < 0) {
+	r = take_queue(&names);
+	if (r < 0) {
 		/* What it could not take may need a sync; that run says more. */
 		(void)request_sync();
-		return 1;
+		return EXIT_RUNTIME;
 	}
-	if (n == 0) {
+	if (names.n == 0) {
 		log_info("no event queued in %s", arg_queue);
-		return 0;
+		return EXIT_OK;
 	}
-	r = triage(names, &why, &name);
+	r = triage(&names, &why, &name);
 	if (r < 0) {
 		log_error_errno(r, "out of memory");
 		(void)request_sync();
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	if (why == NULL) {
-		log_info("%d event%s, none of a device the config names: no sync",
-		    n, n == 1 ? "" : "s");
-		return 0;
+		log_info("%zu event%s, none of a device the config names: no sync",
+		    names.n, names.n == 1 ? "" : "s");
+		return EXIT_OK;
 	}
 	if (name != NULL)
 		log_info("event %s: %s: sync requested", name, why);
 	else
-		log_info("%d event%s: %s: sync requested", n, n == 1 ? "" : "s",
-		    why);
-	return request_sync() < 0 ? 1 : 0;
+		log_info("%zu event%s: %s: sync requested", names.n,
+		    names.n == 1 ? "" : "s", why);
+	return request_sync() < 0 ? EXIT_RUNTIME : EXIT_OK;
 }

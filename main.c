@@ -27,13 +27,6 @@
 #include "virtconn.h"
 #include "virtsnap.h"
 
-/* Documented in bbvirt(1), EXIT STATUS. */
-enum {
-	EXIT_OK = 0,
-	EXIT_RUNTIME = 1,       /* an action failed, libvirt or udev unreachable, timeout */
-	EXIT_USAGE = 2,         /* usage or configuration error; nothing changed */
-	EXIT_PENDING = 3,       /* --dry-run: changes are pending */
-};
 
 enum action {
 	ACTION_SYNC,
@@ -924,16 +917,8 @@ static int
 read_config(const char *path, struct conf *conf)
 {
 	atomic_store(&watchdog_phase, "reading the config");
-	/*
-	 * A host without the default config assigns nothing: not an error;
-	 * nor, for a udev event, a host without the config it names.
-	 */
-	if ((strcmp(path, CONF_DEFAULT_PATH) == 0 || event_form()) &&
-	    access(path, F_OK) < 0 && errno == ENOENT) {
-		log_info("%s does not exist: nothing is assigned", path);
-		return conf_parse(path, "", 0, conf);
-	}
-	return conf_load(path, conf);
+	/* Nor, for a udev event, is a host without the config it names. */
+	return conf_load_or_none(path, event_form(), conf);
 }
 
 /*
@@ -986,11 +971,7 @@ held_off(const char *since)
 static int
 read_filter_config(const char *path, struct conf *conf)
 {
-	if (access(path, F_OK) < 0 && errno == ENOENT) {
-		log_info("%s does not exist: nothing is assigned", path);
-		return conf_parse(path, "", 0, conf);
-	}
-	return conf_load(path, conf);
+	return conf_load_or_none(path, true, conf);
 }
 
 /* -v: each decision; a change also at the default level, as sync does. */

@@ -7,6 +7,14 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Exit statuses of bbvirt and bbvirt-event, as bbvirt(1) documents them. */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,       /* an action failed, libvirt or udev unreachable, timeout */
+	EXIT_USAGE = 2,         /* usage or configuration error; nothing changed */
+	EXIT_PENDING = 3,       /* --dry-run: changes are pending */
+};
+
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_fclose_ _cleanup_(fclosep)

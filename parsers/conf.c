@@ -835,3 +835,14 @@ conf_load(const char *path, struct conf *ret_conf)
 		return r;
 	return conf_parse(path, buf, len, ret_conf);
 }
+
+int
+conf_load_or_none(const char *path, bool any_path, struct conf *ret_conf)
+{
+	if ((any_path || strcmp(path, CONF_DEFAULT_PATH) == 0) &&
+	    access(path, F_OK) < 0 && errno == ENOENT) {
+		log_info("%s does not exist: nothing is assigned", path);
+		return conf_parse(path, "", 0, ret_conf);
+	}
+	return conf_load(path, ret_conf);
+}

@@ -115,6 +115,12 @@ int conf_path(const char *arg, char **ret);
  * every failure. Returns 0, -EINVAL (bad config) or -errno.
  */
 int conf_load(const char *path, struct conf *ret_conf);
+/*
+ * conf_load(), but a config that does not exist assigns nothing (an empty
+ * config, logged at info) when it is the default one, or any one with
+ * any_path: a host without a config is not an error.
+ */
+int conf_load_or_none(const char *path, bool any_path, struct conf *ret_conf);
 
 /*
  * Parses a config held in memory; file names it in messages. Tells the

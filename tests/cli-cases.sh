@@ -436,9 +436,12 @@ ev() {
 	fi
 }
 r3=./ports/rules.ini
-# A hub, a root hub, at no configured port: nothing for the sync, however many.
-ev queue-hub no ports/devices.umockdev "$r3" add@3-1
-ev queue-none-of-three no ports/devices.umockdev "$r3" add@3-1 bind@4-1 change@usb3
+# A hub, a root hub, with no port rule: nothing for the sync, however many.
+ev queue-hub no ports/devices.umockdev ./ports/vm.ini add@3-1
+ev queue-none-of-three no ports/devices.umockdev ./ports/vm.ini add@3-1 bind@4-1 change@usb3
+# With port rules, a hub's event is a sync's: the kernel links its ports'
+# other halves later than the devices behind it come.
+ev queue-hub-port-rules yes ports/devices.umockdev "$r3" add@3-1
 # Each kind of rule: a port by its stable path and by its kernel form, a
 # type, a managed type's serial.
 ev queue-port-stable yes ports/devices.umockdev "$r3" add@3-1.1
@@ -446,12 +449,14 @@ ev queue-port-kernel yes ports/devices.umockdev "$r3" bind@3-1.4
 ev queue-type yes ports/devices.umockdev "$r3" add@3-1.2
 ev queue-serial yes ports/devices.umockdev "$r3" change@3-2
 # One event the config names among others is enough.
-ev queue-one-of-three yes ports/devices.umockdev "$r3" add@3-1 add@3-1.2 add@usb3
+ev queue-one-of-three yes ports/devices.umockdev ./ports/vm.ini add@3-1 add@3-2 add@usb3
 # The same CH340 and UPS with a config of serials alone: nothing to do.
 ev queue-unmanaged no ports/devices.umockdev ./ports/vm.ini add@3-1.1 add@3-1.4
-# A port rule on the USB 3 half names the hub plugged into the USB 2 half.
-printf '[domain "lab"]\nports = 4-1\n' | conf peer-port.ini
-ev queue-peer yes ports/devices.umockdev ./peer-port.ini add@3-1
+# A device at the USB 3 half of a connector whose USB 2 half is named.
+printf '[domain "lab"]\nports = 3-3\n' | conf peer-port2.ini
+ev queue-peer-device yes ports/devices.umockdev ./peer-port2.ini add@4-2
+printf '[domain "lab"]\nports = 3-4\n' | conf peer-port3.ini
+ev queue-peer-other no ports/devices.umockdev ./peer-port3.ini add@4-2
 # A device that went, or is not there now; a name bbvirt does not know;
 # a config it cannot read: when in doubt, the sync.
 ev queue-remove yes ports/devices.umockdev "$r3" remove@3-1
@@ -461,5 +466,20 @@ ev queue-bad-kernel yes ports/devices.umockdev "$r3" add@3-1x
 ev queue-bad-config yes ports/devices.umockdev ./nosuch.ini add@3-1
 # Nothing queued (a start by hand): nothing to do.
 ev queue-empty no ports/devices.umockdev "$r3"
+# Someone's directory in the queue is taken as an entry; one that cannot
+# be removed fails the run, asks for the sync, and the others are taken.
+rm -rf "$world/events" "$world/sync-requested"
+mkdir -p "$world/events/add@3-1" "$world/events/add@3-2/x"
+: >"$world/events/add@3-1.1"
+T_PROG=$BBVIRT_EVENT t queue-stuck 1 ports/devices.umockdev -v -C ./ports/vm.ini -r ./sync-requested ./events
+if [ -e "$world/sync-requested" ] && [ "$(ls -A "$world/events")" = add@3-2 ]; then :
+else
+	echo "FAIL queue-stuck: request $(ls "$world/sync-requested" 2>&1), left: $(ls -A "$world/events")"
+	passed=$((passed - 1)) failed=$((failed + 1))
+fi
+rm -rf "$world/events"
+# A request that cannot be made fails the run.
+mkdir -p "$world/events" && : >"$world/events/remove@3-1"
+T_PROG=$BBVIRT_EVENT t queue-no-request 1 ports/devices.umockdev -C ./ports/vm.ini -r ./nosuchdir/sync-requested ./events
 T_PROG=$BBVIRT_EVENT t queue-bad-option 2 - --frob
 T_PROG=$BBVIRT_EVENT t queue-two-queues 2 - ./a ./b
