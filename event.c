@@ -271,8 +271,7 @@ main(int argc, char *argv[])
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
 	if (arg_syslog)
 		log_open_syslog();
-	log_set_max_level(LOG_NOTICE + arg_verbose > LOG_DEBUG ? LOG_DEBUG :
-	    LOG_NOTICE + arg_verbose);
+	log_set_verbosity(arg_verbose);
 	r = take_queue(&names);
 	if (r < 0) {
 		/* What it could not take may need a sync; that run says more. */

@@ -22,6 +22,12 @@ log_set_max_level(int level)
 	max_level = level;
 }
 
+void
+log_set_verbosity(int n)
+{
+	log_set_max_level(LOG_NOTICE + n > LOG_DEBUG ? LOG_DEBUG : LOG_NOTICE + n);
+}
+
 int
 log_get_max_level(void)
 {

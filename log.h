@@ -14,6 +14,8 @@
 /* Looks at stderr once; call before any other thread starts. */
 void log_init(void);
 void log_set_max_level(int level);
+/* The default threshold raised by n (-v each), up to LOG_DEBUG. */
+void log_set_verbosity(int n);
 int log_get_max_level(void);
 void log_open_syslog(void);
 /* Sends messages to f instead of stderr (tests); NULL restores stderr. */

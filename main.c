@@ -1252,8 +1252,7 @@ main(int argc, char *argv[])
 	if (arg_syslog)
 		log_open_syslog();
 	/* --dry-run shows its reasoning, as the original's did. */
-	log_set_max_level(LOG_NOTICE + arg_verbose + arg_dry_run > LOG_DEBUG ?
-	    LOG_DEBUG : LOG_NOTICE + arg_verbose + arg_dry_run);
+	log_set_verbosity(arg_verbose + arg_dry_run);
 	/* The restore filter never reaches libvirt, not even its library. */
 	if (arg_action != ACTION_RESTORE_FILTER)
 		virtconn_init();
