@@ -137,21 +137,57 @@ read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
 	return read_fd(fd, st.st_size, max, ret_buf, ret_len);
 }
 
+/* The slots array_grow() keeps for k in use; 0 when it would overflow. */
+static size_t
+array_capacity(size_t k)
+{
+	size_t c = 8;
+
+	if (k == 0)
+		return 0;
+	while (c < k) {
+		if (c > SIZE_MAX / 2)
+			return 0;
+		c *= 2;
+	}
+	return c;
+}
+
+int
+array_grow(void *p, size_t n, size_t extra, size_t size)
+{
+	size_t have = n == 0 ? 0 : array_capacity(n + extra);
+	size_t want;
+	void *old;
+	void *v;
+
+	if (n > SIZE_MAX - 1 - extra)
+		return -ENOMEM;
+	want = array_capacity(n + 1 + extra);
+	if (want == 0)
+		return -ENOMEM;
+	if (want == have)
+		return 0;
+	/* p points at a T *, not a void *: copied, not cast. */
+	memcpy(&old, p, sizeof(old));
+	v = reallocarray(old, want, size);
+	if (v == NULL)
+		return -ENOMEM;
+	memcpy(p, &v, sizeof(v));
+	return 0;
+}
+
 int
 strv_consume(struct strv *l, char *s)
 {
-	char **v;
-
 	if (s == NULL)
 		return -ENOMEM;
-	v = reallocarray(l->v, l->n + 2, sizeof(*v));
-	if (v == NULL) {
+	if (array_grow(&l->v, l->n, 1, sizeof(*l->v)) < 0) {
 		free(s);
 		return -ENOMEM;
 	}
-	v[l->n++] = s;
-	v[l->n] = NULL;
-	l->v = v;
+	l->v[l->n++] = s;
+	l->v[l->n] = NULL;
 	return 0;
 }
 

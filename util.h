@@ -106,6 +106,16 @@ int read_fd(int fd, size_t hint, size_t max, char **ret_buf, size_t *ret_len);
 /* *ret = a copy of s, or NULL for NULL. Returns 0 or -ENOMEM (*ret NULL). */
 int strdup_null(const char *s, char **ret);
 
+/*
+ * Makes room in *(T **)p, an array of n elements of size bytes (and extra
+ * more slots after them, a terminator's, once it is not empty), for one
+ * element more. Its capacity follows from n alone: none, then a power of
+ * two from 8, so adding n elements one at a time costs O(n) in all. Every
+ * growth of that array must go through here. On failure *p is untouched.
+ * Returns 0 or -ENOMEM.
+ */
+int array_grow(void *p, size_t n, size_t extra, size_t size);
+
 /* A growable array of owned strings, always NULL-terminated once non-empty. */
 struct strv {
 	char **v;

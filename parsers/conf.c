@@ -152,10 +152,9 @@ conf_add_domain(struct conf *conf, const char *key, unsigned line)
 	struct conf_domain *v;
 	struct conf_domain *d;
 
-	v = reallocarray(conf->domains, conf->n_domains + 1, sizeof(*v));
-	if (v == NULL)
+	if (array_grow(&conf->domains, conf->n_domains, 0, sizeof(*v)) < 0)
 		return NULL;
-	conf->domains = v;
+	v = conf->domains;
 	d = &v[conf->n_domains];
 	*d = (struct conf_domain){ .line = line };
 	d->key = strdup(key);
@@ -179,12 +178,11 @@ conf_domain_add_serial(struct conf_domain *d, const char *serial,
 	s = strdup(serial);
 	if (s == NULL)
 		return -ENOMEM;
-	v = reallocarray(d->serials, d->n_serials + 1, sizeof(*v));
-	if (v == NULL) {
+	if (array_grow(&d->serials, d->n_serials, 0, sizeof(*v)) < 0) {
 		free(s);
 		return -ENOMEM;
 	}
-	d->serials = v;
+	v = d->serials;
 	v[d->n_serials++] = (struct conf_serial){ .serial = s, .line = line };
 	return 0;
 }
@@ -198,12 +196,11 @@ conf_domain_add_port(struct conf_domain *d, const char *port, unsigned line)
 	s = strdup(port);
 	if (s == NULL)
 		return -ENOMEM;
-	v = reallocarray(d->ports, d->n_ports + 1, sizeof(*v));
-	if (v == NULL) {
+	if (array_grow(&d->ports, d->n_ports, 0, sizeof(*v)) < 0) {
 		free(s);
 		return -ENOMEM;
 	}
-	d->ports = v;
+	v = d->ports;
 	v[d->n_ports++] = (struct conf_port){ .port = s, .line = line };
 	return 0;
 }
@@ -213,10 +210,9 @@ conf_domain_add_type(struct conf_domain *d, struct usb_id id, unsigned line)
 {
 	struct conf_type *v;
 
-	v = reallocarray(d->types, d->n_types + 1, sizeof(*v));
-	if (v == NULL)
+	if (array_grow(&d->types, d->n_types, 0, sizeof(*v)) < 0)
 		return -ENOMEM;
-	d->types = v;
+	v = d->types;
 	v[d->n_types++] = (struct conf_type){ .id = id, .line = line };
 	return 0;
 }
@@ -240,10 +236,9 @@ conf_add_usb_id(struct conf *conf, struct usb_id id)
 		if (conf->usb_ids[i].vendor == id.vendor &&
 		    conf->usb_ids[i].product == id.product)
 			return 0;
-	v = reallocarray(conf->usb_ids, conf->n_usb_ids + 1, sizeof(*v));
-	if (v == NULL)
+	if (array_grow(&conf->usb_ids, conf->n_usb_ids, 0, sizeof(*v)) < 0)
 		return -ENOMEM;
-	conf->usb_ids = v;
+	v = conf->usb_ids;
 	v[conf->n_usb_ids++] = id;
 	return 0;
 }

@@ -155,10 +155,9 @@ push_hostdev(struct hostdev_list *l, const xmlNode *n, char **ret_error)
 
 	if (l->n >= HOSTDEVS_MAX)
 		return fail("too many hostdevs", ret_error);
-	v = reallocarray(l->v, l->n + 1, sizeof(*v));
-	if (v == NULL)
+	if (array_grow(&l->v, l->n, 0, sizeof(*v)) < 0)
 		return -ENOMEM;
-	l->v = v;
+	v = l->v;
 	/* read_hostdev() writes the slot only on success. */
 	if (read_hostdev(n, &l->v[l->n]) < 0)
 		return -ENOMEM;
@@ -378,12 +377,11 @@ span_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		s->failed = true;
 		return;
 	}
-	v = reallocarray(s->v, s->n + 1, sizeof(*v));
-	if (v == NULL) {
+	if (array_grow(&s->v, s->n, 0, sizeof(*v)) < 0) {
 		s->failed = true;
 		return;
 	}
-	s->v = v;
+	v = s->v;
 	s->v[s->n] = (struct span_rec){ .begin = b - 1 };
 	n->_private = (void *)(uintptr_t)++s->n;
 }
@@ -475,10 +473,9 @@ push_span(struct domxml_spans *l, const struct span_state *s,
 
 	if (l->n >= HOSTDEVS_MAX)
 		return fail("too many hostdevs", ret_error);
-	v = reallocarray(l->v, l->n + 1, sizeof(*v));
-	if (v == NULL)
+	if (array_grow(&l->v, l->n, 0, sizeof(*v)) < 0)
 		return -ENOMEM;
-	l->v = v;
+	v = l->v;
 	r = read_span(s, n, &l->v[l->n], ret_error);
 	if (r < 0)
 		return r;

@@ -100,12 +100,11 @@ plan_add(struct plan *p, enum plan_op op, enum plan_reason reason,
 		action_done(&a);
 		return -ENOMEM;
 	}
-	v = reallocarray(p->v, p->n + 1, sizeof(*v));
-	if (v == NULL) {
+	if (array_grow(&p->v, p->n, 0, sizeof(*v)) < 0) {
 		action_done(&a);
 		return -ENOMEM;
 	}
-	p->v = v;
+	v = p->v;
 	p->v[p->n++] = a;
 	return 0;
 }

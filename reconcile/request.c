@@ -67,10 +67,9 @@ refusal_add(struct plan *p, int kind, const char *serial, const char *domain,
 	va_list ap;
 	int r;
 
-	v = reallocarray(p->refusals, p->n_refusals + 1, sizeof(*v));
-	if (v == NULL)
+	if (array_grow(&p->refusals, p->n_refusals, 0, sizeof(*v)) < 0)
 		return -ENOMEM;
-	p->refusals = v;
+	v = p->refusals;
 	va_start(ap, fmt);
 	r = refusal_vmake(&v[p->n_refusals], kind, serial, domain, fmt, ap);
 	va_end(ap);

@@ -290,12 +290,11 @@ status_add(const struct world *w, struct status *st, const char *serial,
 		status_device_done(&sd);
 		return -ENOMEM;
 	}
-	v = reallocarray(st->devices, st->n_devices + 1, sizeof(*v));
-	if (v == NULL) {
+	if (array_grow(&st->devices, st->n_devices, 0, sizeof(*v)) < 0) {
 		status_device_done(&sd);
 		return -ENOMEM;
 	}
-	st->devices = v;
+	v = st->devices;
 	v[st->n_devices++] = sd;
 	return 0;
 }

@@ -425,12 +425,12 @@ drop_shared_serials(struct udevsnap *snap)
 		}
 		/* The first string moves to the shared list; the others go. */
 		if (k > i + 1) {
-			char **s = reallocarray(snap->shared, snap->n_shared + 1,
-			    sizeof(*s));
+			char **s;
 
-			if (s == NULL)
+			if (array_grow(&snap->shared, snap->n_shared, 0,
+			    sizeof(*s)) < 0)
 				return -ENOMEM;
-			snap->shared = s;
+			s = snap->shared;
 			s[snap->n_shared++] = TAKE_PTR(v[i]->serial);
 			v[i]->shared = s[snap->n_shared - 1];
 			for (size_t j = i + 1; j < k; j++) {
@@ -462,7 +462,6 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
 		return log_error_errno(-EIO, "cannot enumerate USB devices");
 	udev_list_entry_foreach(entry, udev_enumerate_get_list_entry(e)) {
 		_cleanup_(udev_device_unrefp) struct udev_device *d = NULL;
-		struct usbdev *v;
 		int r;
 
 		d = udev_device_new_from_syspath(udev,
@@ -472,10 +471,8 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
 		if (snap.n >= USBDEVS_MAX)
 			return log_error_errno(-E2BIG,
 			    "more than %d USB devices", USBDEVS_MAX);
-		v = reallocarray(snap.v, snap.n + 1, sizeof(*v));
-		if (v == NULL)
+		if (array_grow(&snap.v, snap.n, 0, sizeof(*snap.v)) < 0)
 			return log_error_errno(-ENOMEM, "out of memory");
-		snap.v = v;
 		r = read_device(&c, d, ids, n_ids, &snap.v[snap.n]);
 		if (r < 0)
 			return log_error_errno(r, "out of memory");

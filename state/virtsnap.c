@@ -142,12 +142,11 @@ add_domain(struct virtsnap *snap, const struct virtconn *vc, size_t conn,
 				    userdata);
 		}
 	}
-	v = reallocarray(snap->domains, snap->n_domains + 1, sizeof(*v));
-	if (v == NULL) {
+	if (array_grow(&snap->domains, snap->n_domains, 0, sizeof(*v)) < 0) {
 		vdomain_done(&d);
 		return -ENOMEM;
 	}
-	snap->domains = v;
+	v = snap->domains;
 	v[snap->n_domains++] = d;
 	return 0;
 }

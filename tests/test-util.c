@@ -1,0 +1,82 @@
+/*
+ * array_grow(): every slot it promises is there (ASan sees any write past
+ * the end), the terminator slot of strv too, and what was in the array
+ * survives each growth.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util.h"
+
+static void
+test_array_grow(void **state _unused_)
+{
+	for (size_t extra = 0; extra <= 2; extra++) {
+		_cleanup_free_ unsigned *v = NULL;
+		size_t n = 0;
+
+		print_message("extra slots: %zu\n", extra);
+		for (; n < 5000; n++) {
+			assert_int_equal(array_grow(&v, n, extra, sizeof(*v)), 0);
+			v[n] = n;
+			for (size_t k = 1; k <= extra; k++)
+				v[n + k] = UINT32_MAX;
+		}
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(v[i], i);
+		/* Fewer in use, then more again: the slots are still there. */
+		n = 3;
+		for (; n < 100; n++) {
+			assert_int_equal(array_grow(&v, n, extra, sizeof(*v)), 0);
+			v[n + extra] = 0;
+		}
+	}
+}
+
+static void
+test_array_grow_overflow(void **state _unused_)
+{
+	_cleanup_free_ char *v = NULL;
+
+	assert_int_equal(array_grow(&v, SIZE_MAX - 1, 0, 1), -ENOMEM);
+	assert_int_equal(array_grow(&v, SIZE_MAX / 2 + 2, 0, 1), -ENOMEM);
+	assert_null(v);
+}
+
+static void
+test_strv(void **state _unused_)
+{
+	_cleanup_(strv_done) struct strv l = { 0 };
+	char name[16];
+
+	for (int i = 0; i < 300; i++) {
+		(void)snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(strv_push(&l, name), 0);
+		assert_null(l.v[l.n]);
+	}
+	assert_int_equal(l.n, 300);
+	assert_string_equal(l.v[0], "s0");
+	assert_string_equal(l.v[299], "s299");
+	assert_true(strv_contains(&l, "s150"));
+	assert_false(strv_contains(&l, "s300"));
+}
+
+int
+main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_array_grow),
+		cmocka_unit_test(test_array_grow_overflow),
+		cmocka_unit_test(test_strv),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
