@@ -967,13 +967,6 @@ held_off(const char *since)
  */
 #define RESTORE_XML_MAX (64u << 20)
 
-/* A missing config, whatever its path, assigns nothing here: park all. */
-static int
-read_filter_config(const char *path, struct conf *conf)
-{
-	return conf_load_or_none(path, true, conf);
-}
-
 /* -v: each decision; a change also at the default level, as sync does. */
 static void
 log_decision(const char *domain, const struct hostdev_span *h,
@@ -1091,7 +1084,8 @@ run_restore_filter(void)
 	if (conf_path(arg_config, &path) < 0)
 		return log_error_errno(-ENOMEM, "out of memory");
 	atomic_store(&watchdog_phase, "reading the config");
-	r = read_filter_config(path, &conf);
+	/* A missing config, whatever its path, assigns nothing here: park all. */
+	r = conf_load_or_none(path, true, &conf);
 	if (r < 0)      /* logged with its file and line */
 		return r == -ENOMEM ? r : -EINVAL;
 	atomic_store(&watchdog_phase, "reading USB devices");

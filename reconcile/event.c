@@ -14,12 +14,6 @@ static const char *const action_names[_EVENT_ACTION_MAX] = {
 	[EVENT_REMOVE] = "remove",
 };
 
-const char *
-event_action_to_string(enum event_action a)
-{
-	return a < _EVENT_ACTION_MAX ? action_names[a] : NULL;
-}
-
 /* 1-3 decimal digits at *s; advances *s past them. */
 static bool
 skip_number(const char **s)

@@ -43,5 +43,3 @@ int event_name_parse(const char *name, enum event_action *ret_action,
  */
 const char *event_concerns(const struct conf *conf, enum event_action a,
     const struct usbdev *d);
-
-const char *event_action_to_string(enum event_action a);
