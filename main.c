@@ -569,15 +569,13 @@ struct world {
 	struct virtconns conns;
 	struct virtsnap guests;
 	struct plan_input in;
-	struct plan_request one;        /* the one-device commands' request */
-	struct plan_request *reqs;      /* the *-all commands' */
+	struct plan_request one;        /* the one-device and *-all commands' request */
 	bool unreachable;               /* some URI did not answer */
 };
 
 static void
 world_done(struct world *w)
 {
-	free(w->reqs);
 	virtsnap_done(&w->guests);
 	virtconns_done(&w->conns);
 	udevsnap_done(&w->devices);
@@ -630,7 +628,7 @@ snapshot_guests(struct world *w, bool read_only)
 	 * elsewhere must not stall a udev worker.
 	 */
 	if (w->in.n_requests == 1 && w->in.requests == &w->one &&
-	    plan_request_uri(&w->in, &w->one, &one_uri)) {
+	    !w->one.all && plan_request_uri(&w->in, &w->one, &one_uri)) {
 		with_default = one_uri == NULL;
 		r = one_uri != NULL ? strv_push(&uris, one_uri) : 0;
 	} else if (event_form() && w->one.serial == NULL) {
@@ -675,26 +673,6 @@ snapshot_guests(struct world *w, bool read_only)
 	return 0;
 }
 
-/* A refusal that is a mistake in the invocation (exit 2), not a state of the world (exit 1). */
-static bool
-refusal_is_usage(enum plan_refusal_kind k)
-{
-	switch (k) {
-	case PLAN_REFUSE_MALFORMED:
-	case PLAN_REFUSE_UNMANAGED:
-	case PLAN_REFUSE_NO_SERIAL:
-	case PLAN_REFUSE_SHARED:
-	case PLAN_REFUSE_MISMATCH:
-		return true;
-	case PLAN_REFUSE_DOMAIN_DOWN:
-	case PLAN_REFUSE_UNREACHABLE:
-		return false;
-	default:
-		/* Typed by a human, these are mistakes; from udev, the config's. */
-		return !event_form();
-	}
-}
-
 /*
  * Logs a one-device command's refusal and returns what main() makes the
  * exit status of: -EINVAL for 2, another error for 1, 0 for a udev event
@@ -704,18 +682,23 @@ refusal_is_usage(enum plan_refusal_kind k)
 static int
 refuse(const struct plan_refusal *ref)
 {
-	if (event_form() && ref->kind == PLAN_REFUSE_UNASSIGNED) {
-		log_info("%s: nothing to do", ref->message);
+	switch (plan_refusal_classify(ref->kind, event_form())) {
+	case PLAN_REFUSAL_QUIET:
+		if (ref->kind == PLAN_REFUSE_DOMAIN_DOWN)
+			log_info("%s: it gets the device when it starts",
+			    ref->message);
+		else
+			log_info("%s: nothing to do", ref->message);
 		return 0;
+	case PLAN_REFUSAL_USAGE:
+		if (ref->kind == PLAN_REFUSE_MALFORMED)
+			return usage_error("%s", ref->message);
+		log_error("%s", ref->message);
+		return -EINVAL;
+	default:
+		log_error("%s", ref->message);
+		return -EHOSTDOWN;
 	}
-	if (event_form() && ref->kind == PLAN_REFUSE_DOMAIN_DOWN) {
-		log_info("%s: it gets the device when it starts", ref->message);
-		return 0;
-	}
-	if (ref->kind == PLAN_REFUSE_MALFORMED)
-		return usage_error("%s", ref->message);
-	log_error("%s", ref->message);
-	return refusal_is_usage(ref->kind) ? -EINVAL : -EHOSTDOWN;
 }
 
 static int
@@ -752,20 +735,14 @@ want_conf_domain(const struct conf *conf, const char *name)
 	return cd;
 }
 
-static int
+static void
 requests_all(struct world *w)
 {
-	int r;
-
 	/* run() has checked that a named domain is in the config. */
-	r = plan_requests_all(&w->conf, arg_action == ACTION_ATTACH_ALL ?
-	    PLAN_ATTACH : PLAN_DETACH, arg_n_args == 1 ? arg_args[0] : NULL,
-	    &w->reqs, &w->in.n_requests);
-	if (r < 0)
-		return log_error_errno(r, "out of memory");
-	/* A request list that is empty still means "only these". */
-	w->in.requests = w->reqs;
-	return 0;
+	w->one = plan_request_all(arg_action == ACTION_ATTACH_ALL ?
+	    PLAN_ATTACH : PLAN_DETACH, arg_n_args == 1 ? arg_args[0] : NULL);
+	w->in.requests = &w->one;
+	w->in.n_requests = 1;
 }
 
 static int
@@ -794,9 +771,7 @@ log_snapshot(const struct world *w)
 
 		log_debug("device %u:%u port %s %04x:%04x serial '%s'%s",
 		    d->bus, d->dev, d->port, d->vendor, d->product,
-		    d->serial != NULL ? d->serial :
-		    d->shared != NULL ? d->shared : "",
-		    d->shared != NULL ? " (shared)" : "");
+		    d->serial != NULL ? d->serial : "", "");
 	}
 	for (size_t i = 0; i < w->guests.n_domains; i++) {
 		const struct vdomain *vd = &w->guests.domains[i];
@@ -850,22 +825,27 @@ log_left_alone(const struct world *w)
 		return log_error_errno(r, "out of memory");
 	for (size_t i = 0; i < st->n_devices; i++) {
 		const struct status_device *d = &st->devices[i];
+		/* A device without a serial is named by its port. */
+		const char *name = d->serial != NULL ? d->serial : d->port;
 
 		if (d->state == STATUS_FOREIGN && d->holder_alias == NULL)
 			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through a hostdev without alias, not bbvirt's",
-			    d->serial, d->bus, d->dev, d->attached);
+			    name, d->bus, d->dev, d->attached);
 		else if (d->state == STATUS_FOREIGN)
 			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through hostdev '%s', not bbvirt's",
-			    d->serial, d->bus, d->dev, d->attached, d->holder_alias);
+			    name, d->bus, d->dev, d->attached, d->holder_alias);
 		else if (d->state == STATUS_REMOTE)
 			log_info("leaving '%s' alone: its domain '%s' is on another host",
-			    d->serial, d->assigned);
+			    name, d->assigned);
 		else if (d->state == STATUS_SHARED && d->present)
-			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device",
-			    d->serial, d->bus, d->dev);
+			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device, which the rule at %s cannot tell apart",
+			    name, d->bus, d->dev, d->rule_at[0]);
 		else if (d->state == STATUS_AMBIGUOUS)
 			log_info("leaving %u:%u (port %s) alone: the port rules at %s and %s name one connector",
 			    d->bus, d->dev, d->port, d->rule_at[0], d->rule_at[1]);
+		else if (d->state == STATUS_HUB)
+			log_info("leaving %u:%u (port %s) alone: a hub, which the rule at %s does not pass through",
+			    d->bus, d->dev, d->port, d->rule_at[0]);
 	}
 	return 0;
 }
@@ -1089,8 +1069,8 @@ run_restore_filter(void)
 	if (r < 0)      /* logged with its file and line */
 		return r == -ENOMEM ? r : -EINVAL;
 	atomic_store(&watchdog_phase, "reading USB devices");
-	r = udevsnap_collect(conf.managed_ids, conf.n_managed_ids, false,
-	    &devices);
+	r = udevsnap_collect(conf.managed_ids, conf.n_managed_ids,
+	    conf.n_by_port > 0, &devices);
 	if (r < 0)
 		return r;
 	if (log_get_max_level() >= LOG_DEBUG)
@@ -1099,8 +1079,7 @@ run_restore_filter(void)
 			    devices.v[i].bus, devices.v[i].dev,
 			    devices.v[i].vendor, devices.v[i].product,
 			    devices.v[i].serial != NULL ? devices.v[i].serial :
-			    devices.v[i].shared != NULL ? devices.v[i].shared : "",
-			    devices.v[i].shared != NULL ? " (shared)" : "");
+			    "", "");
 	/* While bbvirt release holds (the host going down), nothing is attached. */
 	held = read_hold(since, sizeof(since));
 	if (held < 0)
@@ -1225,9 +1204,7 @@ run(struct outcome *o)
 		w.in.release = true;
 		break;
 	default:
-		r = requests_all(&w);
-		if (r < 0)
-			return r;
+		requests_all(&w);
 		break;
 	}
 	return run_plan(&w, o);

@@ -71,20 +71,26 @@ usb_id_parse(const char *s, struct usb_id *ret)
 	return 0;
 }
 
-/* "...-usb-0:P[.P...]" after a controller's name, as udev's path_id writes it. */
-static bool
-stable_port_valid(const char *s)
+/*
+ * "BUSTYPE-...-usb-0:P[.P...]", as udev's path_id writes it: a lower-case
+ * bus type ("pci", "platform", "acpi"), the controller's name, then the
+ * port. path_id writes no capitals: a path with them never matches.
+ */
+bool
+conf_port_stable(const char *s)
 {
 	const char *u = NULL;
 	unsigned depth = 0;
+	size_t type = strspn(s, "abcdefghijklmnopqrstuvwxyz");
 
 	for (const char *p = s; (p = strstr(p, "-usb-0:")) != NULL; p++)
 		u = p;
-	if (u == NULL || u == s || strlen(s) > CONF_PORT_MAX)
+	if (u == NULL || type == 0 || s[type] != '-' || s + type >= u ||
+	    strlen(s) > CONF_PORT_MAX)
 		return false;
 	for (const char *p = s; p < u; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr(":._+-", *p) != NULL))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    strchr(":._+-", *p) != NULL))
 			return false;
 	for (const char *p = u + 7;; p++) {
 		unsigned long long v;
@@ -112,7 +118,7 @@ conf_port_parse(const char *s, char **ret)
 	struct devspec spec;
 	char *p;
 
-	if (stable_port_valid(s))
+	if (conf_port_stable(s))
 		p = strdup(s);
 	else if (devspec_parse(s, &spec) == 0 && spec.kind == DEVSPEC_PORT)
 		p = strdup(spec.text);

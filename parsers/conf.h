@@ -167,3 +167,5 @@ int usb_id_parse(const char *s, struct usb_id *ret);
  * caller's.
  */
 int conf_port_parse(const char *s, char **ret);
+/* Whether s is a stable port path in udev's ID_PATH form. */
+bool conf_port_stable(const char *s);

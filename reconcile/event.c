@@ -76,7 +76,7 @@ event_concerns(const struct conf *conf, enum event_action a,
 	if (conf_manages(conf, d->vendor, d->product))
 		return "its type is managed";
 	/* The planner's own rule: a port rule's claim, or two of them. */
-	claim_device(conf, d, &c);
+	claim_device(conf, d, 0, &c);
 	if (c.kind != CLAIM_NONE)
 		return "a port rule names its connector";
 	/*

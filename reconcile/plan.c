@@ -5,6 +5,7 @@
 #include "alias.h"
 #include "conf.h"
 #include "plan.h"
+#include "status.h"
 #include "udevsnap.h"
 #include "util.h"
 #include "virtsnap.h"
@@ -46,6 +47,8 @@ static const char *const refusal_names[_PLAN_REFUSE_MAX] = {
 	[PLAN_REFUSE_DOMAIN_DOWN] = "domain-down",
 	[PLAN_REFUSE_HELD_ELSEWHERE] = "held-elsewhere",
 	[PLAN_REFUSE_FOREIGN] = "foreign",
+	[PLAN_REFUSE_AMBIGUOUS] = "ambiguous",
+	[PLAN_REFUSE_HUB] = "hub",
 };
 
 const char *
@@ -132,11 +135,17 @@ plan_attach(struct plan *p, enum plan_reason reason, const struct vdomain *vd,
 	    d->bus, d->dev, d->port, alias);
 }
 
-/* Converges one serial: stale and misplaced holdings go, the assignment comes. */
+/*
+ * Converges one serial: stale and misplaced holdings go, the assignment
+ * comes. Where the serial belongs is the claim's word for its device:
+ * a serial rule that names another type, or a serial that other devices
+ * have too, assigns it nowhere, and port and type rules may claim it.
+ */
 static int
 converge_serial(const struct world *w, const char *serial, struct plan *p)
 {
 	const struct usbdev *d = world_device(w, serial);
+	const struct claim *c = d != NULL ? world_claim(w, d) : NULL;
 	const char *uri = NULL;
 	const struct conf_domain *cd = world_assigned(w, serial, &uri);
 	const struct vdomain *target = NULL;
@@ -161,14 +170,16 @@ converge_serial(const struct world *w, const char *serial, struct plan *p)
 		enum plan_reason reason;
 
 		if (!h->valid)
-			reason = d != NULL ? PLAN_READDRESSED : PLAN_ABSENT;
+			reason = d != NULL || world_shared(w, serial) ?
+			    PLAN_READDRESSED : PLAN_ABSENT;
 		else if (d == NULL)
 			continue;       /* on clones of one serial: it stays where it is */
 		else if (target != NULL && !held && h->domain == target) {
 			held = true;
 			continue;
 		} else
-			reason = cd != NULL ? PLAN_REASSIGNED : PLAN_UNASSIGNED;
+			reason = c->domain != NULL ? PLAN_REASSIGNED :
+			    PLAN_UNASSIGNED;
 		if (h->adopted && reason == PLAN_UNASSIGNED)
 			continue;       /* never: adopting needs an assignment */
 		r = plan_detach(p, h, reason, d);
@@ -177,7 +188,7 @@ converge_serial(const struct world *w, const char *serial, struct plan *p)
 	}
 	if (d == NULL || target == NULL || held || !target->active ||
 	    world_foreign_at(w, d->bus, d->dev) != NULL ||
-	    world_claim(w, d)->kind != CLAIM_SERIAL)
+	    c->kind != CLAIM_SERIAL)
 		return 0;
 	return plan_attach(p, PLAN_MISSING, target, d, false);
 }
@@ -309,7 +320,7 @@ converge_rules(const struct world *w, struct plan *p)
 		    world_foreign_of_type(w, d->vendor, d->product) != NULL)
 			continue;
 		s = world_serial_holding_at(w, d->bus, d->dev);
-		if (s != NULL && world_serial_hold_stays(w, s, d))
+		if (s != NULL && world_serial_hold_stays(w, s))
 			continue;
 		r = plan_attach_rule(p, target, d, c);
 		if (r < 0)
@@ -371,118 +382,303 @@ release_all(const struct world *w, struct plan *p)
 	return 0;
 }
 
-/* Where an attach request goes: -D's domain, else the config's. */
-static int
-attach_target(const struct world *w, const struct plan_request *q,
-    struct plan *p, const struct vdomain **ret, bool *ret_manual)
+/* Whether a holding is bbvirt's: its alias, a lending, an adoption, or a rule's. */
+static bool
+owned(const struct holding *h)
 {
-	const struct conf *conf = w->in->conf;
-	const char *auri = NULL;
-	const struct conf_domain *assigned = world_assigned(w, q->serial, &auri);
-	const struct conf_domain *cd = assigned;
-	const char *name;
-	const char *uri;
+	return h->serial != NULL || h->key != NULL;
+}
+
+/*
+ * Whether detach x frees what attach a needs: the address it takes, or
+ * its serial held at an old address.
+ */
+static bool
+frees(const struct plan_action *x, const struct plan_action *a)
+{
+	return x->op == PLAN_DETACH && a->op == PLAN_ATTACH &&
+	    ((x->bus == a->bus && x->dev == a->dev) ||
+	    (x->serial != NULL && streq_null(x->serial, a->serial)));
+}
+
+static int
+plan_copy(struct plan *p, const struct plan_action *a, enum plan_reason reason)
+{
+	return plan_add(p, a->op, reason, a->domain, a->uri, a->serial, a->bus,
+	    a->dev, a->port, a->alias);
+}
+
+/* Copies sync's attach a, and the detaches of sync's plan that free it. */
+static int
+copy_with_frees(const struct plan *sync, const struct plan_action *a,
+    struct plan *p)
+{
+	int r;
+
+	for (size_t i = 0; i < sync->n; i++) {
+		if (!frees(&sync->v[i], a))
+			continue;
+		r = plan_copy(p, &sync->v[i], sync->v[i].reason);
+		if (r < 0)
+			return r;
+	}
+	return plan_copy(p, a, PLAN_REQUESTED);
+}
+
+/* Whether a config domain (by key or name) is the one an action is on. */
+static bool
+action_on(const struct world *w, const struct plan_action *a,
+    const char *domain)
+{
+	const struct conf_domain *cd = conf_find_domain(w->in->conf, domain);
+
+	return strcmp(a->domain, cd != NULL ? cd->name : domain) == 0 &&
+	    (cd == NULL || streq_null(a->uri, world_domain_uri(w, cd)));
+}
+
+/* The running guest -D names, or a refusal saying why there is none. */
+static int
+lend_target(const struct world *w, const struct plan_request *q,
+    struct plan *p, const struct vdomain **ret)
+{
+	const struct conf_domain *cd = conf_find_domain(w->in->conf, q->domain);
+	const char *name = cd != NULL ? cd->name : q->domain;
+	const char *uri = world_domain_uri(w, cd);
+	const char *serial = q->device->serial;
 	const struct vdomain *vd;
 
 	*ret = NULL;
-	if (q->domain != NULL)
-		cd = conf_find_domain(conf, q->domain);
-	else if (assigned == NULL)
-		return refusal_add(p, PLAN_REFUSE_UNASSIGNED, q->serial, NULL,
-		    "device '%s' is not assigned to a domain; name one with -D",
-		    q->serial);
-	name = cd != NULL ? cd->name : q->domain;
-	uri = world_domain_uri(w, cd);
-	*ret_manual = q->domain != NULL && cd != assigned;
 	if (world_remote(w, uri))
-		return refusal_add(p, PLAN_REFUSE_REMOTE, q->serial, name,
+		return refusal_add(p, PLAN_REFUSE_REMOTE, serial, name,
 		    "domain '%s' on %s is on another host: it cannot take this host's devices",
 		    name, uri);
 	if (!virtsnap_uri_ok(w->in->guests, uri))
-		return q->quiet ? 0 : refusal_add(p, PLAN_REFUSE_UNREACHABLE,
-		    q->serial, name, "domain '%s' cannot be reached at %s", name,
+		return refusal_add(p, PLAN_REFUSE_UNREACHABLE, serial, name,
+		    "domain '%s' cannot be reached at %s", name,
 		    uri != NULL ? uri : "the default URI");
 	vd = world_domain(w, uri, name);
 	if (vd == NULL)
-		return q->quiet ? 0 : refusal_add(p, PLAN_REFUSE_NO_DOMAIN,
-		    q->serial, name, "domain '%s' does not exist on %s", name,
+		return refusal_add(p, PLAN_REFUSE_NO_DOMAIN, serial, name,
+		    "domain '%s' does not exist on %s", name,
 		    uri != NULL ? uri : "the default URI");
 	if (!vd->active)
-		return q->quiet ? 0 : refusal_add(p, PLAN_REFUSE_DOMAIN_DOWN,
-		    q->serial, name, "domain '%s' is not running", name);
+		return refusal_add(p, PLAN_REFUSE_DOMAIN_DOWN, serial, name,
+		    "domain '%s' is not running", name);
 	*ret = vd;
 	return 0;
 }
 
+/*
+ * attach DEVICE -D DOMAIN, where the claim gives the device elsewhere or
+ * nowhere: lent by hand, under an alias of its own, while nothing else
+ * holds it. A lending names the device by its serial.
+ */
 static int
-request_attach(const struct world *w, const struct plan_request *q,
+request_lend(const struct world *w, const struct plan_request *q,
     struct plan *p)
 {
-	const struct usbdev *d = world_device(w, q->serial);
-	const struct holding *f;
+	const struct usbdev *d = q->device;
+	const struct holding *f = world_foreign_at(w, d->bus, d->dev);
 	const struct vdomain *target;
-	bool manual = false;
 	size_t n;
 	const struct holding *const *hs;
 	int r;
 
-	if (d == NULL)
-		return q->quiet ? 0 : refusal_add(p, PLAN_REFUSE_NOT_PLUGGED,
-		    q->serial, NULL, "no managed device '%s' is plugged in",
-		    q->serial);
-	r = attach_target(w, q, p, &target, &manual);
+	if (d->serial == NULL || world_shared(w, d->serial))
+		return refusal_add(p, d->serial == NULL ?
+		    PLAN_REFUSE_NO_SERIAL : PLAN_REFUSE_SHARED, d->serial,
+		    q->domain,
+		    "device '%s' (%u:%u) cannot be lent: only a device with a serial no other has can",
+		    q->text, d->bus, d->dev);
+	r = lend_target(w, q, p, &target);
 	if (r < 0 || target == NULL)
 		return r;
-	f = world_foreign_at(w, d->bus, d->dev);
 	if (f != NULL && f->hd->alias == NULL)
-		return refusal_add(p, PLAN_REFUSE_FOREIGN, q->serial,
+		return refusal_add(p, PLAN_REFUSE_FOREIGN, d->serial,
 		    f->domain->name,
 		    "device '%s' (%u:%u) is held by '%s' through a hostdev without alias, which bbvirt does not own: left alone",
-		    q->serial, d->bus, d->dev, f->domain->name);
+		    q->text, d->bus, d->dev, f->domain->name);
 	if (f != NULL)
-		return refusal_add(p, PLAN_REFUSE_FOREIGN, q->serial,
+		return refusal_add(p, PLAN_REFUSE_FOREIGN, d->serial,
 		    f->domain->name,
 		    "device '%s' (%u:%u) is held by '%s' through hostdev '%s', which bbvirt does not own: left alone",
-		    q->serial, d->bus, d->dev, f->domain->name, f->hd->alias);
-	hs = world_holdings(w, q->serial, &n);
+		    q->text, d->bus, d->dev, f->domain->name, f->hd->alias);
+	hs = world_holdings(w, d->serial, &n);
 	for (size_t i = 0; i < n; i++) {
 		if (!hs[i]->valid)
 			continue;
 		if (hs[i]->domain == target)
-			return 0;       /* already where it belongs */
-		return refusal_add(p, PLAN_REFUSE_HELD_ELSEWHERE, q->serial,
+			return 0;       /* already there */
+		return refusal_add(p, PLAN_REFUSE_HELD_ELSEWHERE, d->serial,
 		    hs[i]->domain->name,
 		    "device '%s' is attached to '%s'; detach it first",
-		    q->serial, hs[i]->domain->name);
+		    q->text, hs[i]->domain->name);
 	}
+	hs = world_rule_holdings_at(w, d->bus, d->dev, &n);
+	for (size_t i = 0; i < n; i++)
+		if (hs[i]->valid)
+			return refusal_add(p, PLAN_REFUSE_HELD_ELSEWHERE,
+			    d->serial, hs[i]->domain->name,
+			    "device '%s' is attached to '%s'; detach it first",
+			    q->text, hs[i]->domain->name);
+	hs = world_holdings(w, d->serial, &n);
 	for (size_t i = 0; i < n; i++) {
 		r = plan_detach(p, hs[i], PLAN_READDRESSED, d);
 		if (r < 0)
 			return r;
 	}
-	return plan_attach(p, PLAN_REQUESTED, target, d, manual);
+	return plan_attach(p, PLAN_REQUESTED, target, d, true);
 }
 
+/*
+ * Why sync attaches a device nowhere, as status says it: nothing when
+ * it is where it belongs, else a refusal.
+ */
+static int
+refuse_attach(const struct world *w, const struct plan_request *q,
+    struct plan *p)
+{
+	const struct usbdev *d = q->device;
+	const struct claim *c = world_claim(w, d);
+	const char *holder = NULL;
+	const char *alias = NULL;
+	const char *uri;
+
+	switch (world_device_state(w, d, &holder, &alias)) {
+	case STATUS_ATTACHED:
+	case STATUS_PENDING:
+		return 0;
+	case STATUS_FOREIGN:
+		if (alias == NULL)
+			return refusal_add(p, PLAN_REFUSE_FOREIGN, d->serial,
+			    holder,
+			    "device '%s' (%u:%u) is held by '%s' through a hostdev without alias, which bbvirt does not own: left alone",
+			    q->text, d->bus, d->dev, holder);
+		return refusal_add(p, PLAN_REFUSE_FOREIGN, d->serial, holder,
+		    "device '%s' (%u:%u) is held by '%s' through hostdev '%s', which bbvirt does not own: left alone",
+		    q->text, d->bus, d->dev, holder, alias);
+	case STATUS_OVERRIDE:
+		return refusal_add(p, PLAN_REFUSE_HELD_ELSEWHERE, d->serial,
+		    holder, "device '%s' is attached to '%s'; detach it first",
+		    q->text, holder);
+	case STATUS_REMOTE:
+		uri = world_domain_uri(w, c->domain);
+		return refusal_add(p, PLAN_REFUSE_REMOTE, d->serial,
+		    c->domain->name,
+		    "domain '%s' on %s is on another host: it cannot take this host's devices",
+		    c->domain->name, uri);
+	case STATUS_DOMAIN_DOWN: {
+		struct plan_request lq = *q;
+		const struct vdomain *vd;
+
+		lq.domain = c->domain->name;
+		return lend_target(w, &lq, p, &vd);
+	}
+	default:
+		return refusal_add_claim(p, w->in->conf, c, d, q->text);
+	}
+}
+
+/*
+ * attach-all: the devices the domain is given that sync attaches
+ * nowhere because something else holds them, each with its reason; a
+ * device that is absent, or whose domain is not running, is no refusal.
+ */
+static int
+refuse_all(const struct world *w, const struct plan *sync,
+    const struct plan_request *q, struct plan *p)
+{
+	const struct udevsnap *u = w->in->devices;
+	int r;
+
+	for (size_t i = 0; i < u->n; i++) {
+		const struct usbdev *d = &u->v[i];
+		const struct claim *c = &w->claims[i];
+		struct plan_request one = { .op = PLAN_ATTACH, .device = d };
+		const char *holder;
+		const char *alias;
+		bool attached = false;
+		int st;
+
+		if (c->domain == NULL || (q->domain != NULL &&
+		    c->domain != conf_find_domain(w->in->conf, q->domain)))
+			continue;
+		for (size_t k = 0; k < sync->n; k++)
+			attached = attached || (sync->v[k].op == PLAN_ATTACH &&
+			    sync->v[k].bus == d->bus && sync->v[k].dev == d->dev);
+		st = world_device_state(w, d, &holder, &alias);
+		if (attached || (st != STATUS_FOREIGN &&
+		    st != STATUS_OVERRIDE && st != STATUS_REMOTE))
+			continue;
+		/* Named by its serial, or by its port without one. */
+		one.text = d->serial != NULL && w->shared[i] == 0 ? d->serial :
+		    d->port;
+		r = refuse_attach(w, &one, p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * attach DEVICE does what sync would for it: sync's attach and the
+ * detaches that free the device; attach-all, that for every device sync
+ * attaches to the domain. -D lends a device the claim gives elsewhere.
+ */
+static int
+request_attach(const struct world *w, const struct plan *sync,
+    const struct plan_request *q, struct plan *p)
+{
+	const struct usbdev *d = q->device;
+	const struct claim *c;
+	int r;
+
+	for (size_t i = 0; i < sync->n; i++) {
+		const struct plan_action *a = &sync->v[i];
+
+		if (a->op != PLAN_ATTACH || (q->all && q->domain != NULL &&
+		    !action_on(w, a, q->domain)) || (!q->all &&
+		    (a->bus != d->bus || a->dev != d->dev)))
+			continue;
+		if (!q->all && q->domain != NULL && !action_on(w, a, q->domain))
+			break;  /* sync sends it elsewhere: -D lends it */
+		r = copy_with_frees(sync, a, p);
+		if (r < 0 || !q->all)
+			return r;
+	}
+	if (q->all)
+		return refuse_all(w, sync, q, p);
+	c = world_claim(w, d);
+	if (q->domain != NULL && (c->domain == NULL ||
+	    c->domain != conf_find_domain(w->in->conf, q->domain)))
+		return request_lend(w, q, p);
+	return refuse_attach(w, q, p);
+}
+
+/* Whether an owned holding is one detach DEVICE means. */
 static bool
-request_matches(const struct plan_request *q, const struct vdomain *only,
+request_matches(const struct world *w, const struct plan_request *q,
     const struct holding *h)
 {
+	const struct usbdev *d = q->device;
 	bool at = q->has_address && h->hd->has_address &&
 	    h->hd->bus == q->bus && h->hd->dev == q->dev;
 
-	if (h->serial == NULL)
-		return false;   /* foreign: never touched */
-	if (only != NULL && h->domain != only)
-		return false;
-	if (q->keep_lent && h->kind == ALIAS_MANUAL)
-		return false;
 	if (q->exact)
-		return at && strcmp(h->serial, q->serial) == 0;
-	if (q->serial != NULL)
-		return strcmp(h->serial, q->serial) == 0;
-	return at;
+		return at && streq_null(h->serial, q->serial);
+	if (at)
+		return true;
+	if (d != NULL)
+		return d->serial != NULL && !world_shared(w, d->serial) &&
+		    streq_null(h->serial, d->serial);
+	return q->serial != NULL && streq_null(h->serial, q->serial);
 }
 
+/*
+ * detach DEVICE takes every hostdev bbvirt owns for the device, whichever
+ * rule made it; detach-all every one in the domain but those lent by
+ * hand. Foreign hostdevs are never touched.
+ */
 static int
 request_detach(const struct world *w, const struct plan_request *q,
     struct plan *p)
@@ -502,31 +698,25 @@ request_detach(const struct world *w, const struct plan_request *q,
 	for (size_t i = 0; i < w->n; i++) {
 		const struct holding *h = &w->h[i];
 
-		if (!request_matches(q, only, h))
+		if (!owned(h) || (only != NULL && h->domain != only))
 			continue;
-		r = plan_detach(p, h, PLAN_REQUESTED, world_device(w, h->serial));
+		if (q->all ? h->kind == ALIAS_MANUAL :
+		    !request_matches(w, q, h))
+			continue;
+		r = plan_detach(p, h, PLAN_REQUESTED, h->serial != NULL ?
+		    world_device(w, h->serial) : device_at(w, h));
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int
-cmp_addr(const void *x, const void *y)
-{
-	unsigned a = *(const unsigned *)x;
-	unsigned b = *(const unsigned *)y;
-
-	return a < b ? -1 : a > b;
-}
-
 /* The domain names sync DOMAIN... names: as given, and through config keys. */
 static bool
-in_scope(const struct plan_input *in, const char *const *names,
-    const struct plan_action *a)
+in_scope(const struct world *w, const struct plan_action *a)
 {
-	for (size_t i = 0; i < 2 * in->n_only; i++)
-		if (names[i] != NULL && strcmp(a->domain, names[i]) == 0)
+	for (size_t i = 0; i < w->in->n_only; i++)
+		if (action_on(w, a, w->in->only[i]))
 			return true;
 	return false;
 }
@@ -536,57 +726,20 @@ in_scope(const struct plan_input *in, const char *const *names,
  * elsewhere that free a device one of them is about to receive.
  */
 static int
-plan_scope(const struct plan_input *in, struct plan *p)
+plan_scope(const struct world *w, const struct plan *sync, struct plan *p)
 {
-	_cleanup_free_ const char **names = calloc(2 * in->n_only,
-	    sizeof(*names));
-	_cleanup_free_ const char **wanted = calloc(p->n + 1, sizeof(*wanted));
-	_cleanup_free_ unsigned *addrs = calloc(p->n + 1, sizeof(*addrs));
-	size_t n_wanted = 0;
-	size_t n_addrs = 0;
-	size_t o = 0;
+	int r;
 
-	if (names == NULL || wanted == NULL || addrs == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < in->n_only; i++) {
-		const struct conf_domain *cd = conf_find_domain(in->conf,
-		    in->only[i]);
+	for (size_t i = 0; i < sync->n; i++) {
+		const struct plan_action *a = &sync->v[i];
+		bool keep = in_scope(w, a);
 
-		names[2 * i] = in->only[i];
-		names[2 * i + 1] = cd != NULL ? cd->name : NULL;
+		for (size_t k = 0; !keep && a->op == PLAN_DETACH && k < sync->n;
+		    k++)
+			keep = frees(a, &sync->v[k]) && in_scope(w, &sync->v[k]);
+		if (keep && (r = plan_copy(p, a, a->reason)) < 0)
+			return r;
 	}
-	/*
-	 * The serials the domains in scope are about to receive, and the
-	 * addresses of the devices port and type rules send them.
-	 */
-	for (size_t i = 0; i < p->n; i++) {
-		if (p->v[i].op != PLAN_ATTACH || !in_scope(in, names, &p->v[i]))
-			continue;
-		if (p->v[i].serial != NULL)
-			wanted[n_wanted++] = p->v[i].serial;
-		addrs[n_addrs++] = p->v[i].bus << 8 | p->v[i].dev;
-	}
-	if (n_wanted > 1)
-		qsort(wanted, n_wanted, sizeof(*wanted), strcmp_ptr);
-	if (n_addrs > 1)
-		qsort(addrs, n_addrs, sizeof(*addrs), cmp_addr);
-	for (size_t i = 0; i < p->n; i++) {
-		const char *serial = p->v[i].serial;
-		unsigned addr = p->v[i].bus << 8 | p->v[i].dev;
-		bool keep = in_scope(in, names, &p->v[i]) ||
-		    (p->v[i].op == PLAN_DETACH && serial != NULL &&
-		    bsearch(&serial, wanted, n_wanted, sizeof(*wanted),
-		    strcmp_ptr) != NULL) ||
-		    (p->v[i].op == PLAN_DETACH && serial == NULL &&
-		    p->v[i].port != NULL && bsearch(&addr, addrs, n_addrs,
-		    sizeof(*addrs), cmp_addr) != NULL);
-
-		if (keep)
-			p->v[o++] = p->v[i];
-		else
-			action_done(&p->v[i]);
-	}
-	p->n = o;
 	return 0;
 }
 
@@ -629,11 +782,62 @@ plan_dedup(struct plan *p)
 	p->n = o;
 }
 
+/* What sync plans: every assignment converged, sorted. */
+static int
+plan_sync(const struct world *w, struct plan **ret)
+{
+	_cleanup_(plan_freep) struct plan *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (p == NULL)
+		return -ENOMEM;
+	r = converge_all(w, p);
+	if (r < 0)
+		return r;
+	if (p->n > 0)
+		qsort(p->v, p->n, sizeof(*p->v), action_cmp);
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/*
+ * Every command but release starts from sync's plan and keeps what it
+ * asks for: the one answer to where each device belongs.
+ */
+static int
+plan_requests(const struct world *w, struct plan *p)
+{
+	const struct plan_input *in = w->in;
+	_cleanup_(plan_freep) struct plan *sync = NULL;
+	int r;
+
+	r = plan_sync(w, &sync);
+	if (r < 0)
+		return r;
+	if (in->requests == NULL && in->n_only == 0) {
+		/* Moved whole: p is empty, sync keeps nothing. */
+		*p = *sync;
+		*sync = (struct plan){ 0 };
+		return 0;
+	}
+	if (in->requests == NULL)
+		return plan_scope(w, sync, p);
+	for (size_t i = 0; i < in->n_requests; i++) {
+		const struct plan_request *q = &in->requests[i];
+
+		r = q->op == PLAN_ATTACH ? request_attach(w, sync, q, p) :
+		    request_detach(w, q, p);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 plan_build(const struct plan_input *in, struct plan **ret_plan)
 {
 	_cleanup_(world_done) struct world w = { 0 };
-	struct plan *p;
+	_cleanup_(plan_freep) struct plan *p = NULL;
 	int r;
 
 	r = world_build(in, &w);
@@ -642,25 +846,13 @@ plan_build(const struct plan_input *in, struct plan **ret_plan)
 	p = calloc(1, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
-	if (in->release)
-		r = release_all(&w, p);
-	else if (in->requests == NULL)
-		r = converge_all(&w, p);
-	for (size_t i = 0; r >= 0 && !in->release && in->requests != NULL &&
-	    i < in->n_requests; i++)
-		r = in->requests[i].op == PLAN_ATTACH ?
-		    request_attach(&w, &in->requests[i], p) :
-		    request_detach(&w, &in->requests[i], p);
-	if (r >= 0 && !in->release && in->n_only > 0)
-		r = plan_scope(in, p);
-	if (r < 0) {
-		plan_free(p);
+	r = in->release ? release_all(&w, p) : plan_requests(&w, p);
+	if (r < 0)
 		return r;
-	}
 	if (p->n > 0)
 		qsort(p->v, p->n, sizeof(*p->v), action_cmp);
 	plan_dedup(p);
-	*ret_plan = p;
+	*ret_plan = TAKE_PTR(p);
 	return 0;
 }
 

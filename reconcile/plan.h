@@ -54,9 +54,9 @@ struct plan_action {
 /* Why a request was not done; the plan holds no action for it. */
 enum plan_refusal_kind {
 	PLAN_REFUSE_MALFORMED,          /* DEVICE is no serial, BUS:DEV or BUS-PORT */
-	PLAN_REFUSE_NOT_PLUGGED,        /* no managed device is plugged in by that name */
-	PLAN_REFUSE_UNMANAGED,          /* the address is a device of a type not managed */
-	PLAN_REFUSE_NO_SERIAL,          /* the device has no usable serial number */
+	PLAN_REFUSE_NOT_PLUGGED,        /* no device is plugged in by that name */
+	PLAN_REFUSE_UNMANAGED,          /* a device of a type no rule manages */
+	PLAN_REFUSE_NO_SERIAL,          /* no usable serial number, and no port or type rule assigns it */
 	PLAN_REFUSE_SHARED,             /* its serial is on more than one plugged device */
 	PLAN_REFUSE_MISMATCH,           /* -b/-d name a device with another serial */
 	PLAN_REFUSE_UNASSIGNED,         /* assigned to no domain, and none named */
@@ -66,6 +66,8 @@ enum plan_refusal_kind {
 	PLAN_REFUSE_DOMAIN_DOWN,        /* the domain is not running */
 	PLAN_REFUSE_HELD_ELSEWHERE,     /* another domain holds it, attached by bbvirt */
 	PLAN_REFUSE_FOREIGN,            /* a hostdev bbvirt does not own holds it */
+	PLAN_REFUSE_AMBIGUOUS,          /* port rules of two domains name its connector */
+	PLAN_REFUSE_HUB,                /* a hub: never passed through by port or type */
 	_PLAN_REFUSE_MAX,
 };
 
@@ -84,25 +86,29 @@ struct plan {
 };
 
 /*
- * One device a human or a udev event named, resolved by plan_resolve()
- * or built by the caller for the *-all forms.
+ * One device a human or a udev event named, resolved by plan_resolve(),
+ * or the whole of a domain (or of every domain) for the *-all forms,
+ * built by plan_requests_all(). attach does for it what sync would:
+ * sync's attach and the detaches that free the device, or the reason
+ * there is none; detach takes every hostdev bbvirt owns for it.
  */
 struct plan_request {
 	enum plan_op op;
-	const char *serial;     /* NULL: only the address is known (a device since unplugged) */
-	const char *domain;     /* attach: -D (NULL: the config's); detach: only from it (NULL: any) */
+	const struct usbdev *device;    /* present; NULL: unplugged (detach), or all */
+	const char *text;       /* DEVICE as given, for messages; NULL for all */
+	const char *serial;     /* detach of an unplugged device: its serial, or NULL */
+	const char *domain;     /* attach: -D (NULL: the config's); detach, *-all: only it (NULL: any) */
+	bool all;               /* attach-all, detach-all; detach-all leaves lent devices */
 	bool has_address;       /* bus:dev is the device's, resolved or given */
 	unsigned bus;
 	unsigned dev;
 	bool exact;             /* SERIAL -b B -d D: that serial's hostdev at that address only */
-	bool keep_lent;         /* detach-all: devices lent by hand stay */
-	bool quiet;             /* *-all: an absent device or a stopped domain is no refusal */
 };
 
 /* What a one-device command names on its command line. */
 struct plan_device_arg {
 	enum plan_op op;
-	const char *device;     /* SERIAL, BUS:DEV or BUS-PORT[.PORT...] */
+	const char *device;     /* SERIAL, BUS:DEV, BUS-PORT[.PORT...] or a stable port path */
 	const char *domain;     /* -D, or NULL */
 	unsigned bus;           /* -b, 0 when not given */
 	unsigned dev;           /* -d, 0 when not given: looked up with -b alone */
@@ -138,42 +144,55 @@ struct plan *plan_free(struct plan *plan);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct plan *, plan_free)
 
 /*
- * Resolves what a one-device command names against the config and the
- * devices plugged in (in->conf, in->devices): its serial, its address, and
- * whether it can be asked for at all. Returns 0 with *ret_request filled
- * (borrowing from arg and the snapshot), 1 with *ret_refusal filled (the
- * caller's: plan_refusal_done()) when it cannot, or -ENOMEM. Pure.
+ * Resolves what a one-device command names against the devices plugged
+ * in (in->devices): the device, by serial, address, or port in either
+ * spelling at either half of its connector. An attach without -D of a
+ * device the claim assigns nowhere is refused here, before libvirt is
+ * asked, with the reason plan_build() would give. Returns 0
+ * with *ret_request filled (borrowing from arg and the snapshot), 1 with
+ * *ret_refusal filled (the caller's: plan_refusal_done()) when it
+ * cannot, or -ENOMEM. Pure.
  */
 int plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
     struct plan_request *ret_request, struct plan_refusal *ret_refusal);
 void plan_refusal_done(struct plan_refusal *r);
 
+/* What a refusal makes of a one-device command's run. */
+enum plan_refusal_class {
+	PLAN_REFUSAL_QUIET,     /* nothing to do: exit 0, the reason at -v */
+	PLAN_REFUSAL_USAGE,     /* a mistake in the invocation or the config: exit 2 */
+	PLAN_REFUSAL_RUNTIME,   /* a state of the world: exit 1 */
+	_PLAN_REFUSAL_CLASS_MAX,
+};
+
+/*
+ * The class of a refusal of kind k; event: the command is a udev form,
+ * for which a device the config assigns nowhere, or a domain that will
+ * get it when it starts, is no failure. Pure.
+ */
+enum plan_refusal_class plan_refusal_classify(enum plan_refusal_kind k,
+    bool event);
+
 /*
  * The one libvirt URI a resolved one-device request needs: its -D
- * domain's, else its serial's assigned domain's (NULL: libvirt's
- * default). Returns false when no domain is known, and every configured
- * URI must be looked at (a detach of an unassigned or unplugged device).
+ * domain's, else that of the domain the claim gives its device (for an
+ * unplugged one, its serial's rule) (NULL: libvirt's default). Returns
+ * false when no domain is known, and every configured URI must be
+ * looked at (a detach of an unassigned or unplugged device).
  */
 bool plan_request_uri(const struct plan_input *in, const struct plan_request *q,
     const char **ret_uri);
 
-/*
- * The requests of attach-all and detach-all: one per serial of domain (a
- * config key or name, NULL: of every domain), each carried out on its own;
- * a detach takes a device from that domain only and leaves it where it was
- * lent by hand. Returns 0 or -ENOMEM; *ret is the caller's, never NULL on
- * success, and borrows from conf.
- */
-int plan_requests_all(const struct conf *conf, enum plan_op op,
-    const char *domain, struct plan_request **ret, size_t *ret_n);
+/* The one request of attach-all or detach-all: for domain (a config key or name), NULL: every domain. */
+struct plan_request plan_request_all(enum plan_op op, const char *domain);
 
 /*
  * Whether a live hostdev without an alias of ours might be the original
  * bbvirt's, to adopt: its source names an address and nothing else, and
- * the device at that address (or, after a remove event, the request's
- * serial) is one the config assigns. It is adopted only if it is also
- * absent from the persistent definition, which the snapshot reads for
- * these alone. userdata is the struct plan_input.
+ * the claim for the device at that address (or, after a remove event,
+ * the request's serial) is a serial rule. It is adopted only if it is
+ * also absent from the persistent definition, which the snapshot reads
+ * for these alone. userdata is the struct plan_input.
  */
 bool plan_adoptable(const struct hostdev *hd, void *userdata);
 

@@ -25,6 +25,31 @@ plan_refusal_done(struct plan_refusal *r)
 	*r = (struct plan_refusal){ 0 };
 }
 
+enum plan_refusal_class
+plan_refusal_classify(enum plan_refusal_kind k, bool event)
+{
+	switch (k) {
+	case PLAN_REFUSE_MALFORMED:
+	case PLAN_REFUSE_MISMATCH:
+		return PLAN_REFUSAL_USAGE;
+	case PLAN_REFUSE_UNASSIGNED:
+	case PLAN_REFUSE_UNMANAGED:
+	case PLAN_REFUSE_NO_SERIAL:
+	case PLAN_REFUSE_SHARED:
+	case PLAN_REFUSE_AMBIGUOUS:
+	case PLAN_REFUSE_HUB:
+		/* Whose device it is is the config's word: no mistake from udev. */
+		return event ? PLAN_REFUSAL_QUIET : PLAN_REFUSAL_USAGE;
+	case PLAN_REFUSE_DOMAIN_DOWN:
+		return event ? PLAN_REFUSAL_QUIET : PLAN_REFUSAL_RUNTIME;
+	case PLAN_REFUSE_UNREACHABLE:
+		return PLAN_REFUSAL_RUNTIME;
+	default:
+		/* Typed by a human, these are mistakes; from udev, the world's. */
+		return event ? PLAN_REFUSAL_RUNTIME : PLAN_REFUSAL_USAGE;
+	}
+}
+
 static int
 refusal_vmake(struct plan_refusal *r, int kind, const char *serial,
     const char *domain, const char *fmt, va_list ap)
@@ -79,30 +104,92 @@ refusal_add(struct plan *p, int kind, const char *serial, const char *domain,
 	return 0;
 }
 
-/* The device a command line names, or NULL; refuses a type not managed. */
+/*
+ * The device a command line names, or NULL: by serial when no other
+ * device has it, by address, or at a port in either spelling, at either
+ * half of its connector (the half it sits at first).
+ */
 static int
-find_device(const struct udevsnap *u, const struct devspec *spec,
-    const char *text, const struct usbdev **ret, struct plan_refusal *ref)
+find_device(const struct udevsnap *u, enum plan_op op,
+    const struct devspec *spec, const char *text, const struct usbdev **ret,
+    struct plan_refusal *ref)
 {
-	const struct usbdev *d;
+	const struct usbdev *d = NULL;
 
-	switch (spec->kind) {
-	case DEVSPEC_SERIAL:
-		*ret = udevsnap_by_serial(u, spec->text);
-		return 0;
-	case DEVSPEC_ADDRESS:
-		d = udevsnap_by_address(u, spec->bus, spec->dev);
-		if (d != NULL && !d->managed)
-			return refusal_make(ref, PLAN_REFUSE_UNMANAGED, NULL,
-			    "device '%s' is a %04x:%04x, a type bbvirt does not manage",
-			    text, d->vendor, d->product);
-		*ret = d;
-		return 0;
-	default:
-		d = udevsnap_by_port(u, spec->text);
-		*ret = d != NULL && d->managed ? d : NULL;
+	*ret = NULL;
+	if (spec->kind == DEVSPEC_ADDRESS) {
+		*ret = udevsnap_by_address(u, spec->bus, spec->dev);
 		return 0;
 	}
+	if (spec->kind == DEVSPEC_SERIAL && !conf_port_stable(text)) {
+		/* Detaching clones of one serial goes by the serial alone. */
+		if (udevsnap_count_serial(u, text) > 1 && op == PLAN_DETACH)
+			return 0;
+		if (udevsnap_count_serial(u, text) > 1)
+			return refusal_make(ref, PLAN_REFUSE_SHARED, text,
+			    "serial '%s' is on more than one plugged-in device; name one by its port",
+			    text);
+		*ret = udevsnap_by_serial(u, text);
+		return 0;
+	}
+	d = udevsnap_by_port(u, spec->kind == DEVSPEC_PORT ? spec->text : text);
+	for (size_t i = 0; d == NULL && i < u->n; i++)
+		if (strchr(u->v[i].port, '-') != NULL &&
+		    usbdev_at_port(&u->v[i], text))
+			d = &u->v[i];
+	*ret = d;
+	return 0;
+}
+
+static int
+refusal_claim_v(struct plan_refusal *r, const struct conf *conf,
+    const struct claim *c, const struct usbdev *d, const char *text)
+{
+	const char *serial = d->serial;
+
+	switch (c->kind) {
+	case CLAIM_AMBIGUOUS:
+		return refusal_make(r, PLAN_REFUSE_AMBIGUOUS, serial,
+		    "device '%s' (%u:%u) is assigned nowhere: the port rules at %s:%u and %s:%u name its connector",
+		    text, d->bus, d->dev, conf->file, c->line, conf->file,
+		    c->line2);
+	case CLAIM_SHARED:
+		return refusal_make(r, PLAN_REFUSE_SHARED, serial,
+		    "device '%s' (%u:%u) is assigned nowhere: its serial '%s' is on more than one plugged-in device",
+		    text, d->bus, d->dev, serial);
+	case CLAIM_HUB:
+		return refusal_make(r, PLAN_REFUSE_HUB, serial,
+		    "device '%s' (%u:%u) is a hub, which no port or type rule passes through (%s:%u)",
+		    text, d->bus, d->dev, conf->file, c->line);
+	default:
+		break;
+	}
+	if (!d->managed && d->serial == NULL)
+		return refusal_make(r, PLAN_REFUSE_UNMANAGED, serial,
+		    "device '%s' (%u:%u) is a %04x:%04x, a type no rule manages",
+		    text, d->bus, d->dev, d->vendor, d->product);
+	if (d->serial == NULL)
+		return refusal_make(r, PLAN_REFUSE_NO_SERIAL, serial,
+		    "device '%s' (%u:%u) has no usable serial number, and no port or type rule assigns it",
+		    text, d->bus, d->dev);
+	return refusal_make(r, PLAN_REFUSE_UNASSIGNED, serial,
+	    "device '%s' is not assigned to a domain; name one with -D", text);
+}
+
+int
+refusal_add_claim(struct plan *p, const struct conf *conf,
+    const struct claim *c, const struct usbdev *d, const char *text)
+{
+	struct plan_refusal *v;
+	int r;
+
+	if (array_grow(&p->refusals, p->n_refusals, 0, sizeof(*v)) < 0)
+		return -ENOMEM;
+	r = refusal_claim_v(&p->refusals[p->n_refusals], conf, c, d, text);
+	if (r < 0)
+		return r;
+	p->n_refusals++;
+	return 0;
 }
 
 /* SERIAL -b B -d D: the event's address must be that serial's, for an attach. */
@@ -112,22 +199,35 @@ check_event_address(const struct udevsnap *u, const struct plan_device_arg *arg,
 {
 	const struct usbdev *at = udevsnap_by_address(u, arg->bus, arg->dev);
 
-	if (at != NULL && !at->managed)
-		return refusal_make(ref, PLAN_REFUSE_UNMANAGED, serial,
-		    "device %u:%u is a %04x:%04x, a type bbvirt does not manage",
-		    arg->bus, arg->dev, at->vendor, at->product);
 	if (arg->op != PLAN_ATTACH)
 		return 0;
 	if (at == NULL)
 		return refusal_make(ref, PLAN_REFUSE_NOT_PLUGGED, serial,
-		    "no managed device is plugged in at %u:%u (for '%s')",
+		    "no device is plugged in at %u:%u (for '%s')",
 		    arg->bus, arg->dev, serial);
 	if (!streq_null(at->serial, serial))
 		return refusal_make(ref, PLAN_REFUSE_MISMATCH, serial,
 		    "device %u:%u has serial '%s', not '%s'", arg->bus,
-		    arg->dev, at->serial != NULL ? at->serial :
-		    at->shared != NULL ? at->shared : "(none)", serial);
+		    arg->dev, at->serial != NULL ? at->serial : "(none)",
+		    serial);
 	return 0;
+}
+
+/*
+ * An attach of a device no rule assigns: refused before libvirt is
+ * asked, with the reason the planner would give (refuse_attach()).
+ */
+static int
+refuse_unclaimed(const struct plan_input *in, const struct plan_request *q,
+    struct plan_refusal *ref)
+{
+	const struct usbdev *d = q->device;
+	struct claim c;
+
+	claim_device(in->conf, d, claim_sharing(in->devices, d), &c);
+	if (c.domain != NULL)
+		return 0;
+	return refusal_claim_v(ref, in->conf, &c, d, q->text);
 }
 
 int
@@ -135,39 +235,36 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
     struct plan_request *ret_request, struct plan_refusal *ret_refusal)
 {
 	const struct udevsnap *u = in->devices;
-	struct plan_request q = { .op = arg->op, .domain = arg->domain };
+	struct plan_request q = {
+		.op = arg->op, .domain = arg->domain, .text = arg->device,
+	};
 	struct plan_device_arg local = *arg;
 	const struct usbdev *d = NULL;
 	struct devspec spec;
 	int r;
 
-	if (devspec_parse(arg->device, &spec) < 0)
+	if (devspec_parse(arg->device, &spec) < 0 &&
+	    !conf_port_stable(arg->device))
 		return refusal_make(ret_refusal, PLAN_REFUSE_MALFORMED, NULL,
-		    "expected a serial number, BUS:DEV or BUS-PORT[.PORT...], got '%s'",
+		    "expected a serial number, BUS:DEV, BUS-PORT[.PORT...] or a stable port path, got '%s'",
 		    arg->device);
-	r = find_device(u, &spec, arg->device, &d, ret_refusal);
+	if (conf_port_stable(arg->device))
+		spec.kind = DEVSPEC_SERIAL;     /* looked up as a port below */
+	r = find_device(u, arg->op, &spec, arg->device, &d, ret_refusal);
 	if (r != 0)
 		return r;
-	if (d != NULL && d->serial == NULL && d->shared == NULL)
-		return refusal_make(ret_refusal, PLAN_REFUSE_NO_SERIAL, NULL,
-		    "device '%s' at %u:%u has no usable serial number",
-		    arg->device, d->bus, d->dev);
-	q.serial = d != NULL ? (d->serial != NULL ? d->serial : d->shared) :
-	    spec.kind == DEVSPEC_SERIAL ? arg->device : NULL;
-	if (q.serial != NULL && arg->op == PLAN_ATTACH &&
-	    udevsnap_shared(u, q.serial))
-		return refusal_make(ret_refusal, PLAN_REFUSE_SHARED, q.serial,
-		    "serial '%s' is on more than one plugged-in device; neither can be attached",
-		    q.serial);
+	q.device = d;
+	if (spec.kind == DEVSPEC_SERIAL && !conf_port_stable(arg->device))
+		q.serial = arg->device;
 	/* -b alone: the device number is looked up, when it is on that bus. */
-	if (arg->bus != 0 && arg->dev == 0 && spec.kind == DEVSPEC_SERIAL &&
+	if (arg->bus != 0 && arg->dev == 0 && q.serial != NULL &&
 	    d != NULL && d->bus == arg->bus)
 		local.dev = d->dev;
 	if (local.bus != 0 && local.dev == 0 && arg->op == PLAN_ATTACH)
 		return refusal_make(ret_refusal, PLAN_REFUSE_NOT_PLUGGED,
-		    q.serial, "no managed device '%s' is plugged in on bus %u",
+		    q.serial, "no device '%s' is plugged in on bus %u",
 		    arg->device, arg->bus);
-	if (local.dev != 0 && spec.kind == DEVSPEC_SERIAL) {
+	if (local.dev != 0 && q.serial != NULL) {
 		r = check_event_address(u, &local, q.serial, ret_refusal);
 		if (r != 0)
 			return r;
@@ -175,6 +272,8 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 		q.has_address = true;
 		q.bus = local.bus;
 		q.dev = local.dev;
+		if (arg->op == PLAN_ATTACH)
+			q.device = d = udevsnap_by_address(u, q.bus, q.dev);
 	} else if (d != NULL) {
 		q.has_address = true;
 		q.bus = d->bus;
@@ -188,13 +287,16 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 	if (d == NULL && (arg->op == PLAN_ATTACH ||
 	    (!q.has_address && q.serial == NULL)))
 		return refusal_make(ret_refusal, PLAN_REFUSE_NOT_PLUGGED,
-		    q.serial, "no managed device '%s' is plugged in",
-		    arg->device);
-	if (arg->op == PLAN_ATTACH && arg->domain == NULL &&
-	    conf_domain_of(in->conf, q.serial) == NULL)
-		return refusal_make(ret_refusal, PLAN_REFUSE_UNASSIGNED,
-		    q.serial, "device '%s' is not assigned to a domain; name one with -D",
-		    q.serial);
+		    q.serial, "no device '%s' is plugged in", arg->device);
+	/* A device is named in messages by its serial, when that is an identity. */
+	if (d != NULL && d->serial != NULL && claim_sharing(u, d) == 0)
+		q.text = d->serial;
+	/* Whose device it is needs no libvirt: nobody's is refused before. */
+	if (arg->op == PLAN_ATTACH && arg->domain == NULL) {
+		r = refuse_unclaimed(in, &q, ret_refusal);
+		if (r != 0)
+			return r;
+	}
 	*ret_request = q;
 	return 0;
 }
@@ -204,41 +306,24 @@ plan_request_uri(const struct plan_input *in, const struct plan_request *q,
     const char **ret_uri)
 {
 	const struct conf_domain *cd = NULL;
+	struct claim c;
 
 	if (q->domain != NULL)
 		cd = conf_find_domain(in->conf, q->domain);
-	else if (q->serial != NULL)
-		cd = conf_domain_of(in->conf, q->serial);
+	else if (q->device != NULL) {
+		claim_device(in->conf, q->device, claim_sharing(in->devices,
+		    q->device), &c);
+		cd = c.domain;
+	} else if (q->serial != NULL)
+		(void)conf_serial_rule(in->conf, q->serial, &cd);
 	if (cd == NULL && q->domain == NULL)
 		return false;
 	*ret_uri = conf_domain_uri(in->conf, cd, in->uri_override);
 	return true;
 }
 
-int
-plan_requests_all(const struct conf *conf, enum plan_op op, const char *domain,
-    struct plan_request **ret, size_t *ret_n)
+struct plan_request
+plan_request_all(enum plan_op op, const char *domain)
 {
-	const struct conf_domain *only = domain != NULL ?
-	    conf_find_domain(conf, domain) : NULL;
-	struct plan_request *v = calloc(conf->n_by_serial + 1, sizeof(*v));
-	size_t n = 0;
-
-	if (v == NULL)
-		return -ENOMEM;
-	for (size_t i = 0; i < conf->n_domains; i++) {
-		const struct conf_domain *cd = &conf->domains[i];
-
-		if (domain != NULL && cd != only)
-			continue;
-		for (size_t j = 0; j < cd->n_serials; j++)
-			v[n++] = (struct plan_request){
-				.op = op, .serial = cd->serials[j].serial,
-				.domain = op == PLAN_ATTACH ? NULL : cd->name,
-				.keep_lent = op == PLAN_DETACH, .quiet = true,
-			};
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	return (struct plan_request){ .op = op, .domain = domain, .all = true };
 }

@@ -7,6 +7,7 @@
 #include "restore.h"
 #include "udevsnap.h"
 #include "util.h"
+#include "world.h"
 
 /*
  * Linux numbers the USB devices of a bus 1-127 (USB addresses have seven
@@ -114,15 +115,70 @@ readdress(const struct hostdev_span *h, const struct usbdev *u,
 	    (with_ids && hd->vendor == u->vendor && hd->product == u->product)));
 }
 
-/* Whether an earlier hostdev of the plan is readdressed to serial. */
+/* Whether an earlier hostdev of the plan is readdressed to device u. */
 static bool
-taken(const struct restore_plan *p, size_t upto, const char *serial)
+taken(const struct restore_plan *p, size_t upto, const struct usbdev *u)
 {
 	for (size_t i = 0; i < upto; i++)
 		if (p->v[i].verdict == RESTORE_READDRESS &&
-		    strcmp(p->v[i].serial, serial) == 0)
+		    p->v[i].source.bus == u->bus && p->v[i].source.dev == u->dev)
 			return true;
 	return false;
+}
+
+/* The claim for u, which knows whether its serial is on other devices. */
+static void
+claim_of(const struct conf *conf, const struct udevsnap *devices,
+    const struct usbdev *u, struct claim *c)
+{
+	claim_device(conf, u, claim_sharing(devices, u), c);
+}
+
+/*
+ * The present device a hostdev of bbvirt's names: a serial's (when no
+ * other device has it), the device a port rule's port claims, or a type
+ * rule's device of that type at that kernel port. NULL: none.
+ */
+static const struct usbdev *
+named_device(const struct conf *conf, const struct udevsnap *devices,
+    int kind, const char *key, struct claim *c)
+{
+	const struct usbdev *u;
+
+	if (kind == ALIAS_OURS) {
+		const struct usbdev *only = NULL;
+
+		/* The one with the serial, or the one its rule tells apart. */
+		for (size_t i = 0; i < devices->n; i++) {
+			u = &devices->v[i];
+			if (!streq_null(u->serial, key))
+				continue;
+			claim_of(conf, devices, u, c);
+			if (c->kind == CLAIM_SERIAL)
+				return u;
+			only = only == NULL ? u : &devices->v[devices->n];
+		}
+		if (only == NULL || only == &devices->v[devices->n])
+			return NULL;
+		claim_of(conf, devices, only, c);
+		return only;
+	}
+	if (kind == ALIAS_TYPE) {
+		u = udevsnap_by_port(devices, strchr(key, '@') + 1);
+		if (u == NULL || !world_type_key_is(key, u))
+			return NULL;
+		claim_of(conf, devices, u, c);
+		return u;
+	}
+	for (size_t i = 0; i < devices->n; i++) {
+		u = &devices->v[i];
+		if (!usbdev_at_port(u, key))
+			continue;
+		claim_of(conf, devices, u, c);
+		if (c->kind == CLAIM_PORT && strcmp(c->port, key) == 0)
+			return u;
+	}
+	return NULL;
 }
 
 /* The first pass: what is not ours, or has no source, is kept. */
@@ -152,41 +208,51 @@ classify(const struct hostdev_span *h, struct restore_decision *d,
 	return 0;
 }
 
-/* The second pass: readdress, or the reason to park. */
+/*
+ * The second pass: readdress, or the reason to park. A hostdev is
+ * readdressed to the device it names when the claim for that device
+ * gives it to this domain, by the rule that made the hostdev: the
+ * planner's one answer, so that no restore points a hostdev at a device
+ * the config gives elsewhere.
+ */
 static void
 decide_one(const struct conf *conf, const struct udevsnap *devices,
     bool held, const char *domain, const struct hostdev_span *hds, size_t i,
     int kind, struct restore_plan *p)
 {
+	static const enum claim_kind by_alias[_ALIAS_KIND_MAX] = {
+		[ALIAS_OURS] = CLAIM_SERIAL,
+		[ALIAS_PORT] = CLAIM_PORT,
+		[ALIAS_TYPE] = CLAIM_TYPE,
+	};
 	struct restore_decision *d = &p->v[i];
-	const struct conf_domain *cd = NULL;
-	const struct conf_serial *s;
+	struct claim c = { .kind = CLAIM_NONE };
 	const struct usbdev *u;
 
-	if (held)
+	if (held) {
 		d->reason = RESTORE_HELD;
+		return;
+	}
 	/* A lending was a human's, for that run: the config says the rest. */
-	else if (kind == ALIAS_MANUAL)
+	if (kind == ALIAS_MANUAL) {
 		d->reason = RESTORE_LENT;
-	/*
-	 * Which device a port or type rule means is the planner's question
-	 * (precedence, hubs, both halves of a connector), and it needs the
-	 * guests: parked, and the sync after the start attaches it.
-	 */
-	else if (kind == ALIAS_PORT || kind == ALIAS_TYPE)
-		d->reason = RESTORE_BY_RULE;
-	else if (udevsnap_shared(devices, d->serial))
+		return;
+	}
+	u = named_device(conf, devices, kind, d->serial, &c);
+	if (u == NULL)
+		d->reason = kind == ALIAS_OURS &&
+		    udevsnap_count_serial(devices, d->serial) > 1 ?
+		    RESTORE_SHARED : RESTORE_ABSENT;
+	else if (c.kind == CLAIM_SHARED)
 		d->reason = RESTORE_SHARED;
-	else if ((u = udevsnap_by_serial(devices, d->serial)) == NULL)
-		d->reason = RESTORE_ABSENT;
-	else if ((s = conf_serial_rule(conf, d->serial, &cd)) == NULL ||
-	    (s->has_id && (s->id.vendor != u->vendor ||
-	    s->id.product != u->product)))
+	else if (c.domain == NULL)
 		d->reason = RESTORE_UNASSIGNED;
-	else if (domain == NULL || strcmp(cd->name, domain) != 0) {
-		d->assigned = cd->name;
+	else if (domain == NULL || strcmp(c.domain->name, domain) != 0) {
+		d->assigned = c.domain->name;
 		d->reason = RESTORE_ELSEWHERE;
-	} else if (taken(p, i, d->serial))
+	} else if (c.kind != by_alias[kind])
+		d->reason = RESTORE_OTHER_RULE;
+	else if (taken(p, i, u))
 		d->reason = RESTORE_TWICE;
 	else if (kept_at(hds, p, u->bus, u->dev))
 		d->reason = RESTORE_TAKEN;
@@ -434,8 +500,8 @@ restore_reason_to_string(enum restore_reason r)
 		[RESTORE_SHARED] = "is on more than one device",
 		[RESTORE_ELSEWHERE] = "is assigned to another domain",
 		[RESTORE_UNASSIGNED] = "is assigned to no domain",
+		[RESTORE_OTHER_RULE] = "is assigned to this domain by another rule",
 		[RESTORE_LENT] = "was lent by hand, which a restore does not repeat",
-		[RESTORE_BY_RULE] = "was attached by a port or type rule, which the sync after the start applies",
 		[RESTORE_TWICE] = "goes to an earlier hostdev of this domain",
 		[RESTORE_TAKEN] = "is at an address another hostdev of this domain names",
 		[RESTORE_WITH_OTHERS] = "is parked with another of bbvirt's, which an empty port would take",

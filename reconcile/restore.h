@@ -25,13 +25,13 @@ enum restore_verdict {
 enum restore_reason {
 	RESTORE_FOREIGN,        /* keep: no alias of bbvirt's */
 	RESTORE_NO_SOURCE,      /* keep: ours, but no <source> to rewrite */
-	RESTORE_ASSIGNED,       /* readdress: plugged in, assigned to this domain */
-	RESTORE_ABSENT,         /* park: not plugged in (or not a managed type) */
+	RESTORE_ASSIGNED,       /* readdress: plugged in, the claim gives it this domain by the same rule */
+	RESTORE_ABSENT,         /* park: the device it names is not plugged in */
 	RESTORE_SHARED,         /* park: its serial is on more than one device */
-	RESTORE_ELSEWHERE,      /* park: assigned to another domain */
-	RESTORE_UNASSIGNED,     /* park: assigned to no domain */
+	RESTORE_ELSEWHERE,      /* park: the claim gives it another domain, or this one by another rule */
+	RESTORE_UNASSIGNED,     /* park: the claim gives it no domain */
+	RESTORE_OTHER_RULE,     /* park: the claim gives it this domain, by another rule than the hostdev's */
 	RESTORE_LENT,           /* park: lent by hand; a lending ends with the run */
-	RESTORE_BY_RULE,        /* park: a port or type rule's; the sync after the start decides */
 	RESTORE_TWICE,          /* park: an earlier hostdev of this domain takes the device */
 	RESTORE_TAKEN,          /* park: a hostdev not bbvirt's names the device's address */
 	RESTORE_WITH_OTHERS,    /* park: another of bbvirt's is parked (see restore_decide()) */
@@ -59,9 +59,11 @@ bool restore_any_owned(const struct hostdev_span *hds, size_t n);
 
 /*
  * Decides for each of the n hostdevs of domain (its <name>). A hostdev is
- * readdressed only when its alias is bbvirt's, not lent, its serial is on
- * exactly one present device of a managed type, conf assigns that serial
- * to domain, and no hostdev kept as it is names that device's address;
+ * readdressed only when its alias is bbvirt's and not lent, the device it
+ * names is present (its serial's, on no other device; the one its port
+ * rule's port claims; its type at its type rule's kernel port), the claim
+ * gives that device to domain by the rule that made the hostdev, and no
+ * hostdev kept as it is names the device's address;
  * the new source names the device's address, and its vendor and product
  * (which libvirt then requires all to match) unless a kept hostdev names
  * those ids without an address. Every other hostdev of bbvirt's is

@@ -26,6 +26,7 @@ static const char *const state_names[_STATUS_STATE_MAX] = {
 	[STATUS_REMOTE] = "remote",
 	[STATUS_UNMANAGED] = "unmanaged",
 	[STATUS_AMBIGUOUS] = "ambiguous",
+	[STATUS_HUB] = "hub",
 };
 
 const char *
@@ -71,120 +72,134 @@ status_free(struct status *st)
 	return NULL;
 }
 
-/* What a guest holds of a serial, and where the config wants it. */
-struct where {
-	const char *attached;   /* the guest holding it, or NULL */
-	const char *alias;      /* foreign: the holder's alias */
-};
-
-static enum status_state
-device_state(const struct world *w, const char *serial, const struct usbdev *d,
-    struct where *ret)
+/* The first hostdev of bbvirt's that holds d where it is now, or NULL. */
+static const struct holding *
+owned_at(const struct world *w, const struct usbdev *d)
 {
-	const char *uri = NULL;
-	const struct conf_domain *cd = world_assigned(w, serial, &uri);
-	const struct vdomain *target = NULL;
-	const struct holding *f = d != NULL ?
-	    world_foreign_at(w, d->bus, d->dev) : NULL;
-	bool stale = false;
-	bool home = false;
-	bool elsewhere = false;
-	const struct holding *const *hs;
+	const struct holding *s = world_serial_holding_at(w, d->bus, d->dev);
 	size_t n;
+	const struct holding *const *hs = world_rule_holdings_at(w, d->bus,
+	    d->dev, &n);
 
-	*ret = (struct where){ 0 };
+	if (s != NULL)
+		return s;
+	for (size_t i = 0; i < n; i++)
+		if (hs[i]->valid)
+			return hs[i];
+	return n > 0 ? hs[0] : NULL;
+}
+
+int
+world_device_state(const struct world *w, const struct usbdev *d,
+    const char **ret_holder, const char **ret_alias)
+{
+	const struct claim *c = world_claim(w, d);
+	const struct holding *f = world_foreign_at(w, d->bus, d->dev);
+	const struct holding *h = owned_at(w, d);
+	const struct vdomain *target;
+	const char *uri;
+
+	if (f == NULL && (c->kind == CLAIM_PORT || c->kind == CLAIM_TYPE))
+		f = world_foreign_of_type(w, d->vendor, d->product);
+	*ret_alias = NULL;
+	*ret_holder = h != NULL ? h->domain->name :
+	    f != NULL ? f->domain->name : NULL;
+	if (h != NULL && h->kind == ALIAS_MANUAL && h->valid)
+		return STATUS_OVERRIDE;
+	/* Whose device it is comes first: nobody's is no foreign holder's business. */
+	switch (c->kind) {
+	case CLAIM_AMBIGUOUS:
+		return STATUS_AMBIGUOUS;
+	case CLAIM_SHARED:
+		return STATUS_SHARED;
+	case CLAIM_HUB:
+		return STATUS_HUB;
+	case CLAIM_NONE:
+		if (!d->managed && d->serial == NULL)
+			return STATUS_UNMANAGED;
+		return d->serial == NULL ? STATUS_UNUSABLE : STATUS_UNASSIGNED;
+	default:
+		break;
+	}
 	if (f != NULL) {
-		ret->attached = f->domain->name;
-		ret->alias = f->hd->alias;
+		*ret_holder = f->domain->name;
+		*ret_alias = f->hd->alias;
 		return STATUS_FOREIGN;
 	}
-	if (cd != NULL && world_remote(w, uri))
+	uri = world_domain_uri(w, c->domain);
+	if (world_remote(w, uri))
 		return STATUS_REMOTE;
-	if (cd != NULL)
-		target = world_domain(w, uri, cd->name);
-	hs = world_holdings(w, serial, &n);
-	for (size_t i = 0; i < n; i++) {
-		const struct holding *h = hs[i];
-		bool here = d == NULL || (h->hd->has_address &&
-		    h->hd->bus == d->bus && h->hd->dev == d->dev);
-
-		if (d != NULL && d->shared != NULL && !here)
-			continue;       /* the clone next to this one */
-		if (ret->attached == NULL || (h->valid && here))
-			ret->attached = h->domain->name;
-		if (!h->valid)
-			stale = true;
-		else if (h->kind == ALIAS_MANUAL)
-			return STATUS_OVERRIDE;
-		else if (target != NULL && h->domain == target)
-			home = true;
-		else
-			elsewhere = true;
-	}
-	if (d != NULL && d->shared != NULL)
+	/* A clone's serial holding stays where it is: port and type rules leave it. */
+	if (h != NULL && h->serial != NULL && c->kind != CLAIM_SERIAL &&
+	    world_serial_hold_stays(w, h))
 		return STATUS_SHARED;
-	if (d == NULL && udevsnap_shared(w->in->devices, serial))
-		return STATUS_SHARED;
-	if (stale)
-		return STATUS_STALE;
-	if (d == NULL)
-		return STATUS_ABSENT;
-	if (elsewhere)
-		return STATUS_PENDING;
-	if (cd == NULL)
-		return STATUS_UNASSIGNED;
-	if (home)
+	target = world_domain(w, uri, c->domain->name);
+	if (h != NULL && h->valid && h->domain == target &&
+	    (c->kind == CLAIM_SERIAL) == (h->serial != NULL))
 		return STATUS_ATTACHED;
 	if (target == NULL || !target->active)
 		return STATUS_DOMAIN_DOWN;
 	return STATUS_PENDING;
 }
 
+/* Whether sync's plan attaches d, or detaches something held of it. */
+static bool
+planned(const struct world *w, const struct plan *sync, enum plan_op op,
+    const char *serial, const struct usbdev *d)
+{
+	for (size_t i = 0; i < sync->n; i++) {
+		const struct plan_action *a = &sync->v[i];
+
+		if (a->op != op)
+			continue;
+		if (d != NULL && a->bus == d->bus && a->dev == d->dev)
+			return true;
+		if (op == PLAN_DETACH && serial != NULL &&
+		    streq_null(a->serial, serial) && !world_shared(w, serial))
+			return true;
+	}
+	return false;
+}
+
 /*
- * Where a device a port or type rule claims stands: like a serial's, but
- * held means held by that rule's hostdev, and a serial's that stays
- * (lent, or a clone's) keeps it.
+ * Where a device stands: stale exactly when sync detaches something held
+ * of it (an old address, or a guest it no longer belongs to), else
+ * pending exactly when sync attaches it, else as the claim and the
+ * holdings say. An absent serial (d NULL) is stale, remote or absent.
  */
 static enum status_state
-rule_state(const struct world *w, const struct usbdev *d, const struct claim *c,
-    struct where *ret)
+device_state(const struct world *w, const struct plan *sync,
+    const char *serial, const struct usbdev *d, const char **ret_holder,
+    const char **ret_alias)
 {
-	const char *uri = world_domain_uri(w, c->domain);
-	const struct vdomain *target;
-	const struct holding *f = world_foreign_at(w, d->bus, d->dev) ?:
-	    world_foreign_of_type(w, d->vendor, d->product);
-	const struct holding *s = world_serial_holding_at(w, d->bus, d->dev);
-	const struct holding *const *hs;
-	bool elsewhere = false;
-	size_t n;
+	const struct conf_domain *cd = NULL;
+	const char *uri = NULL;
+	size_t n = 0;
+	const struct holding *const *hs = NULL;
+	enum status_state st;
 
-	*ret = (struct where){ 0 };
-	if (f != NULL) {
-		ret->attached = f->domain->name;
-		ret->alias = f->hd->alias;
-		return STATUS_FOREIGN;
+	*ret_holder = *ret_alias = NULL;
+	if (serial != NULL)
+		hs = world_holdings(w, serial, &n);
+	if (d != NULL) {
+		st = world_device_state(w, d, ret_holder, ret_alias);
+		/* Held nowhere where it is: the guest holding an old address of it. */
+		if (*ret_holder == NULL && n > 0 && !world_shared(w, serial))
+			*ret_holder = hs[0]->domain->name;
+		if (planned(w, sync, PLAN_DETACH, serial, d))
+			return STATUS_STALE;
+		if (planned(w, sync, PLAN_ATTACH, serial, d))
+			return STATUS_PENDING;
+		return st;
 	}
-	if (world_remote(w, uri))
+	if (n > 0)
+		*ret_holder = hs[0]->domain->name;
+	if (planned(w, sync, PLAN_DETACH, serial, NULL))
+		return STATUS_STALE;
+	cd = world_assigned(w, serial, &uri);
+	if (cd != NULL && world_remote(w, uri))
 		return STATUS_REMOTE;
-	if (s != NULL && world_serial_hold_stays(w, s, d)) {
-		ret->attached = s->domain->name;
-		return s->kind == ALIAS_MANUAL ? STATUS_OVERRIDE : STATUS_SHARED;
-	}
-	target = world_domain(w, uri, c->domain->name);
-	hs = world_rule_holdings_at(w, d->bus, d->dev, &n);
-	for (size_t i = 0; i < n; i++) {
-		const struct holding *h = hs[i];
-
-		ret->attached = h->domain->name;
-		if (h->valid && h->domain == target)
-			return STATUS_ATTACHED;
-		elsewhere = true;
-	}
-	if (elsewhere)
-		return STATUS_PENDING;
-	if (target == NULL || !target->active)
-		return STATUS_DOMAIN_DOWN;
-	return STATUS_PENDING;
+	return STATUS_ABSENT;
 }
 
 /* "FILE:LINE" of the rule, and of a second one naming the connector. */
@@ -222,7 +237,7 @@ shared_addresses(const struct udevsnap *u, const char *serial, char ***ret)
 	for (size_t i = 0; i < u->n; i++) {
 		char *a;
 
-		if (!streq_null(u->v[i].shared, serial))
+		if (!streq_null(u->v[i].serial, serial))
 			continue;
 		if (asprintf(&a, "%u:%u", u->v[i].bus, u->v[i].dev) < 0)
 			return -ENOMEM;
@@ -236,36 +251,27 @@ shared_addresses(const struct udevsnap *u, const char *serial, char ***ret)
 }
 
 static int
-status_add(const struct world *w, struct status *st, const char *serial,
-    const struct usbdev *d)
+status_add(const struct world *w, const struct plan *sync, struct status *st,
+    const char *serial, const struct usbdev *d)
 {
-	const struct conf_domain *cd = serial != NULL ?
-	    conf_domain_of(w->in->conf, serial) : NULL;
-	struct status_device sd = { .present = d != NULL };
 	const struct claim *c = d != NULL ? world_claim(w, d) : NULL;
-	const struct conf_domain *scd = NULL;
-	const struct conf_serial *s = serial != NULL ?
-	    conf_serial_rule(w->in->conf, serial, &scd) : NULL;
+	const struct conf_domain *cd = NULL;
+	const struct conf_serial *s = NULL;
+	struct status_device sd = { .present = d != NULL };
+	const char *holder = NULL;
+	const char *alias = NULL;
 	unsigned line = 0;
 	unsigned line2 = 0;
 	struct status_device *v;
-	struct where where = { 0 };
 
-	if (c != NULL && (c->kind == CLAIM_PORT || c->kind == CLAIM_TYPE)) {
-		cd = c->domain;
-		sd.state = rule_state(w, d, c, &where);
-	} else if (c != NULL && c->kind == CLAIM_AMBIGUOUS)
-		sd.state = STATUS_AMBIGUOUS;
-	else if (d != NULL && !d->managed)
-		sd.state = STATUS_UNMANAGED;
-	else
-		sd.state = serial == NULL ? STATUS_UNUSABLE :
-		    device_state(w, serial, d, &where);
+	sd.state = device_state(w, sync, serial, d, &holder, &alias);
 	if (c != NULL && c->kind != CLAIM_NONE) {
+		cd = c->domain;
 		sd.rule = claim_kind_to_string(c->kind);
 		line = c->line;
 		line2 = c->line2;
-	} else if (c == NULL && s != NULL) {
+	} else if (c == NULL &&
+	    (s = conf_serial_rule(w->in->conf, serial, &cd)) != NULL) {
 		sd.rule = claim_kind_to_string(CLAIM_SERIAL);
 		line = s->line;
 	}
@@ -280,8 +286,8 @@ status_add(const struct world *w, struct status *st, const char *serial,
 	    strdup_null(d != NULL ? d->path : NULL, &sd.path) < 0 ||
 	    strdup_null(d != NULL ? d->connector : NULL, &sd.connector) < 0 ||
 	    strdup_null(cd != NULL ? cd->name : NULL, &sd.assigned) < 0 ||
-	    strdup_null(where.attached, &sd.attached) < 0 ||
-	    strdup_null(sd.state == STATUS_FOREIGN ? where.alias : NULL,
+	    strdup_null(holder, &sd.attached) < 0 ||
+	    strdup_null(sd.state == STATUS_FOREIGN ? alias : NULL,
 	    &sd.holder_alias) < 0 ||
 	    (sd.state == STATUS_SHARED && serial != NULL &&
 	    shared_addresses(w->in->devices, serial, &sd.addresses) < 0) ||
@@ -328,10 +334,19 @@ status_build(const struct plan_input *in, struct status **ret_status)
 {
 	_cleanup_(world_done) struct world w = { 0 };
 	_cleanup_(status_freep) struct status *st = NULL;
+	_cleanup_(plan_freep) struct plan *sync = NULL;
+	const struct plan_input sync_in = {
+		.conf = in->conf, .devices = in->devices, .guests = in->guests,
+		.uri_override = in->uri_override,
+	};
 	const struct conf *conf = in->conf;
 	int r;
 
 	r = world_build(in, &w);
+	if (r < 0)
+		return r;
+	/* Pending and stale are what sync would do: its own plan says. */
+	r = plan_build(&sync_in, &sync);
 	if (r < 0)
 		return r;
 	st = calloc(1, sizeof(*st));
@@ -346,8 +361,7 @@ status_build(const struct plan_input *in, struct status **ret_status)
 		/* A root hub is the controller itself: no connector to name. */
 		if (strchr(d->port, '-') == NULL)
 			continue;
-		r = status_add(&w, st, d->serial != NULL ? d->serial :
-		    d->shared, d);
+		r = status_add(&w, sync, st, d->serial, d);
 	}
 	for (size_t i = 0; r >= 0 && i < conf->n_domains; i++) {
 		const struct conf_domain *cd = &conf->domains[i];
@@ -356,9 +370,8 @@ status_build(const struct plan_input *in, struct status **ret_status)
 		for (size_t j = 0; r >= 0 && j < cd->n_serials; j++) {
 			const char *s = cd->serials[j].serial;
 
-			if (world_device(&w, s) == NULL &&
-			    !udevsnap_shared(in->devices, s))
-				r = status_add(&w, st, s, NULL);
+			if (udevsnap_count_serial(in->devices, s) == 0)
+				r = status_add(&w, sync, st, s, NULL);
 		}
 	}
 	if (r < 0)

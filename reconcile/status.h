@@ -18,10 +18,11 @@ enum status_state {
 	STATUS_FOREIGN,         /* a hostdev bbvirt does not own holds its address */
 	STATUS_OVERRIDE,        /* lent by hand to another domain */
 	STATUS_UNUSABLE,        /* plugged in without a usable serial */
-	STATUS_SHARED,          /* plugged in on more than one device: none is assigned */
+	STATUS_SHARED,          /* a serial rule names it, on more than one device: none is assigned */
 	STATUS_REMOTE,          /* assigned to a domain on another host: left alone */
 	STATUS_UNMANAGED,       /* plugged in, of a type no rule manages */
-	STATUS_AMBIGUOUS,       /* two port rules name its connector: assigned nowhere */
+	STATUS_AMBIGUOUS,       /* port rules of two domains name its connector: assigned nowhere */
+	STATUS_HUB,             /* a hub a port or type rule names: never passed through */
 	_STATUS_STATE_MAX,
 };
 

@@ -21,7 +21,9 @@ world_done(struct world *w)
 	free(w->rule_held);
 	free(w->foreign_ids);
 	free(w->claims);
+	free(w->shared);
 	free(w->dev_serial);
+	free(w->all_serial);
 	free(w->held);
 	free(w->foreign);
 	free(w->doms);
@@ -81,6 +83,8 @@ static const char *const claim_names[_CLAIM_KIND_MAX] = {
 	[CLAIM_PORT] = "port",
 	[CLAIM_TYPE] = "type",
 	[CLAIM_AMBIGUOUS] = "ambiguous",
+	[CLAIM_SHARED] = "shared",
+	[CLAIM_HUB] = "hub",
 };
 
 const char *
@@ -154,11 +158,34 @@ world_domain_uri(const struct world *w, const struct conf_domain *cd)
 	    w->in->uri_override));
 }
 
+bool
+world_shared(const struct world *w, const char *serial)
+{
+	const struct usbdev k = { .serial = (char *)serial };
+	const struct usbdev *kp = &k;
+	size_t i;
+
+	if (serial == NULL)
+		return false;
+	i = lower_bound(w->all_serial, w->n_all_serial, sizeof(*w->all_serial),
+	    &kp, usbdev_serial_cmp);
+	return i + 1 < w->n_all_serial &&
+	    strcmp(w->all_serial[i]->serial, serial) == 0 &&
+	    strcmp(w->all_serial[i + 1]->serial, serial) == 0;
+}
+
 const struct conf_domain *
 world_assigned(const struct world *w, const char *serial, const char **ret_uri)
 {
-	const struct conf_domain *cd = conf_domain_of(w->in->conf, serial);
+	const struct usbdev *d = world_device(w, serial);
+	const struct conf_domain *cd = NULL;
+	const struct claim *c;
 
+	if (d != NULL) {
+		c = world_claim(w, d);
+		cd = c->kind == CLAIM_SERIAL ? c->domain : NULL;
+	} else if (!world_shared(w, serial))
+		(void)conf_serial_rule(w->in->conf, serial, &cd);
 	if (cd != NULL)
 		*ret_uri = world_domain_uri(w, cd);
 	return cd;
@@ -171,12 +198,15 @@ world_remote(const struct world *w, const char *uri)
 }
 
 bool
-world_serial_hold_stays(const struct world *w, const struct holding *h,
-    const struct usbdev *d)
+world_serial_hold_stays(const struct world *w, const struct holding *h)
 {
-	/* As converge_serial() decides: lent, adopted, a clone's, or configured. */
-	return h->valid && (h->kind == ALIAS_MANUAL || h->adopted ||
-	    d->shared != NULL || conf_domain_of(w->in->conf, h->serial) != NULL);
+	/*
+	 * As converge_serial() decides: lent, or on clones of one serial. A
+	 * serial claim keeps its own (the port and type rules do not claim
+	 * the device then), and any other serial holding is detached.
+	 */
+	return h->valid && (h->kind == ALIAS_MANUAL ||
+	    world_shared(w, h->serial));
 }
 
 const struct holding *const *
@@ -216,8 +246,7 @@ world_serial_holding_at(const struct world *w, unsigned bus, unsigned dev)
 	size_t n;
 	const struct holding *const *hs;
 
-	if (d == NULL || (serial = d->serial != NULL ? d->serial : d->shared) ==
-	    NULL)
+	if (d == NULL || (serial = d->serial) == NULL)
 		return NULL;
 	hs = world_holdings(w, serial, &n);
 	for (size_t i = 0; i < n; i++)
@@ -228,29 +257,31 @@ world_serial_holding_at(const struct world *w, unsigned bus, unsigned dev)
 
 /*
  * The serial a hostdev without an alias of ours would be adopted for: its
- * source names an address and nothing else, and the device at that
- * address has a serial the config assigns. After a remove event nothing
- * is there any more; then udev's word for what was (the request's serial
- * with its -b/-d) stands in for the device.
+ * source names an address and nothing else, and the claim for the device
+ * at that address is a serial rule, as the original bbvirt assigned by
+ * serial alone. After a remove event nothing is there any more; then
+ * udev's word for what was (the request's serial with its -b/-d) stands
+ * in for the device, and the serial's rule for its claim.
  */
 static const char *
 adoption_serial(const struct plan_input *in, const struct hostdev *hd)
 {
 	const struct usbdev *d;
+	const struct conf_domain *cd;
+	struct claim c;
 
 	if (!hd->has_address || hd->has_id)
 		return NULL;
 	d = udevsnap_by_address(in->devices, hd->bus, hd->dev);
-	if (d != NULL && !d->managed)
-		return NULL;
-	if (d != NULL)
-		return d->serial != NULL &&
-		    conf_domain_of(in->conf, d->serial) != NULL ? d->serial : NULL;
+	if (d != NULL) {
+		claim_device(in->conf, d, claim_sharing(in->devices, d), &c);
+		return c.kind == CLAIM_SERIAL ? d->serial : NULL;
+	}
 	for (size_t i = 0; in->requests != NULL && i < in->n_requests; i++) {
 		const struct plan_request *q = &in->requests[i];
 
 		if (q->exact && q->bus == hd->bus && q->dev == hd->dev &&
-		    conf_domain_of(in->conf, q->serial) != NULL)
+		    conf_serial_rule(in->conf, q->serial, &cd) != NULL)
 			return q->serial;
 	}
 	return NULL;
@@ -266,6 +297,20 @@ plan_adoptable(const struct hostdev *hd, void *userdata)
 	    adoption_serial(in, hd) != NULL;
 }
 
+/* claim_sharing() among the n devices of one serial. */
+static unsigned
+claim_sharing_among(const struct usbdev *const *v, size_t n,
+    const struct usbdev *d)
+{
+	unsigned shared = CLAIM_SHARED_SERIAL;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] != d && v[i]->vendor == d->vendor &&
+		    v[i]->product == d->product)
+			shared |= CLAIM_SHARED_TYPE;
+	return shared;
+}
+
 static int
 index_world(struct world *w)
 {
@@ -274,18 +319,32 @@ index_world(struct world *w)
 	_cleanup_free_ const struct vdomain **by_uuid = NULL;
 
 	w->dev_serial = calloc(u->n + 1, sizeof(*w->dev_serial));
+	w->all_serial = calloc(u->n + 1, sizeof(*w->all_serial));
+	w->shared = calloc(u->n + 1, sizeof(*w->shared));
 	w->doms = calloc(g->n_domains + 1, sizeof(*w->doms));
 	w->primary = calloc(g->n_domains + 1, sizeof(*w->primary));
 	by_uuid = calloc(g->n_domains + 1, sizeof(*by_uuid));
-	if (w->dev_serial == NULL || w->doms == NULL || w->primary == NULL ||
+	if (w->dev_serial == NULL || w->all_serial == NULL ||
+	    w->shared == NULL || w->doms == NULL || w->primary == NULL ||
 	    by_uuid == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < u->n; i++)
 		if (u->v[i].serial != NULL)
-			w->dev_serial[w->n_dev_serial++] = &u->v[i];
+			w->all_serial[w->n_all_serial++] = &u->v[i];
+	sort_ptrs(w->all_serial, w->n_all_serial, usbdev_serial_cmp);
+	/* A serial is an identity only when one device has it. */
+	for (size_t i = 0, k; i < w->n_all_serial; i = k) {
+		for (k = i + 1; k < w->n_all_serial &&
+		    strcmp(w->all_serial[k]->serial,
+		    w->all_serial[i]->serial) == 0; k++)
+			;
+		for (size_t j = i; k > i + 1 && j < k; j++)
+			w->shared[w->all_serial[j] - u->v] =
+			    claim_sharing_among(w->all_serial + i, k - i,
+			    w->all_serial[j]);
+	}
 	for (size_t i = 0; i < g->n_domains; i++)
 		w->doms[w->n_doms++] = by_uuid[i] = &g->domains[i];
-	sort_ptrs(w->dev_serial, w->n_dev_serial, usbdev_serial_cmp);
 	sort_ptrs(w->doms, w->n_doms, dom_cmp);
 	sort_ptrs(by_uuid, g->n_domains, uuid_cmp);
 	for (size_t i = 0, first = 0; i < g->n_domains; i++) {
@@ -295,6 +354,30 @@ index_world(struct world *w)
 		w->primary[by_uuid[i] - g->domains] = by_uuid[first];
 	}
 	return 0;
+}
+
+/*
+ * The device each serial names: the only one with it, or among several
+ * the one a serial rule tells apart by its type. Already sorted.
+ */
+static void
+index_serials(struct world *w)
+{
+	for (size_t i = 0, k; i < w->n_all_serial; i = k) {
+		const struct usbdev *named = NULL;
+		size_t n_named = 0;
+
+		for (k = i; k < w->n_all_serial &&
+		    strcmp(w->all_serial[k]->serial,
+		    w->all_serial[i]->serial) == 0; k++)
+			if (k == i || world_claim(w, w->all_serial[k])->kind ==
+			    CLAIM_SERIAL) {
+				n_named += k != i;
+				named = w->all_serial[k];
+			}
+		if (k == i + 1 || n_named == 1)
+			w->dev_serial[w->n_dev_serial++] = named;
+	}
 }
 
 static int
@@ -331,8 +414,7 @@ in_place(const struct world *w, const struct hostdev *hd, const char *serial)
 	if (!hd->has_address)
 		return false;
 	d = udevsnap_by_address(w->in->devices, hd->bus, hd->dev);
-	return d != NULL && (streq_null(d->serial, serial) ||
-	    streq_null(d->shared, serial));
+	return d != NULL && streq_null(d->serial, serial);
 }
 
 static void
@@ -424,7 +506,9 @@ world_build(const struct plan_input *in, struct world *ret)
 	if (w.claims == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < in->devices->n; i++)
-		claim_device(in->conf, &in->devices->v[i], &w.claims[i]);
+		claim_device(in->conf, &in->devices->v[i], w.shared[i],
+		    &w.claims[i]);
+	index_serials(&w);
 	for (size_t i = 0; i < g->n_domains; i++)
 		n += g->domains[i].hostdevs.n;
 	w.h = calloc(n + 1, sizeof(*w.h));

@@ -13,6 +13,7 @@
 struct conf_domain;
 struct hostdev;
 struct plan_input;
+struct udevsnap;
 struct usbdev;
 struct vdomain;
 
@@ -34,14 +35,16 @@ enum claim_kind {
 	CLAIM_SERIAL,           /* serials =, or devices = VENDOR:PRODUCT/SERIAL */
 	CLAIM_PORT,             /* ports = */
 	CLAIM_TYPE,             /* devices = VENDOR:PRODUCT */
-	CLAIM_AMBIGUOUS,        /* two port rules name its connector: it goes nowhere */
+	CLAIM_AMBIGUOUS,        /* port rules of two domains name its connector: it goes nowhere */
+	CLAIM_SHARED,           /* a serial rule names its serial, which other devices have too */
+	CLAIM_HUB,              /* a port or type rule names a hub, which is never passed through */
 	_CLAIM_KIND_MAX,
 };
 
 struct claim {
 	enum claim_kind kind;
 	const struct conf_domain *domain;       /* NULL for none and ambiguous */
-	unsigned line;          /* the rule's line; ambiguous: the first of the two */
+	unsigned line;          /* the rule's line (none: 0); ambiguous: the first of the two */
 	unsigned line2;         /* ambiguous: the second */
 	const char *port;       /* port: the rule's port, as configured */
 };
@@ -50,8 +53,10 @@ struct world {
 	const struct plan_input *in;
 	struct holding *h;
 	size_t n;
-	const struct usbdev **dev_serial;       /* present, with a serial; by serial */
+	const struct usbdev **dev_serial;       /* the device each serial names (world_device()); by serial */
 	size_t n_dev_serial;
+	const struct usbdev **all_serial;       /* present, with a serial; by serial, then bus:dev */
+	size_t n_all_serial;
 	const struct holding **held;            /* with a serial; by serial, then guest order */
 	size_t n_held;
 	const struct holding **foreign;         /* foreign, with an address; by bus:dev */
@@ -61,19 +66,33 @@ struct world {
 	const struct holding **foreign_ids;     /* foreign, by vendor:product alone */
 	size_t n_foreign_ids;
 	struct claim *claims;                   /* one per in->devices->v[] */
+	unsigned *shared;                       /* one per in->devices->v[]: CLAIM_SHARED_* */
 	const struct vdomain **doms;            /* by name, then URI */
 	size_t n_doms;
 	const struct vdomain **primary;         /* as in->guests->domains: the guest each one is */
 };
 
-/* The rule that assigns d under conf: what world_build() records for each present device. */
+/* Whether other present devices have a device's serial: flags for claim_device(). */
+#define CLAIM_SHARED_SERIAL 1u  /* some other device has its serial */
+#define CLAIM_SHARED_TYPE 2u    /* some other device of its type has its serial */
+
+/*
+ * The rule that assigns d under conf; shared says which other present
+ * devices have its serial (claim_sharing()): what world_build() records
+ * for each present device. The one answer to "whose device is this".
+ */
 void claim_device(const struct conf *conf, const struct usbdev *d,
-    struct claim *c);
+    unsigned shared, struct claim *c);
+/* The sharing flags of d among the devices of u. O(n). */
+unsigned claim_sharing(const struct udevsnap *u, const struct usbdev *d);
 
 int world_build(const struct plan_input *in, struct world *ret);
 void world_done(struct world *w);
 
-/* The present device with this serial, or NULL. */
+/*
+ * The present device a serial names: the only one with it, or the one a
+ * serial rule tells apart from the others by its type; else NULL.
+ */
 const struct usbdev *world_device(const struct world *w, const char *serial);
 /* The hostdevs that hold serial, in guest order: *ret_n of them. */
 const struct holding *const *world_holdings(const struct world *w,
@@ -84,9 +103,12 @@ const struct vdomain *world_domain(const struct world *w, const char *uri,
 /* A foreign hostdev at bus:dev, or NULL. */
 const struct holding *world_foreign_at(const struct world *w, unsigned bus,
     unsigned dev);
+/* Whether serial is on more than one present device. */
+bool world_shared(const struct world *w, const char *serial);
 /*
- * The config domain a serial is assigned to and its URI (resolved), or
- * NULL when it is assigned nowhere.
+ * The config domain a serial rule gives serial and its URI (resolved),
+ * or NULL: for a present device the claim's, when it is a serial claim;
+ * for an absent one the rule's.
  */
 const struct conf_domain *world_assigned(const struct world *w,
     const char *serial, const char **ret_uri);
@@ -96,9 +118,8 @@ const char *world_domain_uri(const struct world *w,
 bool world_remote(const struct world *w, const char *uri);
 /* The rule that assigns d, a device of in->devices. */
 const struct claim *world_claim(const struct world *w, const struct usbdev *d);
-/* Whether a serial's holding at a device stays there whatever port and type rules say. */
-bool world_serial_hold_stays(const struct world *w, const struct holding *h,
-    const struct usbdev *d);
+/* Whether a serial's holding at a device stays there whatever port and type rules say: lent, or a clone's. */
+bool world_serial_hold_stays(const struct world *w, const struct holding *h);
 /*
  * A foreign hostdev by vendor:product alone of this type, or NULL: it
  * holds some device of the type, so port and type rules leave them all.
@@ -118,9 +139,24 @@ bool world_type_key_is(const char *key, const struct usbdev *d);
 struct plan;
 
 /*
+ * Where present device d stands by its claim and the hostdevs that hold
+ * it, before sync's plan is looked at (status.c): an enum status_state.
+ * *ret_holder is the guest holding it, *ret_alias a foreign holder's
+ * alias; both borrowed, or NULL.
+ */
+int world_device_state(const struct world *w, const struct usbdev *d,
+    const char **ret_holder, const char **ret_alias);
+
+/*
  * Adds a refusal of this kind with a message made from fmt. Returns 0 or
  * -ENOMEM. In request.c, the one place messages are formatted.
  */
 int refusal_add(struct plan *p, int kind, const char *serial,
     const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/*
+ * Adds the refusal of an attach of d, named text, whose claim c gives it
+ * to no domain: why none. Returns 0 or -ENOMEM.
+ */
+int refusal_add_claim(struct plan *p, const struct conf *conf,
+    const struct claim *c, const struct usbdev *d, const char *text);

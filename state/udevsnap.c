@@ -37,9 +37,6 @@ udevsnap_done(struct udevsnap *snap)
 	for (size_t i = 0; i < snap->n; i++)
 		usbdev_done(&snap->v[i]);
 	free(snap->v);
-	for (size_t i = 0; i < snap->n_shared; i++)
-		free(snap->shared[i]);
-	free(snap->shared);
 	*snap = (struct udevsnap){ 0 };
 }
 
@@ -395,54 +392,6 @@ usbdev_serial_cmp(const void *x, const void *y)
 	return strcmp((*a)->serial, (*b)->serial);
 }
 
-/*
- * A serial is an identity: when two plugged-in devices share one (cheap
- * clones do), neither can be told apart, so neither is assigned. Sorts
- * pointers by serial: O(n log n) for the thousands of devices of a big
- * host. Returns 0 or -ENOMEM.
- */
-static int
-drop_shared_serials(struct udevsnap *snap)
-{
-	_cleanup_free_ struct usbdev **v = calloc(snap->n, sizeof(*v));
-	size_t n = 0;
-
-	if (v == NULL && snap->n > 0)
-		return -ENOMEM;
-	for (size_t i = 0; i < snap->n; i++)
-		if (snap->v[i].serial != NULL)
-			v[n++] = &snap->v[i];     /* managed types only */
-	/* Equal serials stay in bus:dev order, for the warnings. */
-	sort_ptrs(v, n, usbdev_serial_cmp);
-	for (size_t i = 0; i < n;) {
-		size_t k = i + 1;
-
-		while (k < n && strcmp(v[k]->serial, v[i]->serial) == 0) {
-			log_warning("serial '%s' is on both %u:%u and %u:%u; neither can be assigned",
-			    v[i]->serial, v[i]->bus, v[i]->dev, v[k]->bus,
-			    v[k]->dev);
-			k++;
-		}
-		/* The first string moves to the shared list; the others go. */
-		if (k > i + 1) {
-			char **s;
-
-			if (array_grow(&snap->shared, snap->n_shared, 0,
-			    sizeof(*s)) < 0)
-				return -ENOMEM;
-			s = snap->shared;
-			s[snap->n_shared++] = TAKE_PTR(v[i]->serial);
-			v[i]->shared = s[snap->n_shared - 1];
-			for (size_t j = i + 1; j < k; j++) {
-				v[j]->serial = mfree(v[j]->serial);
-				v[j]->shared = v[i]->shared;
-			}
-		}
-		i = k;
-	}
-	return 0;
-}
-
 int
 udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
     struct udevsnap *ret_snap)
@@ -480,18 +429,9 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
 	}
 	if (snap.n > 0)
 		qsort(snap.v, snap.n, sizeof(*snap.v), usbdev_addr_cmp);
-	if (drop_shared_serials(&snap) < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
 	*ret_snap = snap;
 	snap = (struct udevsnap){ 0 };
 	return 0;
-}
-
-bool
-udevsnap_shared(const struct udevsnap *snap, const char *serial)
-{
-	return snap->n_shared > 0 && bsearch(&serial, snap->shared,
-	    snap->n_shared, sizeof(*snap->shared), strcmp_ptr) != NULL;
 }
 
 const struct usbdev *
@@ -502,6 +442,16 @@ udevsnap_by_serial(const struct udevsnap *snap, const char *serial)
 		    strcmp(snap->v[i].serial, serial) == 0)
 			return &snap->v[i];
 	return NULL;
+}
+
+size_t
+udevsnap_count_serial(const struct udevsnap *snap, const char *serial)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; serial != NULL && i < snap->n; i++)
+		n += streq_null(snap->v[i].serial, serial);
+	return n;
 }
 
 const struct usbdev *

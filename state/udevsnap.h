@@ -17,7 +17,6 @@ struct usbdev {
 	bool managed;           /* of a type whose serials bbvirt manages */
 	unsigned bus;
 	unsigned dev;
-	const char *shared;     /* a serial other plugged devices have too (serial is then NULL); in udevsnap.shared */
 	char *port;             /* the kernel's port path, the sysname: "3-2", "5-2.3" ("usb3": a root hub) */
 	char *path;             /* the stable path, udev's ID_PATH: "pci-0000:00:14.0-usb-0:2"; NULL: unknown */
 	char *peer_port;        /* the other half (USB 2 or 3) of its connector, kernel form; NULL: none */
@@ -29,8 +28,6 @@ struct usbdev {
 struct udevsnap {
 	struct usbdev *v;       /* every present USB device, sorted by bus, then dev */
 	size_t n;
-	char **shared;          /* serials on more than one device (whose serial is NULL), sorted */
-	size_t n_shared;
 };
 
 /*
@@ -64,12 +61,12 @@ int usbdev_serial_cmp(const void *x, const void *y);
 /* Whether the device sits at this port, written in kernel or stable form, at either half of its connector. */
 bool usbdev_at_port(const struct usbdev *d, const char *port);
 
-/* True when serial is on more than one present device: none of them is assigned. */
-bool udevsnap_shared(const struct udevsnap *snap, const char *serial);
-
 /* Lookups; NULL when not present. By address: O(log n). */
+/* The first present device with this serial, in bus:dev order. O(n). */
 const struct usbdev *udevsnap_by_serial(const struct udevsnap *snap,
     const char *serial);
+/* How many present devices have this serial: a serial is an identity only when once. O(n). */
+size_t udevsnap_count_serial(const struct udevsnap *snap, const char *serial);
 /* Any present device at bus:dev, managed or not. */
 const struct usbdev *udevsnap_by_address(const struct udevsnap *snap,
     unsigned bus, unsigned dev);

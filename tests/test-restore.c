@@ -42,22 +42,23 @@ slurp(const char *path, size_t *ret_len)
  * where it was, two devices sharing CLONE1, LENT1 and DROPPED1 plugged in,
  * HV3ZQC (kvm1's) at 5:4; QX7ABS and GONE1 are not plugged in.
  */
-static char *const shared[] = { "CLONE1" };
 static struct usbdev host_devices[] = {
-	{ .serial = "GK9VZF", .vendor = 0x0403, .product = 0x7840, .bus = 3, .dev = 7 },
-	{ .serial = "LX4QPA", .vendor = 0x0403, .product = 0x7840, .bus = 3, .dev = 9 },
-	{ .shared = "CLONE1", .vendor = 0x0403, .product = 0x7840, .bus = 3, .dev = 10 },
-	{ .shared = "CLONE1", .vendor = 0x0403, .product = 0x7840, .bus = 3, .dev = 11 },
-	{ .serial = "LENT1", .vendor = 0x0403, .product = 0x7840, .bus = 3, .dev = 12 },
-	{ .serial = "DROPPED1", .vendor = 0x0403, .product = 0x7840, .bus = 3, .dev = 13 },
-	{ .serial = "HV3ZQC", .vendor = 0x0403, .product = 0x7841, .bus = 5, .dev = 4 },
+	{ .serial = "GK9VZF", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 7, .port = "3-1" },
+	{ .serial = "LX4QPA", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 9, .port = "3-2" },
+	{ .serial = "CLONE1", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 10, .port = "3-4" },
+	{ .serial = "CLONE1", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 11, .port = "3-5" },
+	{ .serial = "LENT1", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 12, .port = "3-6" },
+	{ .serial = "DROPPED1", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 13, .port = "3-7" },
+	{ .vendor = 0x0bda, .product = 0x2838, .bus = 3, .dev = 14, .port = "3-3" },
+	{ .serial = "HV3ZQC", .vendor = 0x0403, .product = 0x7841, .managed = true, .bus = 5, .dev = 4, .port = "5-1" },
 };
 static const struct udevsnap host = {
 	.v = host_devices, .n = ARRAY_SIZE(host_devices),
-	.shared = (char **)shared, .n_shared = ARRAY_SIZE(shared),
 };
 
 static const char host_conf[] =
+    "[defaults]\n"
+    "usb-ids = 0403:7840 0403:7841\n"
     "[domain \"kvm0\"]\n"
     "serials = GK9VZF\n"
     "serials = LX4QPA\n"
@@ -235,8 +236,8 @@ test_restore_rewritten_before(void **state _unused_)
 	static const char conf_text[] =
 	    "[domain \"kvm0\"]\nserials = GK9VZF\nserials = LX4QPA\n";
 	static struct usbdev devs[] = {
-		{ .serial = "GK9VZF", .vendor = 0x0403, .product = 0x7840, .bus = 3, .dev = 21 },
-		{ .serial = "LX4QPA", .vendor = 0x0403, .product = 0x7840, .bus = 4, .dev = 2 },
+		{ .serial = "GK9VZF", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 21, .port = "3-1" },
+		{ .serial = "LX4QPA", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 4, .dev = 2, .port = "4-1" },
 	};
 	static const struct udevsnap now = { .v = devs, .n = ARRAY_SIZE(devs) };
 	static const struct want want[] = {
@@ -250,10 +251,12 @@ test_restore_rewritten_before(void **state _unused_)
 }
 
 /*
- * What port and type rules attached is parked: which device such a rule
- * means now is the planner's question, answered by the sync after the
- * start. A serial named by devices = V:P/SERIAL is readdressed only while
- * the device is of that type: LX4QPA's rule names 0403:7841.
+ * What port and type rules attached is readdressed as a serial's is: to
+ * the device the claim gives this domain by that rule (the port's, the
+ * type's at its kernel port). A serial named by devices = V:P/SERIAL is
+ * not the serial rule's while the device is of another type: LX4QPA's
+ * rule names 0403:7841, and the port rule claims it; its ua-bbvirt-
+ * hostdev is parked, and so all of bbvirt's are.
  */
 static void
 test_restore_rules(void **state _unused_)
@@ -263,13 +266,30 @@ test_restore_rules(void **state _unused_)
 	    "ports = 3-2\n"
 	    "devices = 0bda:2838 0403:7840/GK9VZF 0403:7841/LX4QPA\n";
 	static const struct want want[] = {
-		{ "ua-bbport-3-2d2", RESTORE_PARK, RESTORE_BY_RULE, true, "3:128 - optional" },
-		{ "ua-bbtype-0bda2838-3-2d3", RESTORE_PARK, RESTORE_BY_RULE, true, "3:129 - optional" },
+		{ "ua-bbport-3-2d2", RESTORE_PARK, RESTORE_WITH_OTHERS, true, "3:128 - optional" },
+		{ "ua-bbtype-0bda2838-3-2d3", RESTORE_PARK, RESTORE_WITH_OTHERS, true, "3:129 - optional" },
 		{ "ua-bbvirt-GK9VZF", RESTORE_PARK, RESTORE_WITH_OTHERS, true, "3:130 - optional" },
-		{ "ua-bbvirt-LX4QPA", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:131 - optional" },
+		{ "ua-bbvirt-LX4QPA", RESTORE_PARK, RESTORE_OTHER_RULE, true, "3:131 - optional" },
+	};
+	static const struct want placed[] = {
+		{ "ua-bbport-3-2d2", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:9 0403:7840" },
+		{ "ua-bbtype-0bda2838-3-2d3", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:14 0bda:2838" },
+		{ "ua-bbvirt-GK9VZF", RESTORE_READDRESS, RESTORE_ASSIGNED, true, "3:7 0403:7840" },
+	};
+	static const struct want elsewhere[] = {
+		{ "ua-bbport-3-2d2", RESTORE_PARK, RESTORE_ELSEWHERE, true, "3:128 - optional" },
+		{ "ua-bbtype-0bda2838-3-2d3", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:129 - optional" },
+		{ "ua-bbvirt-GK9VZF", RESTORE_PARK, RESTORE_WITH_OTHERS, true, "3:130 - optional" },
 	};
 
 	run_case("rules.xml", "kvm0", conf_text, &host, want, ARRAY_SIZE(want));
+	run_case("rules-placed.xml", "kvm0", conf_text, &host, placed,
+	    ARRAY_SIZE(placed));
+	/* The port is another domain's; the RTL-SDR at 3-3 is now a type rule's of nobody. */
+	run_case("rules-placed.xml", "kvm0",
+	    "[domain \"kvm0\"]\ndevices = 0403:7840/GK9VZF\n"
+	    "[domain \"kvm9\"]\nports = 3-2\n", &host, elsewhere,
+	    ARRAY_SIZE(elsewhere));
 }
 
 /*
