@@ -92,7 +92,7 @@ claim_device(const struct conf *conf, const struct usbdev *d, unsigned shared,
 	if (d->class == USB_CLASS_HUB) {
 		if (c->kind == CLAIM_NONE && (n > 0 || t != NULL))
 			*c = (struct claim){ CLAIM_HUB, NULL, conf_rule_line(conf,
-			    n > 0 ? found[0] : t), 0, NULL };
+			    n > 0 ? found[0] : t), 0, n > 0 ? found[0]->port : NULL };
 		return;
 	}
 	if (n == 1) {

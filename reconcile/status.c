@@ -267,7 +267,10 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 	sd.state = device_state(w, sync, serial, d, &holder, &alias);
 	if (c != NULL && c->kind != CLAIM_NONE) {
 		cd = c->domain;
-		sd.rule = claim_kind_to_string(c->kind);
+		/* The kind of rule that names it, whatever the claim makes of it. */
+		sd.rule = claim_kind_to_string(c->kind == CLAIM_SHARED ?
+		    CLAIM_SERIAL : c->kind != CLAIM_HUB ? c->kind :
+		    c->port != NULL ? CLAIM_PORT : CLAIM_TYPE);
 		line = c->line;
 		line2 = c->line2;
 	} else if (c == NULL &&

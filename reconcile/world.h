@@ -46,7 +46,7 @@ struct claim {
 	const struct conf_domain *domain;       /* NULL for none and ambiguous */
 	unsigned line;          /* the rule's line (none: 0); ambiguous: the first of the two */
 	unsigned line2;         /* ambiguous: the second */
-	const char *port;       /* port: the rule's port, as configured */
+	const char *port;       /* port, and a hub a port rule names: the rule's port, as configured */
 };
 
 struct world {

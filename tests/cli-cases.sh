@@ -417,6 +417,125 @@ t w3-ambiguous-status 0 ports/devices.umockdev -C ./ports/ambiguous.ini status
 t w3-ambiguous-sync 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n
 t w3-ambiguous-verbose 3 ports/devices.umockdev -C ./ports/ambiguous.ini sync -n -v
 
+# One answer to "whose device is this" (issue 20): every command asks the
+# claim that sync asks. node NAME <<EOF writes a test-driver node file of
+# world3's guests; w3conf NAME NODE <<EOF a config that reaches it.
+node() {
+	{
+		echo '<node>'
+		cat
+		echo '</node>'
+	} >"$world/ports/$1"
+}
+w3conf() {
+	{
+		printf '[defaults]\nuri = test://%s/ports/%s\n' "$world" "$2"
+		cat
+	} | conf "$1"
+}
+guest() {
+	local name=$1 uuid=$2 extra=${3-}
+	shift 3
+	printf "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'><name>%s</name><uuid>7d4e8b0c-2f51-4c3a-9a0e-5b1d3c6f0a%s</uuid><memory>131072</memory><os><type>hvm</type></os>%s<devices>" "$name" "$uuid" "$extra"
+	local h
+	for h in "$@"; do
+		printf "<hostdev mode='subsystem' type='usb' managed='no'><source><address bus='%s' device='%s'/></source>" "${h%%:*}" "$(cut -d: -f2 <<<"$h" | cut -d@ -f1)"
+		case $h in *@*) printf "<alias name='%s'/>" "${h#*@}" ;; esac
+		printf '</hostdev>'
+	done
+	printf '</devices></domain>\n'
+}
+{ guest lab 11 ''; guest sdr 12 ''; } | node empty.xml
+{ guest lab 11 ''; guest sdr 12 '' 3:6@ua-bbvirt-PORTBB1; } | node sdr-has-bb.xml
+{ guest lab 11 '<test:transient/>' 3:6; guest sdr 12 ''; } | node lab-admin-bb.xml
+{ guest lab 11 '' 3:3@ua-bbport-3-2d1-2e1
+  guest sdr 12 '' 3:4@ua-bbtype-0bda2838-3-2d1-2e2 3:5@ua-bbtype-0bda2838-3-2d1-2e3; } | node converged.xml
+{ guest lab 11 ''; guest sdr 12 '' 3:3@ua-bbport-3-2d1-2e1; } | node sdr-has-ch340.xml
+# A devices = V:P/SERIAL rule names another type than PORTBB1's: the type
+# rule gives it to lab, in sync and in every form of attach, bit-babbler's
+# udev form too; once sdr holds it, it moves.
+w3conf slash-type.ini empty.xml <<'EOC'
+[domain "sdr"]
+devices = 0bda:8153/PORTBB1
+[domain "lab"]
+devices = 0403:7840
+EOC
+t w3-slash-sync 3 ports/devices.umockdev -C ./slash-type.ini sync -n
+for dev in PORTBB1 3:6 3-2 pci-0000:00:14.0-usb-0:2; do
+	t "w3-slash-attach-${dev//[:.]/_}" 3 ports/devices.umockdev -C ./slash-type.ini attach "$dev" -n
+done
+t w3-slash-attach-all 3 ports/devices.umockdev -C ./slash-type.ini attach-all -n
+t w3-slash-udev 3 ports/devices.umockdev -C ./slash-type.ini --syslog attach PORTBB1 --busnum 003 --devnum 006 -n
+sed "s|empty.xml|sdr-has-bb.xml|" "$world/slash-type.ini" | conf slash-held.ini
+t w3-slash-held-sync 3 ports/devices.umockdev -C ./slash-held.ini sync -n -v
+t w3-slash-held-status 0 ports/devices.umockdev -C ./slash-held.ini status
+# An admin's live hostdev of PORTBB1 in a transient lab: the config names
+# PORTBB1 only by a /SERIAL rule of another type, so it is not adopted.
+w3conf slash-admin.ini lab-admin-bb.xml <<'EOC'
+[domain "sdr"]
+devices = 0bda:8153/PORTBB1
+EOC
+t w3-slash-admin-sync 0 ports/devices.umockdev -C ./slash-admin.ini sync -n -v
+t w3-slash-admin-status 0 ports/devices.umockdev -C ./slash-admin.ini status
+# Port and type rules in the one-device commands: the CH340 (no serial)
+# by its port in both spellings and by address, an RTL-SDR of a shared
+# serial by its type; converged, each detaches what its rule attached.
+w3conf pt.ini empty.xml <<'EOC'
+[domain "lab"]
+ports = 3-1.1
+[domain "sdr"]
+devices = 0bda:2838
+EOC
+for dev in 3-1.1 3:3 pci-0000:00:14.0-usb-0:1.1 3-1.3; do
+	t "w3-pt-attach-${dev//[:.]/_}" 3 ports/devices.umockdev -C ./pt.ini attach "$dev" -n
+done
+t w3-pt-attach-all-sdr 3 ports/devices.umockdev -C ./pt.ini attach-all sdr -n
+t w3-pt-status 0 ports/devices.umockdev -C ./pt.ini status
+sed "s|empty.xml|converged.xml|" "$world/pt.ini" | conf pt-converged.ini
+t w3-pt-converged 0 ports/devices.umockdev -C ./pt-converged.ini sync -n
+t w3-pt-detach-port 3 ports/devices.umockdev -C ./pt-converged.ini detach 3-1.1 -n
+t w3-pt-detach-address 3 ports/devices.umockdev -C ./pt-converged.ini detach 3:4 -n
+t w3-pt-detach-all-sdr 3 ports/devices.umockdev -C ./pt-converged.ini detach-all sdr -n
+t w3-pt-attach-converged 0 ports/devices.umockdev -C ./pt-converged.ini attach 3-1.3 -n
+# A port rule gives PORTBB1 to lab: attach needs no -D, and -D lab lends nothing.
+w3conf port-bb.ini empty.xml <<'EOC'
+[domain "lab"]
+ports = 3-2
+EOC
+t w3-port-bb-attach 3 ports/devices.umockdev -C ./port-bb.ini attach PORTBB1 -n
+t w3-port-bb-attach-d 3 ports/devices.umockdev -C ./port-bb.ini attach PORTBB1 -D lab -n
+# Two spellings, or the two halves of one connector, in one domain: one rule.
+w3conf spellings.ini empty.xml <<'EOC'
+[domain "lab"]
+ports = 3-1.1 pci-0000:00:14.0-usb-0:1.1
+ports = 3-3 4-2
+EOC
+t w3-spellings-sync 3 ports/devices.umockdev -C ./spellings.ini sync -n
+t w3-spellings-config 0 - -C ./spellings.ini config
+# The scoped sync frees what its domain is to get: sdr holds the CH340 by
+# its port rule, which the config now gives lab in the stable spelling.
+w3conf scope-free.ini sdr-has-ch340.xml <<'EOC'
+[domain "lab"]
+ports = pci-0000:00:14.0-usb-0:1.1
+EOC
+t w3-scope-free-all 3 ports/devices.umockdev -C ./scope-free.ini sync -n
+t w3-scope-free-lab 3 ports/devices.umockdev -C ./scope-free.ini sync lab -n
+# A hub named by a rule is never passed through, and says so.
+w3conf hub.ini empty.xml <<'EOC'
+[domain "lab"]
+ports = 3-1
+EOC
+t w3-hub-status 0 ports/devices.umockdev -C ./hub.ini status
+t w3-hub-attach 2 ports/devices.umockdev -C ./hub.ini attach 3-1 -n
+t w3-hub-sync 0 ports/devices.umockdev -C ./hub.ini sync -n -v
+# Stable paths in a form udev never writes are config errors, at load.
+printf '[domain "lab"]\nports = PCI-0000:00:14.0-usb-0:2\n' | conf bad-stable-1.ini
+t w3-bad-stable-case 2 - -C ./bad-stable-1.ini config
+printf '[domain "lab"]\nports = 0000:00:14.0-usb-0:2\n' | conf bad-stable-2.ini
+t w3-bad-stable-bus 2 - -C ./bad-stable-2.ini config
+printf '[domain "lab"]\nports = pci-0000:00:14.0-usb-0:2\n[domain "sdr"]\nports = pci-0000:00:14.0-usb-0:2\n' | conf stable-twice.ini
+t w3-stable-twice 2 - -C ./stable-twice.ini config
+
 # bbvirt-event (issue 16): the queue the udev rule leaves, sorted by the
 # config alone. ev NAME REQUEST DEVICES CONFIG ENTRY...: queues the
 # entries, runs bbvirt-event -v on them, and then the queue must be empty

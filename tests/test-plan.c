@@ -1045,8 +1045,7 @@ static const struct scase status_cases[] = {
 	  "- no-serial\nA1 absent\nB2 absent\n" },
 	{ "shared: both addresses, the held one named", TWO,
 	  "=A1@3:7/3-2 =A1@3:8/3-3", "vm1:ua-bbvirt-A1@3:8 vm2", NULL,
-	  "A1 shared (on 3:7, 3:8) [shared test.conf:2]\n"
-	  "A1 shared vm1 (on 3:7, 3:8) [shared test.conf:2]\nB2 absent\n" },
+	  "A1 shared (on 3:7, 3:8)\nA1 shared vm1 (on 3:7, 3:8)\nB2 absent\n" },
 	{ "remote: assigned to a guest on another host", TWO_URIS,
 	  "A1@3:7/3-2 B2@3:8/3-3", "vm1/u1 vm2/u2", "u1 @u2",
 	  "A1 pending\nB2 remote\n" },
