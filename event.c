@@ -107,7 +107,8 @@ parse_argv(int argc, char *argv[])
 			printf("bbvirt-event %s\n", BBVIRT_VERSION);
 			return 0;
 		case '?':
-			if (optopt == '?') {
+			/* getopt reports both -? and an unknown option as '?'. */
+			if (optopt == 0 && strncmp(argv[optind - 1], "--", 2) != 0) {
 				help();
 				return 0;
 			}
@@ -158,19 +159,52 @@ take_entry(int dfd, const char *name)
  * empty one. Returns 0, or -errno (logged) when the queue cannot be read
  * or an entry not removed.
  */
+/*
+ * Opens the queue: a directory itself, never a link to one (whose
+ * entries would all be removed), and this user's, writable by no one
+ * else. Returns 1 with *ret, 0 when there is none, or -errno (logged).
+ */
 static int
-take_queue(struct strv *names)
+open_queue(DIR **ret)
 {
-	_cleanup_(closedirp) DIR *d = opendir(arg_queue);
-	struct dirent *e;
-	int r = 0;
+	int fd = open(arg_queue, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	struct stat st;
+	DIR *d;
 
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return log_error_errno(-errno, "cannot open the event queue %s: %s",
+		    arg_queue, errno == ELOOP || errno == ENOTDIR ?
+		    "not a directory (a link is not followed)" : strerror(errno));
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		(void)close(fd);
+		return log_error_errno(-EPERM, "cannot take the event queue %s: it must be owned by uid %u and writable by no one else",
+		    arg_queue, (unsigned)geteuid());
+	}
+	d = fdopendir(fd);
 	if (d == NULL) {
-		if (errno == ENOENT)
-			return 0;
+		(void)close(fd);
 		return log_error_errno(-errno, "cannot open the event queue %s: %s",
 		    arg_queue, strerror(errno));
 	}
+	*ret = d;
+	return 1;
+}
+
+static int
+take_queue(struct strv *names)
+{
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *e;
+	int r;
+
+	r = open_queue(&d);
+	if (r <= 0)
+		return r;
+	r = 0;
 	while (names->n < QUEUE_MAX && (errno = 0, e = readdir(d)) != NULL) {
 		int k;
 
@@ -265,7 +299,7 @@ main(int argc, char *argv[])
 	const char *name;
 	int r;
 
-	log_init();
+	log_init("bbvirt-event");
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;

@@ -10,6 +10,9 @@
 static int max_level = LOG_NOTICE;
 static bool use_syslog;
 static FILE *stream;
+/* The program named in every line: set once by log_init(). */
+static const char *program = "bbvirt";
+static char prefix[64] = "bbvirt: ";
 /*
  * Whether stderr is the journal: decided once by log_init(), before any
  * thread starts, and only read afterwards (the watchdog reads it too).
@@ -37,7 +40,7 @@ log_get_max_level(void)
 void
 log_open_syslog(void)
 {
-	openlog("bbvirt", LOG_PID, LOG_DAEMON);
+	openlog(program, LOG_PID, LOG_DAEMON);
 	use_syslog = true;
 }
 
@@ -64,8 +67,10 @@ stderr_is_journal(void)
 }
 
 void
-log_init(void)
+log_init(const char *name)
 {
+	program = name;
+	(void)snprintf(prefix, sizeof(prefix), "%s: ", name);
 	journal = stderr_is_journal();
 }
 
@@ -84,7 +89,7 @@ log_emergency_write(const char *const *parts)
 	size_t n = 0;
 	size_t off = 0;
 
-	put(buf, sizeof(buf), &n, journal ? "<3>" : "bbvirt: ");
+	put(buf, sizeof(buf), &n, journal ? "<3>" : prefix);
 	for (; *parts != NULL; parts++)
 		put(buf, sizeof(buf), &n, *parts);
 	buf[n++] = '\n';
@@ -119,12 +124,12 @@ log_full_errno(int level, int r, const char *fmt, ...)
 			return r;
 	}
 	if (stream != NULL) {
-		fprintf(stream, "bbvirt: %s\n", line);
+		fprintf(stream, "%s%s\n", prefix, line);
 		return r;
 	}
 	if (journal)
 		fprintf(stderr, "<%d>%s\n", level, line);
 	else
-		fprintf(stderr, "bbvirt: %s\n", line);
+		fprintf(stderr, "%s%s\n", prefix, line);
 	return r;
 }

@@ -11,8 +11,11 @@
  * log_open_syslog().
  * Levels are syslog's. The default threshold is LOG_NOTICE.
  */
-/* Looks at stderr once; call before any other thread starts. */
-void log_init(void);
+/*
+ * Names the program in every line (stderr's prefix, syslog's identifier)
+ * and looks at stderr once; call before any other thread starts.
+ */
+void log_init(const char *program);
 void log_set_max_level(int level);
 /* The default threshold raised by n (-v each), up to LOG_DEBUG. */
 void log_set_verbosity(int n);

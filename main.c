@@ -1070,7 +1070,7 @@ run_restore_filter(void)
 		return r == -ENOMEM ? r : -EINVAL;
 	atomic_store(&watchdog_phase, "reading USB devices");
 	r = udevsnap_collect(conf.managed_ids, conf.n_managed_ids,
-	    conf.n_by_port > 0, &devices);
+	    conf.n_by_port > 0 ? UDEVSNAP_PEERS : 0, &devices);
 	if (r < 0)
 		return r;
 	if (log_get_max_level() >= LOG_DEBUG)
@@ -1113,6 +1113,7 @@ run(struct outcome *o)
 	_cleanup_free_ char *path = NULL;
 	bool changes = !arg_dry_run && arg_action != ACTION_STATUS;
 	char since[64] = "";
+	bool bad_config = false;
 	int held = 0;
 	int r;
 
@@ -1138,19 +1139,34 @@ run(struct outcome *o)
 		if (changes && arg_action == ACTION_RELEASE &&
 		    (r = set_hold()) < 0)
 			return r;
-		if (changes && arg_action == ACTION_RECLAIM &&
-		    (r = end_hold()) < 0)
-			return r;
 		if (arg_action != ACTION_RELEASE &&
 		    arg_action != ACTION_RECLAIM &&
 		    (held = read_hold(since, sizeof(since))) < 0)
 			return held;
 	}
 	r = read_config(path, &w.conf);
-	if (r < 0)      /* logged with its file and line: a config error */
-		return r == -ENOMEM ? r : -EINVAL;
+	if (r == -ENOMEM)
+		return r;
+	/*
+	 * A config error changes nothing, but for release, the shutdown's
+	 * safety step: what bbvirt owns is its own whatever the config says,
+	 * so it is released on the URIs known without the config.
+	 */
+	if (r < 0 && changes && arg_action == ACTION_RELEASE) {
+		bad_config = true;
+		conf_done(&w.conf);
+		r = conf_parse(path, "", 0, &w.conf);
+		if (r < 0)
+			return r;
+		log_warning("releasing what bbvirt owns on %s alone, as %s cannot be read",
+		    arg_connect != NULL ? arg_connect : "libvirt's default URI",
+		    path);
+	} else if (r < 0)      /* logged with its file and line */
+		return -EINVAL;
 	if (arg_action == ACTION_CONFIG)
 		return report_conf(stdout, &w.conf, arg_json);
+	if (changes && arg_action == ACTION_RECLAIM && (r = end_hold()) < 0)
+		return r;
 	if (held > 0 && (r = held_off(since)) != 0)
 		return r < 0 ? r : 0;
 	if ((arg_action == ACTION_ATTACH_ALL ||
@@ -1159,7 +1175,8 @@ run(struct outcome *o)
 		return -EINVAL;
 	atomic_store(&watchdog_phase, "reading USB devices");
 	r = udevsnap_collect(w.conf.managed_ids, w.conf.n_managed_ids,
-	    w.conf.n_by_port > 0 || arg_action == ACTION_STATUS, &w.devices);
+	    arg_action == ACTION_STATUS ? UDEVSNAP_PEERS | UDEVSNAP_ALL_SERIALS :
+	    w.conf.n_by_port > 0 ? UDEVSNAP_PEERS : 0, &w.devices);
 	if (r < 0)
 		return r;
 	/* Before libvirt: a request refused needs no guest, and adoption reads it. */
@@ -1207,7 +1224,9 @@ run(struct outcome *o)
 		requests_all(&w);
 		break;
 	}
-	return run_plan(&w, o);
+	r = run_plan(&w, o);
+	/* release with a bad config: released what it could, and says so by exit 2. */
+	return r < 0 || !bad_config ? r : -EINVAL;
 }
 
 int
@@ -1216,7 +1235,7 @@ main(int argc, char *argv[])
 	struct outcome o = { 0 };
 	int r;
 
-	log_init();
+	log_init("bbvirt");
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;

@@ -62,6 +62,25 @@ blocked_by(const struct plan *plan, size_t i)
 	return NULL;
 }
 
+/*
+ * How the notices name an action's device: by its serial; without one,
+ * by its port and type, or by its address alone when it is not present.
+ */
+static const char *
+action_name(const struct plan_action *a, char *buf, size_t n)
+{
+	int k;
+
+	if (a->serial != NULL)
+		k = snprintf(buf, n, "'%s'", a->serial);
+	else if (a->port != NULL)
+		k = snprintf(buf, n, "the %04x:%04x at port %s", a->vendor,
+		    a->product, a->port);
+	else
+		k = snprintf(buf, n, "the device");
+	return k > 0 && (size_t)k < n ? buf : "the device";
+}
+
 int
 apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 {
@@ -69,7 +88,8 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 
 	for (size_t i = 0; i < plan->n; i++) {
 		struct plan_action *a = &plan->v[i];
-		const char *serial = a->serial != NULL ? a->serial : "?";
+		char name[SERIAL_MAX + 64];
+		const char *serial = action_name(a, name, sizeof(name));
 		const char *holder = blocked_by(plan, i);
 		char *error = NULL;
 		int r;
@@ -86,10 +106,10 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 		if (r >= 0) {
 			a->result = PLAN_DONE;
 			if (a->op == PLAN_ATTACH)
-				log_notice("attached '%s' (%u:%u) to '%s'",
+				log_notice("attached %s (%u:%u) to '%s'",
 				    serial, a->bus, a->dev, a->domain);
 			else
-				log_notice("detached '%s' (%u:%u) from '%s': %s",
+				log_notice("detached %s (%u:%u) from '%s': %s",
 				    serial, a->bus, a->dev, a->domain,
 				    plan_reason_to_string(a->reason));
 			continue;
@@ -97,7 +117,7 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 		if (r == -ESRCH) {
 			a->result = PLAN_STOPPED;
 			a->error = error;
-			log_info("'%s' (%u:%u) not %s '%s': the domain stopped meanwhile",
+			log_info("%s (%u:%u) not %s '%s': the domain stopped meanwhile",
 			    serial, a->bus, a->dev, a->op == PLAN_ATTACH ?
 			    "attached to" : "detached from", a->domain);
 			continue;
@@ -106,11 +126,11 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 		a->error = error != NULL ? error : strdup(strerror(-r));
 		failed++;
 		if (a->op == PLAN_ATTACH)
-			log_error("cannot attach '%s' (%u:%u) to '%s': %s",
+			log_error("cannot attach %s (%u:%u) to '%s': %s",
 			    serial, a->bus, a->dev, a->domain,
 			    a->error != NULL ? a->error : "?");
 		else
-			log_error("cannot detach '%s' (%u:%u) from '%s': %s",
+			log_error("cannot detach %s (%u:%u) from '%s': %s",
 			    serial, a->bus, a->dev, a->domain,
 			    a->error != NULL ? a->error : "?");
 	}

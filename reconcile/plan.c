@@ -112,13 +112,26 @@ plan_add(struct plan *p, enum plan_op op, enum plan_reason reason,
 	return 0;
 }
 
+/* The last action added is of device d: its type, for the notices. */
+static int
+typed(struct plan *p, int r, const struct usbdev *d)
+{
+	if (r >= 0 && d != NULL) {
+		p->v[p->n - 1].vendor = d->vendor;
+		p->v[p->n - 1].product = d->product;
+	}
+	return r;
+}
+
 static int
 plan_detach(struct plan *p, const struct holding *h, enum plan_reason reason,
     const struct usbdev *d)
 {
-	return plan_add(p, PLAN_DETACH, reason, h->domain->name, h->domain->uri,
-	    h->serial, h->hd->bus, h->hd->dev,
-	    h->valid && d != NULL ? d->port : NULL, h->hd->alias);
+	bool here = h->valid && d != NULL;
+
+	return typed(p, plan_add(p, PLAN_DETACH, reason, h->domain->name,
+	    h->domain->uri, h->serial, h->hd->bus, h->hd->dev,
+	    here ? d->port : NULL, h->hd->alias), here ? d : NULL);
 }
 
 static int
@@ -131,8 +144,8 @@ plan_attach(struct plan *p, enum plan_reason reason, const struct vdomain *vd,
 	r = alias_encode(d->serial, manual, &alias);
 	if (r < 0)
 		return r;
-	return plan_add(p, PLAN_ATTACH, reason, vd->name, vd->uri, d->serial,
-	    d->bus, d->dev, d->port, alias);
+	return typed(p, plan_add(p, PLAN_ATTACH, reason, vd->name, vd->uri,
+	    d->serial, d->bus, d->dev, d->port, alias), d);
 }
 
 /*
@@ -258,8 +271,8 @@ plan_attach_rule(struct plan *p, const struct vdomain *vd,
 	    alias_encode_type(d->vendor, d->product, d->port, &alias);
 	if (r < 0)
 		return r;
-	return plan_add(p, PLAN_ATTACH, PLAN_MISSING, vd->name, vd->uri,
-	    d->serial, d->bus, d->dev, d->port, alias);
+	return typed(p, plan_add(p, PLAN_ATTACH, PLAN_MISSING, vd->name,
+	    vd->uri, d->serial, d->bus, d->dev, d->port, alias), d);
 }
 
 /*
@@ -404,8 +417,14 @@ frees(const struct plan_action *x, const struct plan_action *a)
 static int
 plan_copy(struct plan *p, const struct plan_action *a, enum plan_reason reason)
 {
-	return plan_add(p, a->op, reason, a->domain, a->uri, a->serial, a->bus,
-	    a->dev, a->port, a->alias);
+	int r = plan_add(p, a->op, reason, a->domain, a->uri, a->serial,
+	    a->bus, a->dev, a->port, a->alias);
+
+	if (r >= 0) {
+		p->v[p->n - 1].vendor = a->vendor;
+		p->v[p->n - 1].product = a->product;
+	}
+	return r;
 }
 
 /* Copies sync's attach a, and the detaches of sync's plan that free it. */

@@ -46,6 +46,8 @@ struct plan_action {
 	unsigned bus;
 	unsigned dev;
 	char *port;             /* NULL when the device is not present */
+	uint16_t vendor;        /* the device's type when present, else 0 */
+	uint16_t product;
 	char *alias;            /* attach: the alias to set; detach: the one to detach by, NULL: by address */
 	enum plan_result result;
 	char *error;            /* why it failed */

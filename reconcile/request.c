@@ -164,7 +164,7 @@ refusal_claim_v(struct plan_refusal *r, const struct conf *conf,
 	default:
 		break;
 	}
-	if (!d->managed && d->serial == NULL)
+	if (!d->managed)
 		return refusal_make(r, PLAN_REFUSE_UNMANAGED, serial,
 		    "device '%s' (%u:%u) is a %04x:%04x, a type no rule manages",
 		    text, d->bus, d->dev, d->vendor, d->product);

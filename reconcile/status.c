@@ -115,7 +115,7 @@ world_device_state(const struct world *w, const struct usbdev *d,
 	case CLAIM_HUB:
 		return STATUS_HUB;
 	case CLAIM_NONE:
-		if (!d->managed && d->serial == NULL)
+		if (!d->managed)
 			return STATUS_UNMANAGED;
 		return d->serial == NULL ? STATUS_UNUSABLE : STATUS_UNASSIGNED;
 	default:
@@ -273,10 +273,12 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 		    c->port != NULL ? CLAIM_PORT : CLAIM_TYPE);
 		line = c->line;
 		line2 = c->line2;
-	} else if (c == NULL &&
+	} else if (serial != NULL &&
 	    (s = conf_serial_rule(w->in->conf, serial, &cd)) != NULL) {
+		/* Absent, or of a type whose serials are not managed. */
 		sd.rule = claim_kind_to_string(CLAIM_SERIAL);
 		line = s->line;
+		cd = c != NULL ? NULL : cd;
 	}
 	if (d != NULL) {
 		sd.vendor = d->vendor;

@@ -328,8 +328,9 @@ index_world(struct world *w)
 	    w->shared == NULL || w->doms == NULL || w->primary == NULL ||
 	    by_uuid == NULL)
 		return -ENOMEM;
+	/* Serial rules name managed types only (status reads the others too). */
 	for (size_t i = 0; i < u->n; i++)
-		if (u->v[i].serial != NULL)
+		if (u->v[i].serial != NULL && u->v[i].managed)
 			w->all_serial[w->n_all_serial++] = &u->v[i];
 	sort_ptrs(w->all_serial, w->n_all_serial, usbdev_serial_cmp);
 	/* A serial is an identity only when one device has it. */

@@ -55,7 +55,7 @@ struct world {
 	size_t n;
 	const struct usbdev **dev_serial;       /* the device each serial names (world_device()); by serial */
 	size_t n_dev_serial;
-	const struct usbdev **all_serial;       /* present, with a serial; by serial, then bus:dev */
+	const struct usbdev **all_serial;       /* present, managed, with a serial; by serial */
 	size_t n_all_serial;
 	const struct holding **held;            /* with a serial; by serial, then guest order */
 	size_t n_held;

@@ -80,6 +80,7 @@ struct bus_info {
 struct collect {
 	struct udev *udev;
 	bool peers;
+	bool all_serials;
 	struct bus_info bus[256];
 };
 
@@ -345,11 +346,13 @@ read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
 	u.class = class;
 	u.bus = bus;
 	u.dev = dev;
-	serial = u.managed ? udev_device_get_sysattr_value(d, "serial") : NULL;
-	if (serial != NULL && !serial_valid(serial))
+	serial = u.managed || c->all_serials ?
+	    udev_device_get_sysattr_value(d, "serial") : NULL;
+	if (serial != NULL && !serial_valid(serial) && u.managed)
 		log_warning("%s: serial number is not 1-126 printable ASCII characters; the device cannot be assigned",
 		    path);
-	else if (serial != NULL && (u.serial = strdup(serial)) == NULL)
+	else if (serial != NULL && serial_valid(serial) &&
+	    (u.serial = strdup(serial)) == NULL)
 		return -ENOMEM;
 	u.port = strdup(udev_device_get_sysname(d));
 	u.syspath = strdup(path);
@@ -393,11 +396,14 @@ usbdev_serial_cmp(const void *x, const void *y)
 }
 
 int
-udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
+udevsnap_collect(const struct usb_id *ids, size_t n_ids, unsigned flags,
     struct udevsnap *ret_snap)
 {
 	_cleanup_(udev_unrefp) struct udev *udev = udev_new();
-	_cleanup_(collect_done) struct collect c = { .udev = udev, .peers = peers };
+	_cleanup_(collect_done) struct collect c = {
+		.udev = udev, .peers = (flags & UDEVSNAP_PEERS) != 0,
+		.all_serials = (flags & UDEVSNAP_ALL_SERIALS) != 0,
+	};
 	_cleanup_(udev_enumerate_unrefp) struct udev_enumerate *e = NULL;
 	_cleanup_(udevsnap_done) struct udevsnap snap = { 0 };
 	struct udev_list_entry *entry;

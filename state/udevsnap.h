@@ -33,13 +33,17 @@ struct udevsnap {
 /*
  * Collects every present USB device; ids are the types whose serials
  * bbvirt manages (usbdev.managed): only theirs are read. The other halves
- * of connectors are read only with peers (they cost two links a device,
- * and only port rules and status need them). A managed
+ * of connectors are read only with UDEVSNAP_PEERS (they cost two links a
+ * device, and only port rules and status need them); the serials of the
+ * types not managed only with UDEVSNAP_ALL_SERIALS (status, to say that a
+ * configured serial is plugged in, of a type not managed). A managed
  * device whose serial is not 1-126 printable ASCII characters is kept
  * with serial NULL, and a warning is logged. Logs failures. On failure
  * *ret_snap is untouched. Returns 0 or -errno.
  */
-int udevsnap_collect(const struct usb_id *ids, size_t n_ids, bool peers,
+#define UDEVSNAP_PEERS 1u
+#define UDEVSNAP_ALL_SERIALS 2u
+int udevsnap_collect(const struct usb_id *ids, size_t n_ids, unsigned flags,
     struct udevsnap *ret_snap);
 void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the struct */
 

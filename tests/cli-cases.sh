@@ -315,8 +315,18 @@ fi
 # ends it, then syncs (here: nothing assigned, nothing to do).
 t reclaim-dry 3 devices.umockdev -C ./vm.conf reclaim -n --json
 check_file reclaim-dry-keeps-hold present
+# A config error changes nothing (exit 2): reclaim keeps the hold.
+printf 'DOMAIN_NAME_x=$(oops)\n' | conf typo.conf
+t reclaim-bad-config 2 devices.umockdev -C ./typo.conf reclaim
+check_file reclaim-bad-config-keeps-hold present
 t reclaim 0 devices.umockdev -C ./none.conf reclaim
 check_file reclaim-ends-hold absent
+# But release, the shutdown's safety step, still releases what bbvirt owns
+# on the URIs known without the config (-c, else libvirt's default), takes
+# the hold, and exits 2 with the config error.
+t release-bad-config 2 devices.umockdev -C ./typo.conf -c test://@WORLD@/node2.xml release
+check_file release-bad-config-holds present
+rm -f "$held"
 
 # restore-filter (issue 15): the qemu hook pipes a restored or migrated
 # guest's XML through it. stdout is the whole document with only bbvirt's
@@ -528,6 +538,13 @@ EOC
 t w3-hub-status 0 ports/devices.umockdev -C ./hub.ini status
 t w3-hub-attach 2 ports/devices.umockdev -C ./hub.ini attach 3-1 -n
 t w3-hub-sync 0 ports/devices.umockdev -C ./hub.ini sync -n -v
+# A configured serial plugged in on a type whose serials are not managed:
+# status says so, rather than absent.
+w3conf ups-serial.ini empty.xml <<'EOC'
+[domain "lab"]
+serials = UPS0001
+EOC
+t w3-unmanaged-serial-status 0 ports/devices.umockdev -C ./ups-serial.ini status
 # Stable paths in a form udev never writes are config errors, at load.
 printf '[domain "lab"]\nports = PCI-0000:00:14.0-usb-0:2\n' | conf bad-stable-1.ini
 t w3-bad-stable-case 2 - -C ./bad-stable-1.ini config
@@ -602,4 +619,21 @@ rm -rf "$world/events"
 mkdir -p "$world/events" && : >"$world/events/remove@3-1"
 T_PROG=$BBVIRT_EVENT t queue-no-request 1 ports/devices.umockdev -C ./ports/vm.ini -r ./nosuchdir/sync-requested ./events
 T_PROG=$BBVIRT_EVENT t queue-bad-option 2 - --frob
+T_PROG=$BBVIRT_EVENT t queue-help 0 - -?
+# A queue that is a link is not followed (its target's files would all be
+# taken), and one someone else may write is refused; both ask for a sync.
+rm -rf "$world/events" "$world/elsewhere" "$world/sync-requested"
+mkdir "$world/elsewhere" && : >"$world/elsewhere/keep-me"
+ln -s elsewhere "$world/events"
+T_PROG=$BBVIRT_EVENT t queue-link 1 ports/devices.umockdev -C ./ports/vm.ini -r ./sync-requested ./events
+if [ -e "$world/elsewhere/keep-me" ] && [ -e "$world/sync-requested" ]; then :
+else
+	echo "FAIL queue-link: the link's target was emptied, or no sync was requested"
+	passed=$((passed - 1)) failed=$((failed + 1))
+fi
+rm -rf "$world/events" "$world/elsewhere" "$world/sync-requested"
+mkdir -m 0777 "$world/events" && : >"$world/events/add@3-1"
+T_PROG=$BBVIRT_EVENT t queue-world-writable 1 ports/devices.umockdev -C ./ports/vm.ini -r ./sync-requested ./events
+[ -e "$world/events/add@3-1" ] || { echo "FAIL queue-world-writable: an entry was taken"; passed=$((passed - 1)) failed=$((failed + 1)); }
+rm -rf "$world/events" "$world/sync-requested"
 T_PROG=$BBVIRT_EVENT t queue-two-queues 2 - ./a ./b
