@@ -2701,6 +2701,92 @@ prop_run(const char *name, check_fn fn)
 	}
 }
 
+/*
+ * The issue's own examples, as worlds: a devices = 0bda:8153/PORTBB1 rule
+ * in sdr and devices = 0403:7840 in lab, PORTBB1 a 0403:7840; then an
+ * admin's alias-less live hostdev of it in lab; then a serial on two
+ * devices that a type rule claims.
+ */
+static void
+fixture_base(struct pworld *w, bool admin_hostdev, bool clones)
+{
+	static const struct gtype bb = { 0x0403, 0x7840, 0, 0 };
+	static const struct gtype eth = { 0x0bda, 0x8153, 0, 0 };
+	static const struct gtype root2 = { 0x1d6b, 0x0002, 0x09, 0 };
+	static const struct gtype root3 = { 0x1d6b, 0x0003, 0x09, 0 };
+	struct slot peer = { .bus = 1, .port = "1-2" };
+
+	*w = (struct pworld){ 0 };
+	add_dev(w, 1, 1, "usb1", NULL, &root2, NULL);
+	add_dev(w, 2, 1, "usb2", NULL, &root3, NULL);
+	add_dev(w, 3, 1, "usb3", NULL, &root2, NULL);
+	w->g[w->ng++] = (struct gdom){ .name = "sdr", .in_conf = true,
+	    .in_virt = true, .active = true };
+	w->g[w->ng++] = (struct gdom){ .name = "lab", .in_conf = true,
+	    .in_virt = true, .active = true };
+	if (clones) {
+		add_dev(w, 2, 4, "2-2", &peer, &eth, "C1");
+		add_dev(w, 3, 5, "3-1", NULL, &eth, "C1");
+		w->r[w->nr++] = (struct grule){ .dom = 1, .kind = R_TYPE,
+		    .text = "0bda:8153", .vendor = 0x0bda, .product = 0x8153 };
+		return;
+	}
+	add_dev(w, 1, 5, "1-3", NULL, &bb, "PORTBB1");
+	w->r[w->nr++] = (struct grule){ .dom = 0, .kind = R_SERIAL_ID,
+	    .text = "0bda:8153/PORTBB1", .key = "PORTBB1", .vendor = 0x0bda,
+	    .product = 0x8153 };
+	w->r[w->nr++] = (struct grule){ .dom = 1, .kind = R_TYPE,
+	    .text = "0403:7840", .vendor = 0x0403, .product = 0x7840 };
+	if (admin_hostdev)
+		w->h[w->nh++] = (struct ghd){ .dom = 1, .tag = H_NOALIAS,
+		    .has_address = true, .bus = 1, .dev = 5 };
+}
+
+static void
+test_issue_examples(void **state _unused_)
+{
+	static const struct {
+		const char *name;
+		bool admin_hostdev;
+		bool clones;
+	} fixtures[] = {
+		{ "PORTBB1: a /SERIAL rule of another type, and a type rule",
+		  false, false },
+		{ "PORTBB1 held by an admin's alias-less live hostdev in lab",
+		  true, false },
+		{ "a serial on two devices a type rule claims", false, true },
+	};
+	static const struct {
+		const char *name;
+		check_fn fn;
+	} checks[] = {
+		{ "(a)", check_a }, { "(b)", check_b }, { "(c)", check_c },
+		{ "(d)", check_d }, { "(e)", check_e }, { "(f)", check_f },
+	};
+	_cleanup_free_ struct pworld *w = malloc(sizeof(*w));
+	size_t failed = 0;
+
+	assert_non_null(w);
+	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++)
+		for (size_t k = 0; k < ARRAY_SIZE(checks); k++) {
+			fixture_base(w, fixtures[i].admin_hostdev,
+			    fixtures[i].clones);
+			if (!checks[k].fn(w, NULL))
+				continue;
+			failed++;
+			printf("\nprop: the issue's example '%s' fails %s (%s):\n",
+			    fixtures[i].name, checks[k].name, prop_sig);
+			print_world(stdout, w);
+			printf("what differs:\n");
+			(void)checks[k].fn(w, stdout);
+		}
+	fflush(stdout);
+	if (failed > 0) {
+		free(TAKE_PTR(w));
+		fail_msg("%zu check(s) fail on the issue's examples", failed);
+	}
+}
+
 static void
 test_a_idempotent(void **state _unused_)
 {
@@ -2741,6 +2827,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_issue_examples),
 		cmocka_unit_test(test_a_idempotent),
 		cmocka_unit_test(test_b_commands),
 		cmocka_unit_test(test_c_never_foreign),
