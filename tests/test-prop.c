@@ -1532,7 +1532,10 @@ o_owned(const struct pworld *w, const struct ghd *h)
 	return i >= 0 && o_claim(w, (size_t)i).kind == OC_SERIAL;
 }
 
-/* Whether hostdev h's alias names device i: its serial, port, or type there. */
+/*
+ * Whether hostdev h's alias names device i: the serial bbvirt reads from
+ * it, its port, or its type there.
+ */
 static bool
 o_names(const struct pworld *w, const struct ghd *h, size_t i)
 {
@@ -1541,7 +1544,7 @@ o_names(const struct pworld *w, const struct ghd *h, size_t i)
 	switch (h->tag) {
 	case H_OURS:
 	case H_MANUAL:
-		return h->key[0] != '\0' && strcmp(h->key, d->serial) == 0;
+		return h->key[0] != '\0' && streq_null(h->key, o_serial(w, i));
 	case H_PORT:
 		return h->key[0] != '\0' && o_at_port(d, h->key);
 	case H_TYPE:
@@ -1986,7 +1989,14 @@ describe_device(const struct pworld *w, size_t i, const char *state,
 	    state);
 }
 
-static bool
+/*
+ * How much a disagreement matters, so that a world shows its worst: the
+ * plan differs; an exit status the manual does not give; another reason
+ * for a refusal than status shows.
+ */
+enum sev { SEV_NONE, SEV_REASON, SEV_EXIT, SEV_PLAN };
+
+static enum sev
 check_attach_form(const struct pworld *w, size_t i, const struct form *f,
     const struct pout *att, const struct pout *freeing,
     const struct pout *naming, const char *state, FILE *why)
@@ -1995,7 +2005,8 @@ check_attach_form(const struct pworld *w, size_t i, const struct form *f,
 	_cleanup_free_ struct pout *req = pout_new();
 	_cleanup_free_ struct pout *ok_extra = pout_new();
 	const char *const *refs = refusals_for(state);
-	bool bad = false;
+	enum sev bad = SEV_NONE;
+	bool refused;
 
 	run_one(w, OP_ATTACH, f->text, NULL, f->bus, f->dev, o);
 	for (size_t k = 0; k < att->n; k++)
@@ -2004,24 +2015,30 @@ check_attach_form(const struct pworld *w, size_t i, const struct form *f,
 		pout_put(att->n > 0 ? req : ok_extra, &freeing->v[k]);
 	for (size_t k = 0; k < naming->n; k++)
 		pout_put(ok_extra, &naming->v[k]);
+	refused = o->refusal[0] != '\0';
 	if (f->shared && !f->udev)
-		bad = strcmp(o->refusal, "shared") != 0;
+		bad = strcmp(o->refusal, "shared") == 0 ? SEV_NONE :
+		    has_attach(o) ? SEV_PLAN : SEV_REASON;
 	else if (att->n > 0)
-		bad = o->refusal[0] != '\0' || o->quiet ||
-		    !plan_fits(o, req, ok_extra, NULL);
+		bad = refused || o->quiet ||
+		    !plan_fits(o, req, ok_extra, NULL) ? SEV_PLAN : SEV_NONE;
 	else if (has_attach(o))
-		bad = true;
+		bad = SEV_PLAN;
+	else if (f->udev && !refused && !o->quiet &&
+	    !plan_fits(o, req, ok_extra, NULL))
+		bad = SEV_PLAN;
 	else if (f->udev)
-		bad = !(udev_exits_for(state) & 1u << exit_of(o)) ||
-		    (exit_of(o) == 0 && o->refusal[0] == '\0' && !o->quiet &&
-		    !plan_fits(o, req, ok_extra, NULL));
-	else if (o->refusal[0] != '\0')
-		bad = refs != NULL && !in_list(refs, o->refusal);
-	else
-		bad = (refs != NULL && refs[0] != NULL && refs[0][0] != '\0') ||
-		    !plan_fits(o, req, ok_extra, NULL);
-	if (!bad)
-		return false;
+		bad = udev_exits_for(state) & 1u << exit_of(o) ? SEV_NONE :
+		    SEV_EXIT;
+	else if (refused)
+		bad = refs != NULL && !in_list(refs, o->refusal) ? SEV_REASON :
+		    SEV_NONE;
+	else if (!plan_fits(o, req, ok_extra, NULL))
+		bad = SEV_PLAN;
+	else if (refs != NULL && refs[0] != NULL && refs[0][0] != '\0')
+		bad = SEV_REASON;
+	if (bad == SEV_NONE)
+		return bad;
 	sig("b: attach %s: claim %s, status %s, sync %s; got %s", f->name,
 	    oclaim_names[o_claim(w, i).kind], state,
 	    att->n > 0 ? "attaches" : "attaches nothing",
@@ -2043,9 +2060,9 @@ check_attach_form(const struct pworld *w, size_t i, const struct form *f,
 	else if (att->n == 0)
 		say(why, "  expected: no attach\n");
 	print_pout(why, "attach", o);
-	if (att->n > 0 && o->refusal[0] == '\0' && !o->quiet)
+	if (!refused && !o->quiet)
 		(void)plan_fits(o, req, ok_extra, why);
-	return true;
+	return bad;
 }
 
 /* The owned hostdevs of running guests holding device i, and naming it. */
@@ -2067,7 +2084,7 @@ owned_for_device(const struct pworld *w, size_t i, struct pout *req,
 	}
 }
 
-static bool
+static enum sev
 check_detach_form(const struct pworld *w, size_t i, const struct form *f,
     const char *state, FILE *why)
 {
@@ -2078,7 +2095,7 @@ check_detach_form(const struct pworld *w, size_t i, const struct form *f,
 	bool bad;
 
 	if (f->shared && !f->udev)
-		return false;   /* SERIAL names both clones: no one answer */
+		return SEV_NONE;        /* SERIAL names both clones */
 	run_one(w, OP_DETACH, f->text, NULL, f->bus, f->dev, o);
 	owned_for_device(w, i, req, ok_extra);
 	if (has_attach(o))
@@ -2090,7 +2107,7 @@ check_detach_form(const struct pworld *w, size_t i, const struct form *f,
 		bad = o->refusal[0] == '\0' && !o->quiet &&
 		    !plan_fits(o, none, ok_extra, NULL);
 	if (!bad)
-		return false;
+		return SEV_NONE;
 	sig("b: detach %s: claim %s, %s; got %s", f->name,
 	    oclaim_names[o_claim(w, i).kind], req->n > 0 ?
 	    "owned hostdevs hold it" : "no owned hostdev holds it",
@@ -2105,12 +2122,13 @@ check_detach_form(const struct pworld *w, size_t i, const struct form *f,
 		    "also allowed: owned hostdevs naming it elsewhere",
 		    ok_extra);
 	print_pout(why, "detach", o);
-	return true;
+	return SEV_PLAN;
 }
 
-static bool
-check_b_device(const struct pworld *w, const struct pout *p,
-    const struct pstatus *st, size_t i, FILE *why)
+/* One form of one command for device i. */
+static enum sev
+check_b_form(const struct pworld *w, const struct pout *p,
+    const struct pstatus *st, size_t i, size_t k, bool attach, FILE *why)
 {
 	_cleanup_free_ struct pout *att = pout_new();
 	_cleanup_free_ struct pout *freeing = pout_new();
@@ -2119,12 +2137,11 @@ check_b_device(const struct pworld *w, const struct pout *p,
 	size_t n = forms_of(w, i, f);
 	const char *state = status_of(st, &w->d[i]);
 
+	if (k >= n)
+		return SEV_NONE;
 	sync_for_device(w, p, i, att, freeing, naming);
-	for (size_t k = 0; k < n; k++)
-		if (check_attach_form(w, i, &f[k], att, freeing, naming, state,
-		    why) || check_detach_form(w, i, &f[k], state, why))
-			return true;
-	return false;
+	return attach ? check_attach_form(w, i, &f[k], att, freeing, naming,
+	    state, why) : check_detach_form(w, i, &f[k], state, why);
 }
 
 static bool
@@ -2148,9 +2165,10 @@ rule_of_dom_names(const struct pworld *w, int dom, const struct ghd *h)
 	return false;
 }
 
-/* attach-all [DOMAIN] and detach-all [DOMAIN]. */
-static bool
-check_b_all(const struct pworld *w, const struct pout *p, int dom, FILE *why)
+/* attach-all [DOMAIN] or detach-all [DOMAIN]. */
+static enum sev
+check_b_all(const struct pworld *w, const struct pout *p, int dom,
+    bool attach, FILE *why)
 {
 	_cleanup_free_ struct pout *o = pout_new();
 	_cleanup_free_ struct pout *req = pout_new();
@@ -2176,16 +2194,19 @@ check_b_all(const struct pworld *w, const struct pout *p, int dom, FILE *why)
 				pout_put(ok_extra, b);
 		}
 	}
-	run_all(w, OP_ATTACH, name, o);
-	if (!plan_fits(o, req, ok_extra, NULL)) {
+	if (attach)
+		run_all(w, OP_ATTACH, name, o);
+	if (attach && !plan_fits(o, req, ok_extra, NULL)) {
 		sig("b: attach-all%s", name != NULL ? " DOMAIN" : "");
 		say(why, "(b) attach-all%s%s is not sync's attaches and the detaches that free them\n",
 		    name != NULL ? " " : "", name != NULL ? name : "");
 		print_pout(why, "sync's, for those", req);
 		print_pout(why, "attach-all", o);
 		(void)plan_fits(o, req, ok_extra, why);
-		return true;
+		return SEV_PLAN;
 	}
+	if (attach)
+		return SEV_NONE;
 	*req = (struct pout){ 0 };
 	*ok_extra = (struct pout){ 0 };
 	for (size_t k = 0; k < w->nh; k++) {
@@ -2210,31 +2231,68 @@ check_b_all(const struct pworld *w, const struct pout *p, int dom, FILE *why)
 		    "owned, of devices the claim gives there (oracle)", req);
 		print_pout(why, "detach-all", o);
 		(void)plan_fits(o, req, ok_extra, why);
-		return true;
+		return SEV_PLAN;
 	}
-	return false;
+	return SEV_NONE;
 }
 
+/* One command of (b): a form for a device, or a *-all form for a domain. */
+struct bcase {
+	bool all;
+	bool attach;
+	size_t dev;
+	size_t form;
+	int dom;                /* *-all: -1 for every domain */
+};
+
+static enum sev
+check_b_case(const struct pworld *w, const struct pout *p,
+    const struct pstatus *st, const struct bcase *c, FILE *why)
+{
+	return c->all ? check_b_all(w, p, c->dom, c->attach, why) :
+	    check_b_form(w, p, st, c->dev, c->form, c->attach, why);
+}
+
+/* Every command of (b); the world fails with its worst disagreement. */
 static bool
 check_b(const struct pworld *w, FILE *why)
 {
 	_cleanup_free_ struct pout *p = pout_new();
 	_cleanup_free_ struct pstatus *st = calloc(1, sizeof(*st));
+	struct bcase worst = { 0 };
+	enum sev sev = SEV_NONE;
 
 	assert_non_null(st);
 	run_sync(w, NULL, 0, p);
 	run_status(w, st);
 	for (size_t i = 0; i < w->nd; i++)
-		if (!o_root(&w->d[i]) && check_b_device(w, p, st, i, why)) {
-			print_pout(why, "sync (all of it)", p);
-			return true;
-		}
+		for (size_t k = 0; !o_root(&w->d[i]) && k < 6; k++)
+			for (int a = 1; a >= 0; a--) {
+				struct bcase c = { .attach = a, .dev = i,
+				    .form = k };
+				enum sev s = check_b_case(w, p, st, &c, NULL);
+
+				if (s > sev) {
+					sev = s;
+					worst = c;
+				}
+			}
 	for (int d = -1; d < (int)w->ng; d++)
-		if ((d < 0 || w->g[d].in_conf) && check_b_all(w, p, d, why)) {
-			print_pout(why, "sync (all of it)", p);
-			return true;
+		for (int a = 1; a >= 0 && (d < 0 || w->g[d].in_conf); a--) {
+			struct bcase c = { .all = true, .attach = a, .dom = d };
+			enum sev s = check_b_case(w, p, st, &c, NULL);
+
+			if (s > sev) {
+				sev = s;
+				worst = c;
+			}
 		}
-	return false;
+	if (sev == SEV_NONE)
+		return false;
+	/* Again, for its signature and, when asked, its words. */
+	(void)check_b_case(w, p, st, &worst, why);
+	print_pout(why, "sync (all of it)", p);
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2391,10 +2449,8 @@ check_d(const struct pworld *w, FILE *why)
 			what = "not listed";
 		if (what == NULL)
 			continue;
-		sig("d: %s (claim %s%s%s)", what,
+		sig("d: %s (claim %s%s)", what,
 		    oclaim_names[o_claim(w, i).kind],
-		    att->n == 0 && freeing->n > 0 && naming->n == 0 ?
-		    ", detach at its address only" : "",
 		    w->nr == 0 ? ", the config assigns nothing" : "");
 		say(why, "(d) status says %s: %s\n", s, what);
 		describe_device(w, i, s, why);
