@@ -19,7 +19,7 @@
  * here from DESIGN.md, never by asking the product. A failure prints its
  * seed and a world shrunk while it fails the same way.
  *
- * Running it: make check runs it with PROP_IN_CHECK=1 (a fixed seed, 300
+ * Running it: make check runs it with PROP_IN_CHECK=1 (a fixed seed, 400
  * worlds); make prop runs 20000 worlds of a new seed; or
  *   PROP_SEED=N PROP_WORLDS=N PROP_FAILURES=N PROP_ONLY=I \
  *       build/san/tests/test-prop
@@ -61,7 +61,7 @@
 #include "virtsnap.h"
 
 #define PROP_SEED_DEFAULT 20
-#define PROP_WORLDS_DEFAULT 300
+#define PROP_WORLDS_DEFAULT 400
 
 /* Small worlds, so that a failure reads at a glance. */
 #define G_DEVS 16               /* three root hubs and at most 8 more */
@@ -203,6 +203,7 @@ struct pstatus {
 };
 
 struct prestore_one {
+	size_t hd;              /* the world's hostdev it is about */
 	char verdict[16];
 	char reason[128];
 	bool change;
@@ -695,14 +696,19 @@ run_status(const struct pworld *w, struct pstatus *s)
 
 /*
  * restore-filter DOMAIN on a save image holding domain dom's hostdevs:
- * the config and udev (without peers, as the filter reads them), never
- * libvirt; not held.
+ * all of them (RESTORE_ALL), those with an alias of bbvirt's
+ * (RESTORE_OURS), or the world's hostdev which alone. The config and udev
+ * (without peers, as the filter reads them), never libvirt; not held.
  */
+#define RESTORE_ALL (-1)
+#define RESTORE_OURS (-2)
+
 static void
-run_restore(const struct pworld *w, int dom, struct prestore *out)
+run_restore(const struct pworld *w, int dom, int which, struct prestore *out)
 {
 	struct pin p;
 	struct hostdev_span spans[G_HDS];
+	size_t index[G_HDS];
 	struct restore_plan rp = { 0 };
 	size_t n = 0;
 
@@ -713,8 +719,11 @@ run_restore(const struct pworld *w, int dom, struct prestore *out)
 	for (size_t k = 0; k < w->nh; k++) {
 		const struct ghd *h = &w->h[k];
 
-		if (h->dom != dom)
+		if (h->dom != dom || (which == RESTORE_OURS &&
+		    !alias_has_our_prefix(h->alias)) ||
+		    (which >= 0 && k != (size_t)which))
 			continue;
+		index[n] = k;
 		spans[n++] = (struct hostdev_span){
 			.hd = {
 				.alias = h->alias[0] != '\0' ?
@@ -731,6 +740,7 @@ run_restore(const struct pworld *w, int dom, struct prestore *out)
 	for (size_t i = 0; i < rp.n; i++) {
 		struct prestore_one *x = &out->v[out->n++];
 
+		x->hd = index[i];
 		(void)snprintf(x->verdict, sizeof(x->verdict), "%s",
 		    restore_verdict_to_string(rp.v[i].verdict));
 		(void)snprintf(x->reason, sizeof(x->reason), "%s",
@@ -1073,7 +1083,7 @@ gen_rule(struct rng *r, struct pworld *w, const struct topo *t, int dom)
 	unsigned k = below(r, 100);
 	size_t di;
 
-	if (k < 30) {
+	if (k < 25) {
 		x.kind = R_SERIAL;
 		(void)snprintf(x.key, sizeof(x.key), "%s",
 		    rule_serial(r, w, &di));
@@ -1093,7 +1103,7 @@ gen_rule(struct rng *r, struct pworld *w, const struct topo *t, int dom)
 		}
 		(void)snprintf(x.text, sizeof(x.text), "%04x:%04x/%.40s",
 		    x.vendor, x.product, x.key);
-	} else if (k < 75) {
+	} else if (k < 72) {
 		const struct slot *s = &t->s[below(r, t->n)];
 		const char *dash = strchr(s->port, '-');
 
@@ -1188,6 +1198,53 @@ dev_with_serial(const struct pworld *w, const char *serial)
 	return NULL;
 }
 
+static bool
+o_alias_ours_gen(enum gtag t)
+{
+	return t == H_OURS || t == H_PORT || t == H_TYPE;
+}
+
+/* Whether rule r is the one an alias of bbvirt's was attached for. */
+static bool
+rule_gives(const struct grule *r, const struct ghd *h)
+{
+	switch (h->tag) {
+	case H_OURS:
+		return (r->kind == R_SERIAL || r->kind == R_SERIAL_ID) &&
+		    strcmp(r->key, h->key) == 0;
+	case H_PORT:
+		return r->kind == R_PORT && strcmp(r->key, h->key) == 0;
+	case H_TYPE:
+		return r->kind == R_TYPE && r->vendor == h->kvendor &&
+		    r->product == h->kproduct;
+	default:
+		return false;
+	}
+}
+
+static const struct gdev *
+adoption_target(struct rng *r, const struct pworld *w,
+    const struct gdev *target)
+{
+	bool named = chance(r, 60);
+
+	for (size_t i = 3; i < w->nd; i++) {
+		const struct gdev *d = &w->d[(i - 3 + below(r, w->nd - 3)) %
+		    (w->nd - 3) + 3];
+
+		if (d->serial[0] == '\0')
+			continue;
+		for (size_t k = 0; named && k < w->nr; k++)
+			if ((w->r[k].kind == R_SERIAL ||
+			    w->r[k].kind == R_SERIAL_ID) &&
+			    strcmp(w->r[k].key, d->serial) == 0)
+				return d;
+		if (!named)
+			return d;
+	}
+	return target;
+}
+
 static void
 gen_hostdev(struct rng *r, struct pworld *w, const struct topo *t)
 {
@@ -1261,6 +1318,12 @@ gen_hostdev(struct rng *r, struct pworld *w, const struct topo *t)
 	case H_NOALIAS:
 	case H_LIBVIRT:
 	case H_FOREIGN:
+		/*
+		 * The original bbvirt attached by serial: mostly a device with
+		 * one, often one a serial rule names.
+		 */
+		if (h.tag != H_FOREIGN && chance(r, 70))
+			target = adoption_target(r, w, target);
 		if (h.tag != H_NOALIAS)
 			(void)snprintf(h.alias, sizeof(h.alias), "%s%zu",
 			    h.tag == H_LIBVIRT ? "hostdev" : "ua-admin", w->nh);
@@ -1283,6 +1346,12 @@ gen_hostdev(struct rng *r, struct pworld *w, const struct topo *t)
 	default:
 		return;
 	}
+	/* Often where the config sends it: converged worlds are worlds too. */
+	if (o_alias_ours_gen(h.tag) && chance(r, 50))
+		for (size_t i = 0; i < w->nr; i++)
+			if (rule_gives(&w->r[i], &h) &&
+			    w->g[w->r[i].dom].in_virt)
+				h.dom = w->r[i].dom;
 	/* bbvirt never edits a persistent definition; an admin does. */
 	h.in_def = h.tag >= H_NOALIAS && !w->g[h.dom].transient &&
 	    chance(r, 50);
@@ -2387,25 +2456,19 @@ check_c(const struct pworld *w, FILE *why)
 			}
 	}
 	for (size_t d = 0; d < w->ng; d++) {
-		size_t j = 0;
+		run_restore(w, (int)d, RESTORE_ALL, &rs);
+		for (size_t j = 0; j < rs.n; j++) {
+			const struct ghd *h = &w->h[rs.v[j].hd];
 
-		run_restore(w, (int)d, &rs);
-		for (size_t k = 0; k < w->nh; k++) {
-			const struct ghd *h = &w->h[k];
-
-			if (h->dom != (int)d)
+			if (o_alias_ours(h->tag) ||
+			    (strcmp(rs.v[j].verdict, "keep") == 0 &&
+			    !rs.v[j].change))
 				continue;
-			if (!o_alias_ours(h->tag) &&
-			    (strcmp(rs.v[j].verdict, "keep") != 0 ||
-			    rs.v[j].change)) {
-				sig("c: restore-filter changes %s",
-				    tag_names[h->tag]);
-				say(why, "(c) restore-filter %s changes a hostdev not bbvirt's: '%s' (%s): %s, %s\n",
-				    w->g[d].name, h->alias, tag_names[h->tag],
-				    rs.v[j].verdict, rs.v[j].reason);
-				return true;
-			}
-			j++;
+			sig("c: restore-filter changes %s", tag_names[h->tag]);
+			say(why, "(c) restore-filter %s changes a hostdev not bbvirt's: '%s' (%s): %s, %s\n",
+			    w->g[d].name, h->alias, tag_names[h->tag],
+			    rs.v[j].verdict, rs.v[j].reason);
+			return true;
 		}
 	}
 	return false;
@@ -2561,38 +2624,52 @@ check_e(const struct pworld *w, FILE *why)
 /* ------------------------------------------------------------------ */
 /* (f) the restore filter never points an owned hostdev elsewhere.     */
 
+/* Whether dom's restore points one of bbvirt's where the claim says not. */
 static bool
-check_f(const struct pworld *w, FILE *why)
+restore_elsewhere(const struct pworld *w, int dom, int which, FILE *why)
 {
 	struct prestore rs;
 
+	run_restore(w, dom, which, &rs);
+	for (size_t j = 0; j < rs.n; j++) {
+		const struct ghd *h = &w->h[rs.v[j].hd];
+		int d = o_dev_at(w, rs.v[j].bus, rs.v[j].dev);
+		struct oclaim c = { OC_NONE, -1 };
+
+		if (strcmp(rs.v[j].verdict, "readdress") != 0)
+			continue;
+		if (d >= 0)
+			c = o_claim(w, (size_t)d);
+		if (c.dom == dom)
+			continue;
+		sig("f: readdressed to a device the claim gives %s",
+		    oclaim_names[c.kind]);
+		say(why, "(f) restore-filter %s points '%s' at %u:%u, which the claim gives %s%s (%s)\n",
+		    w->g[dom].name, h->alias, rs.v[j].bus, rs.v[j].dev,
+		    c.dom >= 0 ? "to " : "nowhere",
+		    c.dom >= 0 ? w->g[c.dom].name : "", oclaim_names[c.kind]);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Each guest's save image; one with bbvirt's hostdevs alone; and one with
+ * each of them alone, since parking one parks all and few would be
+ * readdressed otherwise.
+ */
+static bool
+check_f(const struct pworld *w, FILE *why)
+{
 	for (size_t g = 0; g < w->ng; g++) {
-		size_t j = 0;
-
-		run_restore(w, (int)g, &rs);
-		for (size_t k = 0; k < w->nh; k++) {
-			const struct ghd *h = &w->h[k];
-			int d;
-			struct oclaim c;
-
-			if (h->dom != (int)g)
-				continue;
-			if (strcmp(rs.v[j++].verdict, "readdress") != 0)
-				continue;
-			d = o_dev_at(w, rs.v[j - 1].bus, rs.v[j - 1].dev);
-			c = d >= 0 ? o_claim(w, (size_t)d) :
-			    (struct oclaim){ OC_NONE, -1 };
-			if (c.dom == (int)g)
-				continue;
-			sig("f: readdressed to a device the claim gives %s",
-			    oclaim_names[c.kind]);
-			say(why, "(f) restore-filter %s points '%s' at %u:%u, which the claim gives %s%s (%s)\n",
-			    w->g[g].name, h->alias, rs.v[j - 1].bus,
-			    rs.v[j - 1].dev, c.dom >= 0 ? "to " : "nowhere",
-			    c.dom >= 0 ? w->g[c.dom].name : "",
-			    oclaim_names[c.kind]);
+		if (restore_elsewhere(w, (int)g, RESTORE_ALL, why) ||
+		    restore_elsewhere(w, (int)g, RESTORE_OURS, why))
 			return true;
-		}
+		for (size_t k = 0; k < w->nh; k++)
+			if (w->h[k].dom == (int)g &&
+			    o_alias_ours(w->h[k].tag) &&
+			    restore_elsewhere(w, (int)g, (int)k, why))
+				return true;
 	}
 	return false;
 }
