@@ -1609,11 +1609,16 @@ static bool
 o_names(const struct pworld *w, const struct ghd *h, size_t i)
 {
 	const struct gdev *d = &w->d[i];
+	int at = h->has_address ? o_dev_at(w, h->bus, h->dev) : -1;
 
 	switch (h->tag) {
 	case H_OURS:
 	case H_MANUAL:
-		return h->key[0] != '\0' && streq_null(h->key, o_serial(w, i));
+		/* At the other clone's address, the serial is the other's. */
+		return h->key[0] != '\0' &&
+		    streq_null(h->key, o_serial(w, i)) && (at < 0 ||
+		    at == (int)i ||
+		    !streq_null(o_serial(w, (size_t)at), h->key));
 	case H_PORT:
 		return h->key[0] != '\0' && o_at_port(d, h->key);
 	case H_TYPE:
