@@ -712,7 +712,7 @@ resolve_device(struct world *w)
 	struct plan_refusal ref = { 0 };
 	int r;
 
-	r = plan_resolve(&w->in, &arg, &w->one, &ref);
+	r = plan_resolve(&w->in, &arg, event_form(), &w->one, &ref);
 	if (r == -ENOMEM)
 		return log_error_errno(r, "out of memory");
 	if (r == 1) {
@@ -840,9 +840,12 @@ log_left_alone(const struct world *w)
 		else if (d->state == STATUS_SHARED && d->present)
 			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device, which the rule at %s cannot tell apart",
 			    name, d->bus, d->dev, d->rule_at[0]);
-		else if (d->state == STATUS_AMBIGUOUS)
+		else if (d->state == STATUS_AMBIGUOUS && d->rule_at[1] != NULL)
 			log_info("leaving %u:%u (port %s) alone: the port rules at %s and %s name one connector",
 			    d->bus, d->dev, d->port, d->rule_at[0], d->rule_at[1]);
+		else if (d->state == STATUS_AMBIGUOUS)
+			log_info("leaving %u:%u (port %s) alone: the port rule at %s names more than one device",
+			    d->bus, d->dev, d->port, d->rule_at[0]);
 		else if (d->state == STATUS_HUB)
 			log_info("leaving %u:%u (port %s) alone: a hub, which the rule at %s does not pass through",
 			    d->bus, d->dev, d->port, d->rule_at[0]);

@@ -372,9 +372,12 @@ report_status(FILE *f, const struct status *st, bool json)
 			fprintf(f, "%s%s", k == 0 ? " (on " : ", ",
 			    d->addresses[k]);
 		fprintf(f, "%s", d->addresses != NULL ? ")" : "");
-		if (d->state == STATUS_AMBIGUOUS)
+		if (d->state == STATUS_AMBIGUOUS && d->rule_at[1] != NULL)
 			fprintf(f, " (port rules at %s and %s name one connector)",
 			    d->rule_at[0], d->rule_at[1]);
+		else if (d->state == STATUS_AMBIGUOUS)
+			fprintf(f, " (the port rule at %s names more than one device)",
+			    d->rule_at[0]);
 		else if (d->rule != NULL)
 			fprintf(f, " (%s rule at %s)", d->rule, d->rule_at[0]);
 		fprintf(f, "\n");

@@ -121,8 +121,7 @@ claim_sharing(const struct udevsnap *u, const struct usbdev *d)
 	for (size_t i = 0; d->serial != NULL && i < u->n; i++) {
 		const struct usbdev *o = &u->v[i];
 
-		/* Serial rules name managed types only: a serial is theirs. */
-		if (o == d || !o->managed || !streq_null(o->serial, d->serial))
+		if (o == d || !streq_null(o->serial, d->serial))
 			continue;
 		shared |= CLAIM_SHARED_SERIAL;
 		if (o->vendor == d->vendor && o->product == d->product)

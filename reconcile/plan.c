@@ -683,8 +683,9 @@ request_matches(const struct world *w, const struct plan_request *q,
 	bool at = q->has_address && h->hd->has_address &&
 	    h->hd->bus == q->bus && h->hd->dev == q->dev;
 
+	/* An event's address: that serial's hostdev, or all when the device is still there. */
 	if (q->exact)
-		return at && streq_null(h->serial, q->serial);
+		return at && (d != NULL || streq_null(h->serial, q->serial));
 	if (at)
 		return true;
 	if (d != NULL)
@@ -801,7 +802,11 @@ plan_dedup(struct plan *p)
 	p->n = o;
 }
 
-/* What sync plans: every assignment converged, sorted. */
+/*
+ * What sync plans: every assignment converged, sorted. A config that
+ * assigns nothing changes nothing, bbvirt's own hostdevs included: sync,
+ * and the *-all forms, leave the host as it is.
+ */
 static int
 plan_sync(const struct world *w, struct plan **ret)
 {
@@ -810,7 +815,7 @@ plan_sync(const struct world *w, struct plan **ret)
 
 	if (p == NULL)
 		return -ENOMEM;
-	r = converge_all(w, p);
+	r = conf_assigns(w->in->conf) ? converge_all(w, p) : 0;
 	if (r < 0)
 		return r;
 	if (p->n > 0)
@@ -844,6 +849,8 @@ plan_requests(const struct world *w, struct plan *p)
 	for (size_t i = 0; i < in->n_requests; i++) {
 		const struct plan_request *q = &in->requests[i];
 
+		if (q->all && !conf_assigns(in->conf))
+			continue;
 		r = q->op == PLAN_ATTACH ? request_attach(w, sync, q, p) :
 		    request_detach(w, q, p);
 		if (r < 0)

@@ -148,15 +148,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct plan *, plan_free)
 /*
  * Resolves what a one-device command names against the devices plugged
  * in (in->devices): the device, by serial, address, or port in either
- * spelling at either half of its connector. An attach without -D of a
- * device the claim assigns nowhere is refused here, before libvirt is
- * asked, with the reason plan_build() would give. Returns 0
+ * spelling at either half of its connector. For a udev form (event), an
+ * attach of a device the claim gives nobody is refused here, before
+ * libvirt is asked, with the reason plan_build() would give. Returns 0
  * with *ret_request filled (borrowing from arg and the snapshot), 1 with
  * *ret_refusal filled (the caller's: plan_refusal_done()) when it
  * cannot, or -ENOMEM. Pure.
  */
 int plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
-    struct plan_request *ret_request, struct plan_refusal *ret_refusal);
+    bool event, struct plan_request *ret_request,
+    struct plan_refusal *ret_refusal);
 void plan_refusal_done(struct plan_refusal *r);
 
 /* What a refusal makes of a one-device command's run. */

@@ -110,7 +110,7 @@ refusal_add(struct plan *p, int kind, const char *serial, const char *domain,
  * half of its connector (the half it sits at first).
  */
 static int
-find_device(const struct udevsnap *u, enum plan_op op,
+find_device(const struct udevsnap *u, enum plan_op op, bool by_address,
     const struct devspec *spec, const char *text, const struct usbdev **ret,
     struct plan_refusal *ref)
 {
@@ -122,8 +122,12 @@ find_device(const struct udevsnap *u, enum plan_op op,
 		return 0;
 	}
 	if (spec->kind == DEVSPEC_SERIAL && !conf_port_stable(text)) {
-		/* Detaching clones of one serial goes by the serial alone. */
-		if (udevsnap_count_serial(u, text) > 1 && op == PLAN_DETACH)
+		/*
+		 * Detaching clones of one serial goes by the serial alone; the
+		 * udev forms name the device by its address too.
+		 */
+		if (udevsnap_count_serial(u, text) > 1 &&
+		    (op == PLAN_DETACH || by_address))
 			return 0;
 		if (udevsnap_count_serial(u, text) > 1)
 			return refusal_make(ref, PLAN_REFUSE_SHARED, text,
@@ -149,6 +153,10 @@ refusal_claim_v(struct plan_refusal *r, const struct conf *conf,
 
 	switch (c->kind) {
 	case CLAIM_AMBIGUOUS:
+		if (c->line == c->line2)
+			return refusal_make(r, PLAN_REFUSE_AMBIGUOUS, serial,
+			    "device '%s' (%u:%u) is assigned nowhere: the port rule at %s:%u names more than one device",
+			    text, d->bus, d->dev, conf->file, c->line);
 		return refusal_make(r, PLAN_REFUSE_AMBIGUOUS, serial,
 		    "device '%s' (%u:%u) is assigned nowhere: the port rules at %s:%u and %s:%u name its connector",
 		    text, d->bus, d->dev, conf->file, c->line, conf->file,
@@ -205,7 +213,8 @@ check_event_address(const struct udevsnap *u, const struct plan_device_arg *arg,
 		return refusal_make(ref, PLAN_REFUSE_NOT_PLUGGED, serial,
 		    "no device is plugged in at %u:%u (for '%s')",
 		    arg->bus, arg->dev, serial);
-	if (!streq_null(at->serial, serial))
+	/* Of a type not managed, its serial is unknown here: udev's word stands. */
+	if (at->serial != NULL && strcmp(at->serial, serial) != 0)
 		return refusal_make(ref, PLAN_REFUSE_MISMATCH, serial,
 		    "device %u:%u has serial '%s', not '%s'", arg->bus,
 		    arg->dev, at->serial != NULL ? at->serial : "(none)",
@@ -232,7 +241,8 @@ refuse_unclaimed(const struct plan_input *in, const struct plan_request *q,
 
 int
 plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
-    struct plan_request *ret_request, struct plan_refusal *ret_refusal)
+    bool event, struct plan_request *ret_request,
+    struct plan_refusal *ret_refusal)
 {
 	const struct udevsnap *u = in->devices;
 	struct plan_request q = {
@@ -240,6 +250,7 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 	};
 	struct plan_device_arg local = *arg;
 	const struct usbdev *d = NULL;
+	const struct usbdev *at;
 	struct devspec spec;
 	int r;
 
@@ -250,7 +261,8 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 		    arg->device);
 	if (conf_port_stable(arg->device))
 		spec.kind = DEVSPEC_SERIAL;     /* looked up as a port below */
-	r = find_device(u, arg->op, &spec, arg->device, &d, ret_refusal);
+	r = find_device(u, arg->op, arg->dev != 0, &spec, arg->device, &d,
+	    ret_refusal);
 	if (r != 0)
 		return r;
 	q.device = d;
@@ -272,8 +284,13 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 		q.has_address = true;
 		q.bus = local.bus;
 		q.dev = local.dev;
-		if (arg->op == PLAN_ATTACH)
-			q.device = d = udevsnap_by_address(u, q.bus, q.dev);
+		/* The device the event names is the one at its address, if still there. */
+		at = udevsnap_by_address(u, q.bus, q.dev);
+		if (arg->op == PLAN_ATTACH || (at != NULL &&
+		    (at->serial == NULL || strcmp(at->serial, q.serial) == 0)))
+			q.device = d = at;
+		else if (arg->op == PLAN_DETACH)
+			q.device = d = NULL;
 	} else if (d != NULL) {
 		q.has_address = true;
 		q.bus = d->bus;
@@ -291,8 +308,12 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 	/* A device is named in messages by its serial, when that is an identity. */
 	if (d != NULL && d->serial != NULL && claim_sharing(u, d) == 0)
 		q.text = d->serial;
-	/* Whose device it is needs no libvirt: nobody's is refused before. */
-	if (arg->op == PLAN_ATTACH && arg->domain == NULL) {
+	/*
+	 * A udev form asks no libvirt daemon for a device the claim gives
+	 * nobody: a worker must not wait on one. A human's attach goes on
+	 * to the planner, whose refusal says what status says (lent, say).
+	 */
+	if (event && arg->op == PLAN_ATTACH && arg->domain == NULL) {
 		r = refuse_unclaimed(in, &q, ret_refusal);
 		if (r != 0)
 			return r;

@@ -144,6 +144,7 @@ named_device(const struct conf *conf, const struct udevsnap *devices,
     int kind, const char *key, struct claim *c)
 {
 	const struct usbdev *u;
+	const struct usbdev *found;
 
 	if (kind == ALIAS_OURS) {
 		const struct usbdev *only = NULL;
@@ -170,15 +171,22 @@ named_device(const struct conf *conf, const struct udevsnap *devices,
 		claim_of(conf, devices, u, c);
 		return u;
 	}
+	/* The one device its port claims: one that two claim is neither's. */
+	found = NULL;
 	for (size_t i = 0; i < devices->n; i++) {
 		u = &devices->v[i];
 		if (!usbdev_at_port(u, key))
 			continue;
 		claim_of(conf, devices, u, c);
-		if (c->kind == CLAIM_PORT && strcmp(c->port, key) == 0)
-			return u;
+		if (c->kind != CLAIM_PORT || strcmp(c->port, key) != 0)
+			continue;
+		if (found != NULL)
+			return NULL;
+		found = u;
 	}
-	return NULL;
+	if (found != NULL)
+		claim_of(conf, devices, found, c);
+	return found;
 }
 
 /* The first pass: what is not ours, or has no source, is kept. */

@@ -142,10 +142,35 @@ world_device_state(const struct world *w, const struct usbdev *d,
 	return STATUS_PENDING;
 }
 
-/* Whether sync's plan attaches d, or detaches something held of it. */
+/* Whether a detach's hostdev is for device d: its alias names d. */
 static bool
-planned(const struct world *w, const struct plan *sync, enum plan_op op,
-    const char *serial, const struct usbdev *d)
+names_device(const struct plan_action *a, const struct usbdev *d)
+{
+	_cleanup_free_ char *key = NULL;
+	int kind = alias_decode(a->alias, &key);
+
+	switch (kind) {
+	case ALIAS_OURS:
+	case ALIAS_MANUAL:
+		/* A serial on clones names each of them. */
+		return streq_null(key, d->serial);
+	case ALIAS_PORT:
+		return usbdev_at_port(d, key);
+	case ALIAS_TYPE:
+		return world_type_key_is(key, d);
+	default:
+		return false;
+	}
+}
+
+/*
+ * Whether sync's plan attaches d, or detaches a hostdev held of it: at
+ * its address, or one whose alias names it (an old address). For an
+ * absent device (d NULL), a detach of its serial's.
+ */
+static bool
+planned(const struct plan *sync, enum plan_op op, const char *serial,
+    const struct usbdev *d)
 {
 	for (size_t i = 0; i < sync->n; i++) {
 		const struct plan_action *a = &sync->v[i];
@@ -154,8 +179,10 @@ planned(const struct world *w, const struct plan *sync, enum plan_op op,
 			continue;
 		if (d != NULL && a->bus == d->bus && a->dev == d->dev)
 			return true;
-		if (op == PLAN_DETACH && serial != NULL &&
-		    streq_null(a->serial, serial) && !world_shared(w, serial))
+		if (op == PLAN_DETACH && d != NULL && names_device(a, d))
+			return true;
+		if (op == PLAN_DETACH && d == NULL && serial != NULL &&
+		    streq_null(a->serial, serial))
 			return true;
 	}
 	return false;
@@ -186,15 +213,15 @@ device_state(const struct world *w, const struct plan *sync,
 		/* Held nowhere where it is: the guest holding an old address of it. */
 		if (*ret_holder == NULL && n > 0 && !world_shared(w, serial))
 			*ret_holder = hs[0]->domain->name;
-		if (planned(w, sync, PLAN_DETACH, serial, d))
+		if (planned(sync, PLAN_DETACH, serial, d))
 			return STATUS_STALE;
-		if (planned(w, sync, PLAN_ATTACH, serial, d))
+		if (planned(sync, PLAN_ATTACH, serial, d))
 			return STATUS_PENDING;
 		return st;
 	}
 	if (n > 0)
 		*ret_holder = hs[0]->domain->name;
-	if (planned(w, sync, PLAN_DETACH, serial, NULL))
+	if (planned(sync, PLAN_DETACH, serial, NULL))
 		return STATUS_STALE;
 	cd = world_assigned(w, serial, &uri);
 	if (cd != NULL && world_remote(w, uri))
@@ -214,7 +241,7 @@ rule_places(const struct conf *conf, unsigned line, unsigned line2,
 	for (unsigned k = 0; k < 2; k++) {
 		unsigned n = k == 0 ? line : line2;
 
-		if (n == 0)
+		if (n == 0 || (k == 1 && line2 == line))
 			continue;
 		if (asprintf(&a, "%s:%u", conf->file, n) < 0)
 			return -ENOMEM;
@@ -257,6 +284,7 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 	const struct claim *c = d != NULL ? world_claim(w, d) : NULL;
 	const struct conf_domain *cd = NULL;
 	const struct conf_serial *s = NULL;
+	const char *rs;
 	struct status_device sd = { .present = d != NULL };
 	const char *holder = NULL;
 	const char *alias = NULL;
@@ -273,8 +301,8 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 		    c->port != NULL ? CLAIM_PORT : CLAIM_TYPE);
 		line = c->line;
 		line2 = c->line2;
-	} else if (serial != NULL &&
-	    (s = conf_serial_rule(w->in->conf, serial, &cd)) != NULL) {
+	} else if ((rs = serial != NULL ? serial : d->other_serial) != NULL &&
+	    (s = conf_serial_rule(w->in->conf, rs, &cd)) != NULL) {
 		/* Absent, or of a type whose serials are not managed. */
 		sd.rule = claim_kind_to_string(CLAIM_SERIAL);
 		line = s->line;
@@ -286,7 +314,9 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 		sd.bus = d->bus;
 		sd.dev = d->dev;
 	}
-	if (strdup_null(serial, &sd.serial) < 0 ||
+	/* A type not managed: its serial is shown, never assigned. */
+	if (strdup_null(d != NULL && d->serial == NULL ? d->other_serial :
+	    serial, &sd.serial) < 0 ||
 	    strdup_null(d != NULL ? d->port : NULL, &sd.port) < 0 ||
 	    strdup_null(d != NULL ? d->path : NULL, &sd.path) < 0 ||
 	    strdup_null(d != NULL ? d->connector : NULL, &sd.connector) < 0 ||
@@ -308,6 +338,16 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 	v = st->devices;
 	v[st->n_devices++] = sd;
 	return 0;
+}
+
+/* Whether a device of a type not managed has this serial. */
+static bool
+other_serial_present(const struct udevsnap *u, const char *serial)
+{
+	for (size_t i = 0; i < u->n; i++)
+		if (streq_null(u->v[i].other_serial, serial))
+			return true;
+	return false;
 }
 
 static int
@@ -375,7 +415,8 @@ status_build(const struct plan_input *in, struct status **ret_status)
 		for (size_t j = 0; r >= 0 && j < cd->n_serials; j++) {
 			const char *s = cd->serials[j].serial;
 
-			if (udevsnap_count_serial(in->devices, s) == 0)
+			if (udevsnap_count_serial(in->devices, s) == 0 &&
+			    !other_serial_present(in->devices, s))
 				r = status_add(&w, sync, st, s, NULL);
 		}
 	}

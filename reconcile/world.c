@@ -328,9 +328,8 @@ index_world(struct world *w)
 	    w->shared == NULL || w->doms == NULL || w->primary == NULL ||
 	    by_uuid == NULL)
 		return -ENOMEM;
-	/* Serial rules name managed types only (status reads the others too). */
 	for (size_t i = 0; i < u->n; i++)
-		if (u->v[i].serial != NULL && u->v[i].managed)
+		if (u->v[i].serial != NULL)
 			w->all_serial[w->n_all_serial++] = &u->v[i];
 	sort_ptrs(w->all_serial, w->n_all_serial, usbdev_serial_cmp);
 	/* A serial is an identity only when one device has it. */
@@ -357,6 +356,46 @@ index_world(struct world *w)
 	return 0;
 }
 
+static int
+port_claim_cmp(const void *x, const void *y)
+{
+	const struct claim *const *a = x;
+	const struct claim *const *b = y;
+	uintptr_t pa = (uintptr_t)(*a)->port;
+	uintptr_t pb = (uintptr_t)(*b)->port;
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+/*
+ * A port rule two present devices claim: a stable path names a port of
+ * a controller's USB 2 root and the same-numbered port of its USB 3 root,
+ * which need not be one connector. Neither goes, as when two rules name
+ * one connector: which device wins must not be a coin toss.
+ */
+static int
+claims_unique(struct world *w)
+{
+	size_t n_dev = w->in->devices->n;
+	_cleanup_free_ struct claim **v = calloc(n_dev + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (v == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_dev; i++)
+		if (w->claims[i].kind == CLAIM_PORT)
+			v[n++] = &w->claims[i];
+	sort_ptrs(v, n, port_claim_cmp);
+	for (size_t i = 0, k; i < n; i = k) {
+		for (k = i + 1; k < n && v[k]->port == v[i]->port; k++)
+			;
+		for (size_t j = i; k > i + 1 && j < k; j++)
+			*v[j] = (struct claim){ CLAIM_AMBIGUOUS, NULL,
+			    v[j]->line, v[j]->line, NULL };
+	}
+	return 0;
+}
+
 /*
  * The device each serial names: the only one with it, or among several
  * the one a serial rule tells apart by its type. Already sorted.
@@ -371,12 +410,14 @@ index_serials(struct world *w)
 		for (k = i; k < w->n_all_serial &&
 		    strcmp(w->all_serial[k]->serial,
 		    w->all_serial[i]->serial) == 0; k++)
-			if (k == i || world_claim(w, w->all_serial[k])->kind ==
+			if (world_claim(w, w->all_serial[k])->kind ==
 			    CLAIM_SERIAL) {
-				n_named += k != i;
+				n_named++;
 				named = w->all_serial[k];
 			}
-		if (k == i + 1 || n_named == 1)
+		if (k == i + 1)
+			w->dev_serial[w->n_dev_serial++] = w->all_serial[i];
+		else if (n_named == 1)
 			w->dev_serial[w->n_dev_serial++] = named;
 	}
 }
@@ -509,6 +550,9 @@ world_build(const struct plan_input *in, struct world *ret)
 	for (size_t i = 0; i < in->devices->n; i++)
 		claim_device(in->conf, &in->devices->v[i], w.shared[i],
 		    &w.claims[i]);
+	r = claims_unique(&w);
+	if (r < 0)
+		return r;
 	index_serials(&w);
 	for (size_t i = 0; i < g->n_domains; i++)
 		n += g->domains[i].hostdevs.n;

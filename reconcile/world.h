@@ -35,7 +35,7 @@ enum claim_kind {
 	CLAIM_SERIAL,           /* serials =, or devices = VENDOR:PRODUCT/SERIAL */
 	CLAIM_PORT,             /* ports = */
 	CLAIM_TYPE,             /* devices = VENDOR:PRODUCT */
-	CLAIM_AMBIGUOUS,        /* port rules of two domains name its connector: it goes nowhere */
+	CLAIM_AMBIGUOUS,        /* port rules of two domains name its connector, or one names two devices: nowhere */
 	CLAIM_SHARED,           /* a serial rule names its serial, which other devices have too */
 	CLAIM_HUB,              /* a port or type rule names a hub, which is never passed through */
 	_CLAIM_KIND_MAX,
@@ -45,7 +45,7 @@ struct claim {
 	enum claim_kind kind;
 	const struct conf_domain *domain;       /* NULL for none and ambiguous */
 	unsigned line;          /* the rule's line (none: 0); ambiguous: the first of the two */
-	unsigned line2;         /* ambiguous: the second */
+	unsigned line2;         /* ambiguous: the second (the same: one rule names two devices) */
 	const char *port;       /* port, and a hub a port rule names: the rule's port, as configured */
 };
 
@@ -55,7 +55,7 @@ struct world {
 	size_t n;
 	const struct usbdev **dev_serial;       /* the device each serial names (world_device()); by serial */
 	size_t n_dev_serial;
-	const struct usbdev **all_serial;       /* present, managed, with a serial; by serial */
+	const struct usbdev **all_serial;       /* present, with a serial; by serial */
 	size_t n_all_serial;
 	const struct holding **held;            /* with a serial; by serial, then guest order */
 	size_t n_held;

@@ -23,6 +23,7 @@ void
 usbdev_done(struct usbdev *d)
 {
 	free(d->serial);
+	free(d->other_serial);
 	free(d->port);
 	free(d->path);
 	free(d->peer_port);
@@ -351,9 +352,13 @@ read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
 	if (serial != NULL && !serial_valid(serial) && u.managed)
 		log_warning("%s: serial number is not 1-126 printable ASCII characters; the device cannot be assigned",
 		    path);
-	else if (serial != NULL && serial_valid(serial) &&
-	    (u.serial = strdup(serial)) == NULL)
-		return -ENOMEM;
+	else if (serial != NULL && serial_valid(serial)) {
+		char **to = u.managed ? &u.serial : &u.other_serial;
+
+		*to = strdup(serial);
+		if (*to == NULL)
+			return -ENOMEM;
+	}
 	u.port = strdup(udev_device_get_sysname(d));
 	u.syspath = strdup(path);
 	if (u.port == NULL || u.syspath == NULL) {

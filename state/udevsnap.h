@@ -11,6 +11,7 @@ struct usb_id;
 /* A present USB device (subsystem usb, devtype usb_device). */
 struct usbdev {
 	char *serial;           /* NULL: none, unusable, or of a type whose serials bbvirt does not manage */
+	char *other_serial;     /* with UDEVSNAP_ALL_SERIALS, a type not managed: its serial, for status to show */
 	uint16_t vendor;
 	uint16_t product;
 	uint8_t class;          /* bDeviceClass: USB_CLASS_HUB for a hub, 0 when its interfaces say */
@@ -35,8 +36,9 @@ struct udevsnap {
  * bbvirt manages (usbdev.managed): only theirs are read. The other halves
  * of connectors are read only with UDEVSNAP_PEERS (they cost two links a
  * device, and only port rules and status need them); the serials of the
- * types not managed only with UDEVSNAP_ALL_SERIALS (status, to say that a
- * configured serial is plugged in, of a type not managed). A managed
+ * types not managed only with UDEVSNAP_ALL_SERIALS, into other_serial
+ * (status, to say that a configured serial is plugged in on a type not
+ * managed: nothing else looks at it). A managed
  * device whose serial is not 1-126 printable ASCII characters is kept
  * with serial NULL, and a warning is logged. Logs failures. On failure
  * *ret_snap is untouched. Returns 0 or -errno.

@@ -35,7 +35,7 @@
  *   run_all(world, op, domain, out)         attach-all|detach-all [DOMAIN]
  *   run_status(world, out)                  each device's state
  *   run_restore(world, dom, out)            restore-filter's verdicts
- * and snap_finish() holds the shared-serial rule udevsnap applies today.
+ * and the snapshot keeps every serial, as udevsnap does.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -333,14 +333,12 @@ struct pin {
 	struct virtconns conns;
 	struct virtsnap guests;
 	struct plan_request one;
-	struct plan_request *all;
 	struct plan_input in;
 };
 
 static void
 pin_done(struct pin *p)
 {
-	free(p->all);
 	virtsnap_done(&p->guests);
 	free(p->conns.v);
 	udevsnap_done(&p->devs);
@@ -348,49 +346,13 @@ pin_done(struct pin *p)
 }
 
 /*
- * udevsnap's shared-serial rule, as state/udevsnap.c applies it today: a
- * serial on more than one device (of a managed type: only theirs are read)
- * is moved to the shared list, and each such device keeps serial NULL and
- * points into it. This rule moves into the pure layer (issue 20): then
- * this function goes, and the snapshot keeps every serial.
- */
-static void
-snap_finish(struct udevsnap *u)
-{
-	for (size_t i = 0; i < u->n; i++) {
-		const char *s = u->v[i].serial;
-		bool twice = false;
-
-		for (size_t k = 0; s != NULL && k < u->n; k++)
-			twice = twice || (k != i &&
-			    streq_null(u->v[k].serial, s));
-		if (twice && !udevsnap_shared(u, s)) {
-			u->shared = reallocarray(u->shared, u->n_shared + 1,
-			    sizeof(*u->shared));
-			assert_non_null(u->shared);
-			u->shared[u->n_shared++] = strdup(s);
-			qsort(u->shared, u->n_shared, sizeof(*u->shared),
-			    strcmp_ptr);
-		}
-	}
-	for (size_t i = 0; i < u->n; i++) {
-		struct usbdev *d = &u->v[i];
-
-		for (size_t k = 0; d->serial != NULL && k < u->n_shared; k++)
-			if (strcmp(u->shared[k], d->serial) == 0)
-				d->shared = u->shared[k];
-		if (d->shared != NULL)
-			d->serial = mfree(d->serial);
-	}
-}
-
-/*
  * The devices as udevsnap_collect() reads them: serials of the managed
- * types only, the other halves of connectors only with peers.
+ * types only (of every type for status), the other halves of connectors
+ * only with peers. Every serial stays: sharing is the pure layer's.
  */
 static void
 build_devices(const struct pworld *w, const struct conf *conf, bool peers,
-    struct udevsnap *u)
+    bool all_serials, struct udevsnap *u)
 {
 	u->v = calloc(w->nd + 1, sizeof(*u->v));
 	assert_non_null(u->v);
@@ -405,6 +367,8 @@ build_devices(const struct pworld *w, const struct conf *conf, bool peers,
 		d->managed = conf_manages(conf, g->vendor, g->product);
 		if (d->managed && g->serial[0] != '\0')
 			d->serial = strdup(g->serial);
+		else if (all_serials && g->serial[0] != '\0')
+			d->other_serial = strdup(g->serial);
 		d->port = strdup(g->port);
 		d->path = strdup(g->path);
 		if (peers && g->peer_port[0] != '\0') {
@@ -418,7 +382,6 @@ build_devices(const struct pworld *w, const struct conf *conf, bool peers,
 		    d->peer_path : d->path;
 	}
 	qsort(u->v, u->n, sizeof(*u->v), usbdev_addr_cmp);
-	snap_finish(u);
 }
 
 /*
@@ -493,16 +456,17 @@ vdomain_name_cmp(const void *x, const void *y)
 	return strcmp(a->name, b->name);
 }
 
-/* Config and devices; guests follow once the requests are known. */
+/* Config and devices (status: peers and every serial); guests follow once the requests are known. */
 static void
-pin_start(const struct pworld *w, bool peers, struct pin *p)
+pin_start(const struct pworld *w, bool status, struct pin *p)
 {
 	_cleanup_free_ char *text = conf_text(w);
 
 	*p = (struct pin){ 0 };
 	assert_int_equal(conf_parse("prop.conf", text, strlen(text), &p->conf),
 	    0);
-	build_devices(w, &p->conf, peers || p->conf.n_by_port > 0, &p->devs);
+	build_devices(w, &p->conf, status || p->conf.n_by_port > 0, status,
+	    &p->devs);
 	p->in = (struct plan_input){
 		.conf = &p->conf, .devices = &p->devs, .guests = &p->guests,
 	};
@@ -534,24 +498,29 @@ plan_to_pout(const struct plan *plan, struct pout *o)
 }
 
 /*
- * The exit status main() gives a one-device command's refusal today
- * (refuse() and refusal_is_usage() in main.c). With -b (the udev forms),
- * "unassigned" and "domain-down" are quiet: exit 0.
+ * The exit status bbvirt(1) documents for a one-device command's refusal,
+ * written here from the manual, not asked of the product: the config's
+ * word on whose device it is (unassigned, unmanaged, no serial, shared,
+ * ambiguous, a hub) is a mistake typed by a human (2) and nothing to do
+ * for a udev form (0); a domain that is down is a state of the world (1),
+ * and nothing to do for a udev form, which it gets when it starts.
  */
 static int
 exit_of_refusal(enum plan_refusal_kind k, bool udev)
 {
 	switch (k) {
-	case PLAN_REFUSE_UNASSIGNED:
-		return udev ? 0 : 2;
-	case PLAN_REFUSE_DOMAIN_DOWN:
-		return udev ? 0 : 1;
 	case PLAN_REFUSE_MALFORMED:
+	case PLAN_REFUSE_MISMATCH:
+		return 2;
+	case PLAN_REFUSE_UNASSIGNED:
 	case PLAN_REFUSE_UNMANAGED:
 	case PLAN_REFUSE_NO_SERIAL:
 	case PLAN_REFUSE_SHARED:
-	case PLAN_REFUSE_MISMATCH:
-		return 2;
+	case PLAN_REFUSE_AMBIGUOUS:
+	case PLAN_REFUSE_HUB:
+		return udev ? 0 : 2;
+	case PLAN_REFUSE_DOMAIN_DOWN:
+		return udev ? 0 : 1;
 	case PLAN_REFUSE_UNREACHABLE:
 		return 1;
 	default:
@@ -614,7 +583,7 @@ run_one(const struct pworld *w, enum pop op, const char *device,
 
 	*o = (struct pout){ 0 };
 	pin_start(w, false, &p);
-	r = plan_resolve(&p.in, &arg, &p.one, &ref);
+	r = plan_resolve(&p.in, &arg, udev, &p.one, &ref);
 	assert_true(r == 0 || r == 1);
 	if (r == 1) {
 		set_refusal(o, &ref, udev);
@@ -658,9 +627,10 @@ run_all(const struct pworld *w, enum pop op, const char *domain,
 	}
 	/* main() reads the guests before it builds the requests. */
 	pin_guests(w, &p);
-	assert_int_equal(plan_requests_all(&p.conf, op == OP_ATTACH ?
-	    PLAN_ATTACH : PLAN_DETACH, domain, &p.all, &p.in.n_requests), 0);
-	p.in.requests = p.all;
+	p.one = plan_request_all(op == OP_ATTACH ? PLAN_ATTACH : PLAN_DETACH,
+	    domain);
+	p.in.requests = &p.one;
+	p.in.n_requests = 1;
 	assert_int_equal(plan_build(&p.in, &plan), 0);
 	plan_to_pout(plan, o);
 	plan_free(plan);
@@ -715,7 +685,7 @@ run_restore(const struct pworld *w, int dom, int which, struct prestore *out)
 	*out = (struct prestore){ 0 };
 	pin_start(w, false, &p);
 	udevsnap_done(&p.devs);
-	build_devices(w, &p.conf, false, &p.devs);
+	build_devices(w, &p.conf, p.conf.n_by_port > 0, false, &p.devs);
 	for (size_t k = 0; k < w->nh; k++) {
 		const struct ghd *h = &w->h[k];
 
@@ -1991,20 +1961,22 @@ refusals_for(const char *state)
 {
 	static const struct {
 		const char *state;
-		const char *refusals[5];
+		const char *refusals[4];
 	} map[] = {
 		{ "attached", { NULL } },
 		{ "unassigned", { "unassigned", NULL } },
-		{ "ambiguous", { "unassigned", NULL } },
+		{ "ambiguous", { "ambiguous", NULL } },
+		{ "hub", { "hub", NULL } },
 		{ "domain-down", { "domain-down", "no-domain", NULL } },
 		{ "foreign", { "foreign", NULL } },
 		{ "shared", { "shared", NULL } },
-		{ "no-serial", { "no-serial", "unassigned", NULL } },
-		{ "unmanaged", { "unmanaged", "unassigned", NULL } },
+		{ "no-serial", { "no-serial", NULL } },
+		{ "unmanaged", { "unmanaged", NULL } },
 		{ "override", { "held-elsewhere", NULL } },
-		{ "stale", { "", "unassigned", "domain-down", "no-domain" } },
+		{ "remote", { "remote", NULL } },
 	};
 
+	/* stale: whatever keeps sync from attaching is behind it; any reason. */
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		if (strcmp(map[i].state, state) == 0)
 			return map[i].refusals;
@@ -2032,6 +2004,7 @@ udev_exits_for(const char *state)
 	if (strcmp(state, "attached") == 0 ||
 	    strcmp(state, "unassigned") == 0 ||
 	    strcmp(state, "ambiguous") == 0 ||
+	    strcmp(state, "hub") == 0 ||
 	    strcmp(state, "unmanaged") == 0 ||
 	    strcmp(state, "no-serial") == 0)
 		return 1u << 0;
@@ -2172,6 +2145,13 @@ check_detach_form(const struct pworld *w, size_t i, const struct form *f,
 		return SEV_NONE;        /* SERIAL names both clones */
 	run_one(w, OP_DETACH, f->text, NULL, f->bus, f->dev, o);
 	owned_for_device(w, i, req, ok_extra);
+	/*
+	 * bbvirt(1): a udev form asks no libvirt daemon when no domain is
+	 * known for the device (the claim gives it none): it exits quietly,
+	 * and the sync its own rule queues detaches what is left.
+	 */
+	if (f->udev && o->quiet && o_claim(w, i).dom < 0)
+		return SEV_NONE;
 	if (has_attach(o))
 		bad = true;
 	else if (req->n > 0)
@@ -2216,27 +2196,6 @@ check_b_form(const struct pworld *w, const struct pout *p,
 	sync_for_device(w, p, i, att, freeing, naming);
 	return attach ? check_attach_form(w, i, &f[k], att, freeing, naming,
 	    state, why) : check_detach_form(w, i, &f[k], state, why);
-}
-
-static bool
-rule_of_dom_names(const struct pworld *w, int dom, const struct ghd *h)
-{
-	for (size_t k = 0; k < w->nr; k++) {
-		const struct grule *r = &w->r[k];
-
-		if (r->dom != dom)
-			continue;
-		if ((h->tag == H_OURS) && (r->kind == R_SERIAL ||
-		    r->kind == R_SERIAL_ID) && strcmp(r->key, h->key) == 0)
-			return true;
-		if (h->tag == H_PORT && r->kind == R_PORT &&
-		    strcmp(r->key, h->key) == 0)
-			return true;
-		if (h->tag == H_TYPE && r->kind == R_TYPE &&
-		    r->vendor == h->kvendor && r->product == h->kproduct)
-			return true;
-	}
-	return false;
 }
 
 /* attach-all [DOMAIN] or detach-all [DOMAIN]. */
@@ -2287,22 +2246,22 @@ check_b_all(const struct pworld *w, const struct pout *p, int dom,
 		const struct ghd *h = &w->h[k];
 		int d = h->has_address ? o_dev_at(w, h->bus, h->dev) : -1;
 
-		if (!o_running(w, h->dom) || !o_owned(w, h) ||
-		    h->tag == H_MANUAL || (dom >= 0 && h->dom != dom) ||
-		    !w->g[h->dom].in_conf)
+		/*
+		 * bbvirt(1): every hostdev bbvirt owns there, but those lent;
+		 * with a config that assigns nothing, bbvirt changes nothing.
+		 */
+		(void)d;
+		if (w->nr == 0 || !o_running(w, h->dom) || !o_owned(w, h) ||
+		    h->tag == H_MANUAL || (dom >= 0 && h->dom != dom))
 			continue;
-		if (d >= 0 && o_claim(w, (size_t)d).dom == h->dom)
-			o_detach_of(w, h, req);
-		else if (rule_of_dom_names(w, h->dom, h))
-			o_detach_of(w, h, ok_extra);
+		o_detach_of(w, h, req);
 	}
 	run_all(w, OP_DETACH, name, o);
 	if (!plan_fits(o, req, ok_extra, NULL)) {
 		sig("b: detach-all%s", name != NULL ? " DOMAIN" : "");
-		say(why, "(b) detach-all%s%s does not detach exactly the owned hostdevs of devices assigned there\n",
+		say(why, "(b) detach-all%s%s does not detach exactly the owned hostdevs there, but lent ones\n",
 		    name != NULL ? " " : "", name != NULL ? name : "");
-		print_pout(why,
-		    "owned, of devices the claim gives there (oracle)", req);
+		print_pout(why, "owned there, not lent (oracle)", req);
 		print_pout(why, "detach-all", o);
 		(void)plan_fits(o, req, ok_extra, why);
 		return SEV_PLAN;
