@@ -94,7 +94,7 @@ for u in $units; do
 	sed -e "s|@BINDIR@|$top|" -e "s|@LIBEXECDIR@|$top|" "contrib/$u" >"$tmp/units/$u"
 done
 # Units this machine may lack (no libvirt installed): systemd says so.
-absent_ok() { grep -v -e 'libvirtd\.s' -e 'virtqemud\.s' -e 'libvirt-guests\.service'; }
+absent_ok() { grep -v -E -e '(libvirtd|virtqemud|virtproxyd)\.s' -e 'libvirt-guests\.service'; }
 if out=$(cd "$tmp/units" && systemd-analyze verify --man=no $(printf './%s ' $units) 2>&1) &&
 	! absent_ok <<<"$out" | grep -q .; then ok
 else no "systemd-analyze verify: $out"; fi
@@ -113,11 +113,17 @@ else no "systemd-analyze verify of a boot: $out"; fi
 # before the sync units (so it stops after them).
 after=$(sed -n 's/^After=//p' contrib/bbvirt-shutdown.service | tr '\n' ' ')
 before=$(sed -n 's/^Before=//p' contrib/bbvirt-shutdown.service | tr '\n' ' ')
-want_after="libvirt-guests.service libvirtd.service virtqemud.service libvirtd.socket virtqemud.socket"
+want_after="libvirt-guests.service libvirtd.service virtqemud.service virtproxyd.service
+libvirtd.socket virtqemud.socket virtproxyd.socket"
 ordered=1
 for x in $want_after; do [[ " $after " == *" $x "* ]] || ordered=0; done
 for x in bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer; do [[ " $before " == *" $x "* ]] || ordered=0; done
 if [ $ordered = 1 ]; then ok; else no "shutdown unit ordering: After=$after Before=$before"; fi
+# The sync starts after whichever daemon the host runs, monolithic or modular.
+after=$(sed -n 's/^After=//p' contrib/bbvirt-sync.service | tr '\n' ' ')
+ordered=1
+for x in libvirtd.service virtqemud.service virtproxyd.service; do [[ " $after " == *" $x "* ]] || ordered=0; done
+if [ $ordered = 1 ]; then ok; else no "sync service ordering: After=$after"; fi
 
 # The hook queues on started and reconnect, and only then, at once; on
 # restore and migrate begin it runs the filter. A stand-in bbvirt records
