@@ -12,7 +12,11 @@
 # Usage: tests/fresh-root.sh [--package] [--suite SUITE]
 # As root. Everything it mounts and writes is removed on every exit; set
 # FRESH_KEEP=1 to keep the root for a look, FRESH_DEBS=DIR to copy the
-# built .deb there. Exit 0 when every command passed, 1 when one failed,
+# built .deb there. FRESH_CACHE=DIR keeps the downloaded .deb files of
+# debootstrap and of apt in the root in DIR/SUITE for the next run: the
+# root is still made anew and every command still runs whole (apt checks
+# each cached file against the root's own signed indices); only the
+# downloads are saved. Exit 0 when every command passed, 1 when one failed,
 # 2 when the root could not be made.
 set -eu
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
@@ -72,8 +76,14 @@ trap 'exit 2' HUP INT TERM
 script=
 [ -e "/usr/share/debootstrap/scripts/$suite" ] || script=/usr/share/debootstrap/scripts/sid
 t0=$SECONDS
+cache_opt=
+if [ -n "${FRESH_CACHE-}" ]; then
+	cache=$(realpath -m "$FRESH_CACHE/$suite")
+	mkdir -p "$cache/debootstrap" "$cache/apt/partial"
+	cache_opt=--cache-dir=$cache/debootstrap
+fi
 log "debootstrap --variant=minbase $suite from $url"
-if ! debootstrap --variant=minbase "$suite" "$root" "$url" $script >"$work/debootstrap.log" 2>&1; then
+if ! debootstrap --variant=minbase $cache_opt "$suite" "$root" "$url" $script >"$work/debootstrap.log" 2>&1; then
 	tail -n 20 "$work/debootstrap.log"
 	log "debootstrap failed" >&2
 	exit 2
@@ -90,6 +100,10 @@ for m in proc sys dev dev/pts; do
 	esac
 	mounts+=("$root/$m")
 done
+if [ -n "$cache_opt" ]; then
+	mount --bind "$cache/apt" "$root/var/cache/apt/archives"
+	mounts+=("$root/var/cache/apt/archives")
+fi
 
 # The commands of the README's first code block, comments dropped.
 mapfile -t cmds < <(awk '/^```/ { if (n++) exit; next } n { sub(/[ \t]+#.*$/, ""); if ($0 != "") print }' "$top/README.md")
@@ -109,6 +123,8 @@ for c in "${cmds[@]}"; do
 	t=$SECONDS
 	log "running: $c"
 	if in_root "$c" >"$work/step.log" 2>&1; then
+		# The tests' own word on what they could not run here.
+		grep '^SKIP ' "$work/step.log" || true
 		tail -n 3 "$work/step.log"
 		log "passed in $((SECONDS - t)) s: $c"
 	else
@@ -124,6 +140,7 @@ if [ $failed = 0 ] && [ -n "$package" ]; then
 	log "building the package: dpkg-buildpackage -us -uc -b"
 	if in_root "dpkg-buildpackage -us -uc -b" >"$work/step.log" 2>&1; then
 		deb=$(ls "$root"/root/bbvirt_*.deb)
+		grep '^SKIP ' "$work/step.log" || true
 		log "built ${deb##*/} in $((SECONDS - t)) s"
 		if [ -n "${FRESH_DEBS-}" ]; then
 			mkdir -p "$FRESH_DEBS" && cp "$deb" "$FRESH_DEBS/" &&
