@@ -14,8 +14,14 @@ CLANG      ?= clang
 CFLAGS     ?= -O2 -g
 FUZZ_SECONDS ?= 15
 
-UDEVDIR        ?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
-SYSTEMDUNITDIR ?= $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+# The udev rule, the units and the tmpfiles snippet go where this release's
+# own udev.pc and systemd.pc say (/lib on Debian 12, /usr/lib on 13, whose
+# systemd-dev ships them). There is no fallback: a guessed path is wrong on
+# one release or the other, so without the .pc files install stops and
+# says so. Asked only by the recipes that install, as the libraries are.
+UDEVDIR        ?= $(call lazydir,UDEVDIR,udevdir,udev)
+SYSTEMDUNITDIR ?= $(call lazydir,SYSTEMDUNITDIR,systemdsystemunitdir,systemd)
+TMPFILESDIR    ?= $(call lazydir,TMPFILESDIR,tmpfilesdir,systemd)
 # The config directory, compiled in: -C NAME means $(CONFDIR)/NAME.conf.
 CONFDIR        ?= $(SYSCONFDIR)/bit-babbler
 
@@ -28,8 +34,15 @@ TEST_DEPS  := cmocka
 pkgconfig = $(call pkgcheck,$(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null || \
 	echo BBVIRT-MISSING),$(2))
 pkgcheck = $(if $(filter BBVIRT-MISSING,$(1)),$(error missing build \
-	dependencies ($(2)): run 'make deps' as root on Debian 12),$(1))
+	dependencies ($(2)): run 'make deps' as root on Debian 12 or 13),$(1))
 lazy = $(eval $(1) := $$(call pkgconfig,$(2),$(3)))$($(1))
+# lazydir VAR,VARIABLE,PACKAGE: an install directory from PACKAGE.pc, never
+# empty.
+pkgdir = $(if $(filter /%,$(1)),$(1),$(error cannot ask pkg-config for \
+	$(2)'s $(3) (no $(2).pc: systemd-dev on Debian 13, $(2) on 12): run \
+	'make deps' as root, or set $(4)))
+lazydir = $(eval $(1) := $$(call pkgdir,$$(shell $(PKG_CONFIG) \
+	--variable=$(2) $(3) 2>/dev/null),$(3),$(2),$(1)))$($(1))
 DEP_CFLAGS = $(call lazy,DEP_CFLAGS,--cflags,$(DEPS))
 DEP_LIBS = $(call lazy,DEP_LIBS,--libs,$(DEPS))
 TEST_CFLAGS = $(call lazy,TEST_CFLAGS,--cflags,$(TEST_DEPS))
@@ -180,13 +193,18 @@ fuzz-check: fuzz
 			{ tail -40 $(O)/fuzz/$$f.log; exit 1; }; \
 	done
 
-# The packages a fresh Debian 12 needs to build, test and demo bbvirt.
+# The packages a fresh Debian 12 or 13 needs to build, test and demo bbvirt.
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-dev libvirt-dev libudev-dev \
 	libinih-dev libxml2-dev libjson-c-dev libcmocka-dev umockdev \
 	libvirt-clients mandoc systemd udev debhelper
+# udev.pc and systemd.pc (UDEVDIR, SYSTEMDUNITDIR): in systemd-dev on 13,
+# in udev and systemd on 12, which has no systemd-dev. The same expression
+# as debian/control's Build-Depends, resolved by apt on either release.
+PC_PACKAGES := systemd-dev | systemd (<< 253-2~), systemd-dev | udev (<< 253-2~)
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEB_PACKAGES)
+	DEBIAN_FRONTEND=noninteractive apt-get satisfy -y --no-install-recommends '$(PC_PACKAGES)'
 
 # The end-to-end test boots this machine's kernel in QEMU as a virtual host
 # with its own udev, systemd and libvirtd (tests/e2e/run.sh). As root.
@@ -209,7 +227,6 @@ bench: bbvirt bbvirt-event
 # while it is the copy an earlier install left (kept in PKGDATADIR), so an
 # admin's edit survives a reinstall, as dpkg keeps a conffile.
 HOOKDIR    ?= $(SYSCONFDIR)/libvirt/hooks/qemu.d
-TMPFILESDIR ?= $(shell $(PKG_CONFIG) --variable=tmpfilesdir systemd 2>/dev/null || echo /usr/lib/tmpfiles.d)
 COMPLETIONDIR ?= $(DATADIR)/bash-completion/completions
 DOCDIR     ?= $(DATADIR)/doc/bbvirt
 PKGDATADIR ?= $(DATADIR)/bbvirt

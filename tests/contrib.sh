@@ -11,44 +11,49 @@ passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 no() { echo "FAIL contrib: $*"; failed=$((failed + 1)); }
 
-# make install into a scratch root, with Debian's paths.
+# make install into a scratch root, with Debian's paths; the rule, the
+# units and the tmpfiles snippet where this release's udev.pc and
+# systemd.pc say (/lib on Debian 12, /usr/lib on 13), as make finds them.
+udevdir=$(pkg-config --variable=udevdir udev)
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
+tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd)
+[ -n "$udevdir" ] && [ -n "$unitdir" ] && [ -n "$tmpfilesdir" ] ||
+	no "pkg-config names no udevdir, systemdsystemunitdir or tmpfilesdir"
 d=$tmp/root
-if make -s install DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc \
-	UDEVDIR=/lib/udev SYSTEMDUNITDIR=/lib/systemd/system \
-	TMPFILESDIR=/usr/lib/tmpfiles.d >"$tmp/install.log" 2>&1; then ok
+if make -s install DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >"$tmp/install.log" 2>&1; then ok
 else no "make install failed"; cat "$tmp/install.log"; fi
 while read -r mode path; do
 	if [ ! -f "$d$path" ]; then no "missing $path"; continue; fi
 	m=$(stat -c %a "$d$path")
 	if [ "$m" = "$mode" ]; then ok; else no "$path has mode $m, expected $mode"; fi
-done <<'LIST'
+done <<LIST
 755 /usr/bin/bbvirt
 755 /usr/libexec/bbvirt-event
 644 /usr/share/man/man1/bbvirt.1
 644 /usr/share/man/man5/bbvirt.conf.5
-644 /lib/udev/rules.d/60-bbvirt.rules
-644 /lib/systemd/system/bbvirt-sync.service
-644 /lib/systemd/system/bbvirt-sync.path
-644 /lib/systemd/system/bbvirt-sync.timer
-644 /lib/systemd/system/bbvirt-shutdown.service
-644 /lib/systemd/system/bbvirt-event.service
-644 /lib/systemd/system/bbvirt-event.path
+644 $udevdir/rules.d/60-bbvirt.rules
+644 $unitdir/bbvirt-sync.service
+644 $unitdir/bbvirt-sync.path
+644 $unitdir/bbvirt-sync.timer
+644 $unitdir/bbvirt-shutdown.service
+644 $unitdir/bbvirt-event.service
+644 $unitdir/bbvirt-event.path
 755 /etc/libvirt/hooks/qemu.d/bbvirt
-644 /usr/lib/tmpfiles.d/bbvirt.conf
+644 $tmpfilesdir/bbvirt.conf
 644 /usr/share/bash-completion/completions/bbvirt
 644 /usr/share/doc/bbvirt/examples/vm.conf
 755 /usr/share/doc/bbvirt/examples/qemu-hook
 644 /etc/bit-babbler/vm.conf
 LIST
-if grep -q '^ExecStart=/usr/bin/bbvirt sync --syslog$' "$d/lib/systemd/system/bbvirt-sync.service"; then ok
+if grep -q '^ExecStart=/usr/bin/bbvirt sync --syslog$' "$d$unitdir/bbvirt-sync.service"; then ok
 else no "ExecStart does not point at the installed binary"; fi
-if grep -qx 'ExecStart=/usr/libexec/bbvirt-event --syslog' "$d/lib/systemd/system/bbvirt-event.service"; then ok
+if grep -qx 'ExecStart=/usr/libexec/bbvirt-event --syslog' "$d$unitdir/bbvirt-event.service"; then ok
 else no "bbvirt-event.service does not run the installed bbvirt-event"; fi
 # bbvirt-event loads neither libvirt nor libxml2: its start is the cost of
 # every USB event of a device no rule names.
 if ! ldd "$d/usr/libexec/bbvirt-event" | grep -qE 'libvirt|libxml2'; then ok
 else no "bbvirt-event links libvirt or libxml2: $(ldd "$d/usr/libexec/bbvirt-event" | grep -E 'libvirt|libxml2')"; fi
-u=$d/lib/systemd/system/bbvirt-shutdown.service
+u=$d$unitdir/bbvirt-shutdown.service
 if grep -qx 'ExecStop=/usr/bin/bbvirt release --syslog --timeout 240' "$u" &&
 	grep -qx 'ExecStart=-/usr/bin/bbvirt reclaim --syslog --timeout 120' "$u"; then ok
 else no "the shutdown unit does not run the installed release and reclaim (whatever reclaim returns)"; fi
@@ -66,8 +71,7 @@ echo "# mine" >>"$hook"
 out=$(make -s install DESTDIR="$d" PREFIX=/usr 2>&1)
 if tail -n 1 "$hook" | grep -qx '# mine' && grep -q "left in place: $hook (edited)" <<<"$out"; then ok
 else no "install overwrote an edited hook: $out"; fi
-make -s uninstall DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc UDEVDIR=/lib/udev \
-	SYSTEMDUNITDIR=/lib/systemd/system TMPFILESDIR=/usr/lib/tmpfiles.d >/dev/null 2>&1
+make -s uninstall DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >/dev/null 2>&1
 if [ -e "$hook" ]; then ok; else no "uninstall removed an edited hook"; fi
 rm -f "$hook"
 make -s install DESTDIR="$d" PREFIX=/usr >/dev/null 2>&1
@@ -78,8 +82,7 @@ else no "completion does not name /etc/bit-babbler"; fi
 # The example config is valid.
 chmod 0644 "$d/usr/share/doc/bbvirt/examples/vm.conf"
 if ./bbvirt -C "$d/usr/share/doc/bbvirt/examples/vm.conf" config >/dev/null; then ok; else no "example config is invalid"; fi
-make -s uninstall DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc UDEVDIR=/lib/udev \
-	SYSTEMDUNITDIR=/lib/systemd/system TMPFILESDIR=/usr/lib/tmpfiles.d >/dev/null 2>&1
+make -s uninstall DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >/dev/null 2>&1
 left=$(find "$d" -type f | sed "s|^$d||" | grep -v '^/etc/bit-babbler/vm.conf$')
 if [ -z "$left" ]; then ok; else no "uninstall left: $left"; fi
 
@@ -91,7 +94,7 @@ for u in $units; do
 	sed -e "s|@BINDIR@|$top|" -e "s|@LIBEXECDIR@|$top|" "contrib/$u" >"$tmp/units/$u"
 done
 # Units this machine may lack (no libvirt installed): systemd says so.
-absent_ok() { grep -v -e 'libvirtd\.s' -e 'virtqemud\.s' -e 'libvirt-guests\.service'; }
+absent_ok() { grep -v -E -e '(libvirtd|virtqemud|virtproxyd)\.s' -e 'libvirt-guests\.service'; }
 if out=$(cd "$tmp/units" && systemd-analyze verify --man=no $(printf './%s ' $units) 2>&1) &&
 	! absent_ok <<<"$out" | grep -q .; then ok
 else no "systemd-analyze verify: $out"; fi
@@ -110,11 +113,17 @@ else no "systemd-analyze verify of a boot: $out"; fi
 # before the sync units (so it stops after them).
 after=$(sed -n 's/^After=//p' contrib/bbvirt-shutdown.service | tr '\n' ' ')
 before=$(sed -n 's/^Before=//p' contrib/bbvirt-shutdown.service | tr '\n' ' ')
-want_after="libvirt-guests.service libvirtd.service virtqemud.service libvirtd.socket virtqemud.socket"
+want_after="libvirt-guests.service libvirtd.service virtqemud.service virtproxyd.service
+libvirtd.socket virtqemud.socket virtproxyd.socket"
 ordered=1
 for x in $want_after; do [[ " $after " == *" $x "* ]] || ordered=0; done
 for x in bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer; do [[ " $before " == *" $x "* ]] || ordered=0; done
 if [ $ordered = 1 ]; then ok; else no "shutdown unit ordering: After=$after Before=$before"; fi
+# The sync starts after whichever daemon the host runs, monolithic or modular.
+after=$(sed -n 's/^After=//p' contrib/bbvirt-sync.service | tr '\n' ' ')
+ordered=1
+for x in libvirtd.service virtqemud.service virtproxyd.service; do [[ " $after " == *" $x "* ]] || ordered=0; done
+if [ $ordered = 1 ]; then ok; else no "sync service ordering: After=$after"; fi
 
 # The hook queues on started and reconnect, and only then, at once; on
 # restore and migrate begin it runs the filter. A stand-in bbvirt records

@@ -10,9 +10,13 @@
 #   tests/package.sh ROOT DEB          in an existing root (a chroot
 #                                      directory) that already holds DEB's
 #                                      dependencies; leaves it as it found it
-#   tests/package.sh --new-root DEB    debootstraps its own root (Debian 12
-#                                      minbase, from the mirror apt on this
-#                                      machine uses), removes it afterwards
+#   tests/package.sh --new-root [--suite SUITE] DEB
+#                                      debootstraps its own root (minbase of
+#                                      SUITE, default bookworm, from the
+#                                      mirror tests/apt-mirror.sh names),
+#                                      removes it afterwards
+# The udev rules directory is the one DEB ships its rule in (where the
+# build's udev.pc said): the stand-in's rule goes there too.
 # Prints PASS/FAIL lines and ends with "N passed, N failed".
 set -u
 export LC_ALL=C
@@ -20,9 +24,14 @@ export DEBIAN_FRONTEND=noninteractive
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 usage() {
-	echo "usage: $0 ROOT DEB | $0 --new-root DEB" >&2
+	echo "usage: $0 ROOT DEB | $0 --new-root [--suite SUITE] DEB" >&2
 	exit 2
 }
+suite=bookworm
+if [ "${1-}" = --new-root ] && [ "${2-}" = --suite ] && [ $# -eq 4 ]; then
+	suite=$3
+	set -- "$1" "$4"
+fi
 [ $# -eq 2 ] || usage
 [ "$(id -u)" -eq 0 ] || { echo "$0: must run as root (chroot, mount, dpkg)" >&2; exit 2; }
 deb=$(realpath -e "$2") || usage
@@ -97,44 +106,14 @@ pkg_status() {
 	echo "${s:-not-installed}"
 }
 
-# The Debian mirror apt on this machine fetches bookworm from, from its
-# deb822 sources or its one-line sources.list.
-apt_mirror() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '
-		function flush() {
-			if (types ~ /(^| )deb( |$)/ && suites ~ /(^| )bookworm( |$)/ &&
-			    enabled != "no" && uris != "") {
-				split(uris, u, " "); print u[1]; found = 1; exit
-			}
-			types = suites = uris = enabled = ""
-		}
-		/^#/ { next }
-		/^[ \t]*$/ { flush(); next }
-		{
-			key = tolower($1); sub(/:$/, "", key)
-			val = $0; sub(/^[^:]*:[ \t]*/, "", val)
-			if (key == "types") types = val
-			else if (key == "suites") suites = val
-			else if (key == "uris") uris = val
-			else if (key == "enabled") enabled = tolower(val)
-		}
-		END { if (!found) flush() }' "$f" | head -1
-	done
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		sed -e 's/#.*//' -e 's/\[[^]]*\]//' |
-		awk '$1 == "deb" && $3 == "bookworm" { print $2 }'
-}
-
 work=$(mktemp -d)
 if [ $new_root -eq 1 ]; then
-	mirror=$(apt_mirror | head -1)
-	[ -n "$mirror" ] || { echo "$0: no bookworm mirror in apt's sources" >&2; exit 2; }
+	mirror=$("$(dirname "$0")/apt-mirror.sh" "$suite") || exit 2
 	root=$(mktemp -d "${TMPDIR:-/var/tmp}/bbvirt-package.XXXXXX")
-	echo "making a Debian 12 root in $root from $mirror"
-	if ! debootstrap --variant=minbase bookworm "$root" "$mirror" \
+	echo "making a $suite root in $root from $mirror"
+	script=
+	[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=/usr/share/debootstrap/scripts/sid
+	if ! debootstrap --variant=minbase "$suite" "$root" "$mirror" $script \
 		>"$work/debootstrap.log" 2>&1; then
 		tail -20 "$work/debootstrap.log"
 		echo "$0: debootstrap failed" >&2
@@ -166,10 +145,18 @@ done
 scratch=$(in_root mktemp -d /tmp/bbvirt-package.XXXXXX) || exit 2
 scratch=${scratch#/}
 
+# Where the build's udev.pc put our rule: /lib/udev/rules.d on Debian 12,
+# /usr/lib/udev/rules.d on 13. The stand-in's goes beside it, as the
+# bit-babbler of that release puts its own.
+rules_dir=$(dpkg-deb -c "$deb" | awk '{ print $NF }' |
+	sed -n 's|^\.\(/.*/rules\.d\)/60-bbvirt\.rules$|\1|p')
+[ -n "$rules_dir" ] || { echo "$0: $deb ships no 60-bbvirt.rules" >&2; exit 2; }
+echo "udev rules in $rules_dir"
+
 # The stand-in: bit-babbler's paths that matter here, with recognisable
 # contents.
 t=$work/theirs
-mkdir -p "$t/DEBIAN" "$t/usr/bin" "$t/usr/share/man/man1" "$t/lib/udev/rules.d" \
+mkdir -p "$t/DEBIAN" "$t/usr/bin" "$t/usr/share/man/man1" "$t$rules_dir" \
 	"$t/etc/bit-babbler"
 cat >"$t/DEBIAN/control" <<'EOF'
 Package: bit-babbler
@@ -187,7 +174,7 @@ printf '#!/bin/sh\necho "seedd of the bit-babbler stand-in"\n' >"$t/usr/bin/seed
 chmod 0755 "$t/usr/bin/bbvirt" "$t/usr/bin/seedd"
 printf '.TH BBVIRT 1\n.SH NAME\nbbvirt \\- the bit-babbler stand-in\n' |
 	gzip -9n >"$t/usr/share/man/man1/bbvirt.1.gz"
-cat >"$t/lib/udev/rules.d/60-bit-babbler.rules" <<'EOF'
+cat >"$t$rules_dir/60-bit-babbler.rules" <<'EOF'
 # The invocation of bit-babbler's rule; it matches no device in this root.
 ACTION=="add|change", SUBSYSTEM=="usb", ATTR{idVendor}=="0403", ATTR{idProduct}=="7840", RUN+="/usr/bin/bbvirt --syslog attach $attr{serial} --busnum $attr{busnum} --devnum $attr{devnum}"
 EOF
@@ -229,7 +216,7 @@ check() {   # check DESCRIPTION COMMAND...
 BIN=/usr/bin/bbvirt BIN_AWAY=/usr/bin/bbvirt.bit-babbler
 MAN=/usr/share/man/man1/bbvirt.1.gz MAN_AWAY=/usr/share/man/man1/bbvirt.bit-babbler.1.gz
 HOOK=/etc/libvirt/hooks/qemu.d/bbvirt
-OUR_RULE=/lib/udev/rules.d/60-bbvirt.rules THEIR_RULE=/lib/udev/rules.d/60-bit-babbler.rules
+OUR_RULE=$rules_dir/60-bbvirt.rules THEIR_RULE=$rules_dir/60-bit-babbler.rules
 
 # dpkg_do DESCRIPTION DPKG-ARGS...: a step; a failed step is shown.
 dpkg_do() {
