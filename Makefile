@@ -243,8 +243,11 @@ install: bbvirt bbvirt-event
 	install -m 0755 bbvirt $(DESTDIR)$(BINDIR)/bbvirt
 	install -m 0755 bbvirt-event $(DESTDIR)$(LIBEXECDIR)/bbvirt-event
 	for m in bbvirt.1:man1 bbvirt.conf.5:man5; do \
-		sed 's|/etc/bit-babbler|$(CONFDIR)|g' man/$${m%:*} \
-			>$(DESTDIR)$(MANDIR)/$${m#*:}/$${m%:*} && \
+		sed -e 's|/etc/bit-babbler|$(CONFDIR)|g' \
+		    -e 's|^\(\.It Pa \)/lib/udev/|\1$(UDEVDIR)/|' \
+		    -e 's|^\(\.It Pa \)/lib/systemd/system/|\1$(SYSTEMDUNITDIR)/|' \
+		    -e 's|^\(\.It Pa \)/usr/lib/tmpfiles\.d/|\1$(TMPFILESDIR)/|' \
+		    man/$${m%:*} >$(DESTDIR)$(MANDIR)/$${m#*:}/$${m%:*} && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/$${m#*:}/$${m%:*} || exit 1; \
 	done
 	install -m 0644 contrib/60-bbvirt.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-bbvirt.rules
