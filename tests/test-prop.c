@@ -1487,6 +1487,19 @@ o_shared(const struct pworld *w, const char *serial)
 	return n > 1;
 }
 
+/* Whether serial is on more than one present device of this type. */
+static bool
+o_shared_type(const struct pworld *w, const char *serial, uint16_t vendor,
+    uint16_t product)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nd; i++)
+		n += streq_null(o_serial(w, i), serial) &&
+		    w->d[i].vendor == vendor && w->d[i].product == product;
+	return n > 1;
+}
+
 static bool
 o_root(const struct gdev *d)
 {
@@ -1511,12 +1524,20 @@ o_claim(const struct pworld *w, size_t i)
 
 	if (o_root(d))
 		return (struct oclaim){ OC_NONE, -1 };
-	for (size_t k = 0; s != NULL && !o_shared(w, s) && k < w->nr; k++) {
+	/*
+	 * A devices = V:P/SERIAL rule compares the type too (DESIGN.md), so
+	 * only a device of its type with its serial makes it unable to tell.
+	 */
+	for (size_t k = 0; s != NULL && k < w->nr; k++) {
 		const struct grule *r = &w->r[k];
 
-		if ((r->kind == R_SERIAL || (r->kind == R_SERIAL_ID &&
-		    r->vendor == d->vendor && r->product == d->product)) &&
-		    strcmp(r->key, s) == 0)
+		if (strcmp(r->key, s) != 0)
+			continue;
+		if (r->kind == R_SERIAL && !o_shared(w, s))
+			return (struct oclaim){ OC_SERIAL, r->dom };
+		if (r->kind == R_SERIAL_ID && r->vendor == d->vendor &&
+		    r->product == d->product &&
+		    !o_shared_type(w, s, d->vendor, d->product))
 			return (struct oclaim){ OC_SERIAL, r->dom };
 	}
 	if (d->class == 0x09)
@@ -1924,9 +1945,17 @@ forms_of(const struct pworld *w, size_t i, struct form *f)
 	size_t n = 0;
 	size_t same = 0;
 
+	/*
+	 * A serial on two devices names the one a V:P/SERIAL rule tells
+	 * apart by its type, and so not the others.
+	 */
+	for (size_t k = 0; s != NULL && k < w->nd; k++)
+		if (k != i && streq_null(o_serial(w, k), s) &&
+		    o_claim(w, k).kind == OC_SERIAL)
+			s = NULL;
 	if (s != NULL) {
-		f[n] = (struct form){ .shared = o_shared(w, s),
-		    .name = "SERIAL" };
+		f[n] = (struct form){ .shared = o_shared(w, s) &&
+		    o_claim(w, i).kind != OC_SERIAL, .name = "SERIAL" };
 		(void)snprintf(f[n++].text, TXT, "%s", s);
 	}
 	f[n] = (struct form){ .name = "BUS:DEV" };
