@@ -85,6 +85,13 @@ void claim_device(const struct conf *conf, const struct usbdev *d,
     unsigned shared, struct claim *c);
 /* The sharing flags of d among the devices of u. O(n). */
 unsigned claim_sharing(const struct udevsnap *u, const struct usbdev *d);
+/*
+ * The present device serial names, as world_device() has it: the only
+ * one with it, or the one a serial rule tells apart from the others by
+ * its type; else NULL. For the command line, before a world is built.
+ */
+const struct usbdev *claim_serial_device(const struct conf *conf,
+    const struct udevsnap *u, const char *serial);
 
 int world_build(const struct plan_input *in, struct world *ret);
 void world_done(struct world *w);
