@@ -1542,9 +1542,11 @@ o_claim(const struct pworld *w, size_t i)
 	}
 	if (d->class == 0x09)
 		return (struct oclaim){ OC_NONE, -1 };
+	/* One domain naming the connector twice has one rule (DESIGN.md). */
 	for (size_t k = 0; k < w->nr; k++)
-		if (w->r[k].kind == R_PORT && o_at_port(d, w->r[k].key)) {
-			port_rule = (int)k;
+		if (w->r[k].kind == R_PORT && o_at_port(d, w->r[k].key) &&
+		    (port_rule < 0 || w->r[k].dom != w->r[port_rule].dom)) {
+			port_rule = port_rule < 0 ? (int)k : port_rule;
 			n_port++;
 		}
 	if (n_port > 1)
