@@ -447,16 +447,24 @@ index_holdings(struct world *w)
 	return 0;
 }
 
-/* The serial is plugged in at the hostdev's address (alone, or on clones). */
+/*
+ * The serial is plugged in at the hostdev's address (alone, or on
+ * clones), on the device it names: not on another type's device a
+ * /SERIAL rule tells apart from the one it names.
+ */
 static bool
 in_place(const struct world *w, const struct hostdev *hd, const char *serial)
 {
 	const struct usbdev *d;
+	const struct usbdev *named;
 
 	if (!hd->has_address)
 		return false;
 	d = udevsnap_by_address(w->in->devices, hd->bus, hd->dev);
-	return d != NULL && streq_null(d->serial, serial);
+	if (d == NULL || !streq_null(d->serial, serial))
+		return false;
+	named = world_device(w, serial);
+	return named == NULL || named == d;
 }
 
 static void

@@ -1595,6 +1595,30 @@ o_owned(const struct pworld *w, const struct ghd *h)
 }
 
 /*
+ * The device serial names: the only one with it, or the one a
+ * V:P/SERIAL rule tells apart by its type; -1 for none.
+ */
+static int
+o_serial_dev(const struct pworld *w, const char *serial)
+{
+	int found = -1;
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nd; i++)
+		if (streq_null(o_serial(w, i), serial)) {
+			found = (int)i;
+			n++;
+		}
+	if (n <= 1)
+		return found;
+	for (size_t i = 0; i < w->nd; i++)
+		if (streq_null(o_serial(w, i), serial) &&
+		    o_claim(w, i).kind == OC_SERIAL)
+			return (int)i;
+	return -1;
+}
+
+/*
  * Whether hostdev h's alias names device i: the serial bbvirt reads from
  * it, its port, or its type there.
  */
@@ -1607,7 +1631,13 @@ o_names(const struct pworld *w, const struct ghd *h, size_t i)
 	switch (h->tag) {
 	case H_OURS:
 	case H_MANUAL:
-		/* At the other clone's address, the serial is the other's. */
+		/*
+		 * The device the serial names (DESIGN.md, Stale: a hostdev
+		 * elsewhere is at an old address); on clones, at the other
+		 * clone's address the serial is the other's.
+		 */
+		if (o_serial_dev(w, h->key) >= 0)
+			return o_serial_dev(w, h->key) == (int)i;
 		return h->key[0] != '\0' &&
 		    streq_null(h->key, o_serial(w, i)) && (at < 0 ||
 		    at == (int)i ||
