@@ -586,6 +586,13 @@ refuse_attach(const struct world *w, const struct plan_request *q,
 		    c->domain->name,
 		    "domain '%s' on %s is on another host: it cannot take this host's devices",
 		    c->domain->name, uri);
+	case STATUS_SHARED:
+		if (c->kind == CLAIM_SHARED)
+			break;
+		/* A clone's serial holding stays: the port or type rule waits. */
+		return refusal_add(p, PLAN_REFUSE_SHARED, d->serial, holder,
+		    "device '%s' (%u:%u) stays with '%s': its serial '%s' is on more than one plugged-in device",
+		    q->text, d->bus, d->dev, holder, d->serial);
 	case STATUS_DOMAIN_DOWN: {
 		struct plan_request lq = *q;
 		const struct vdomain *vd;
@@ -594,8 +601,9 @@ refuse_attach(const struct world *w, const struct plan_request *q,
 		return lend_target(w, &lq, p, &vd);
 	}
 	default:
-		return refusal_add_claim(p, w->in->conf, c, d, q->text);
+		break;
 	}
+	return refusal_add_claim(p, w->in->conf, c, d, q->text);
 }
 
 /*
