@@ -403,15 +403,19 @@ owned(const struct holding *h)
 }
 
 /*
- * Whether detach x frees what attach a needs: the address it takes, or
- * its serial held at an old address.
+ * Whether detach x frees what attach a needs: the address it takes, or,
+ * for a serial's attach, its serial held at an old address. A port or
+ * type rule's attach of a device with a serial needs no serial freed.
  */
 static bool
 frees(const struct plan_action *x, const struct plan_action *a)
 {
 	return x->op == PLAN_DETACH && a->op == PLAN_ATTACH &&
 	    ((x->bus == a->bus && x->dev == a->dev) ||
-	    (x->serial != NULL && streq_null(x->serial, a->serial)));
+	    (x->serial != NULL && streq_null(x->serial, a->serial) &&
+	    (strncmp(a->alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) == 0 ||
+	    strncmp(a->alias, ALIAS_MANUAL_PREFIX,
+	    strlen(ALIAS_MANUAL_PREFIX)) == 0)));
 }
 
 static int
