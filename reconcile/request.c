@@ -231,10 +231,11 @@ refuse_unclaimed(const struct plan_input *in, const struct plan_request *q,
 {
 	const struct usbdev *d = q->device;
 	struct claim c;
+	int r;
 
-	claim_device(in->conf, d, claim_sharing(in->devices, d), &c);
-	if (c.domain != NULL)
-		return 0;
+	r = world_claim_of(in, d, &c);
+	if (r < 0 || c.domain != NULL)
+		return r;
 	return refusal_claim_v(ref, in->conf, &c, d, q->text);
 }
 

@@ -585,3 +585,21 @@ world_build(const struct plan_input *in, struct world *ret)
 	w = (struct world){ 0 };
 	return 0;
 }
+
+int
+world_claim_of(const struct plan_input *in, const struct usbdev *d,
+    struct claim *ret)
+{
+	const struct virtsnap none = { 0 };
+	const struct plan_input local = {
+		.conf = in->conf, .devices = in->devices, .guests = &none,
+	};
+	_cleanup_(world_done) struct world w = { 0 };
+	int r;
+
+	r = world_build(&local, &w);
+	if (r < 0)
+		return r;
+	*ret = *world_claim(&w, d);
+	return 0;
+}

@@ -95,6 +95,13 @@ const struct usbdev *claim_serial_device(const struct conf *conf,
 
 int world_build(const struct plan_input *in, struct world *ret);
 void world_done(struct world *w);
+/*
+ * The claim world_build() records for d, a device of in->devices, from
+ * in's config and devices alone (no guests: before they are read). O(n
+ * log n). Returns 0 or -ENOMEM.
+ */
+int world_claim_of(const struct plan_input *in, const struct usbdev *d,
+    struct claim *ret);
 
 /*
  * The present device a serial names: the only one with it, or the one a
