@@ -129,3 +129,28 @@ claim_sharing(const struct udevsnap *u, const struct usbdev *d)
 	}
 	return shared;
 }
+
+const struct usbdev *
+claim_serial_device(const struct conf *conf, const struct udevsnap *u,
+    const char *serial)
+{
+	const struct usbdev *named = NULL;
+	size_t n = udevsnap_count_serial(u, serial);
+	size_t n_named = 0;
+	struct claim c;
+
+	if (n <= 1)
+		return udevsnap_by_serial(u, serial);
+	for (size_t i = 0; i < u->n; i++) {
+		const struct usbdev *d = &u->v[i];
+
+		if (!streq_null(d->serial, serial))
+			continue;
+		claim_device(conf, d, claim_sharing(u, d), &c);
+		if (c.kind == CLAIM_SERIAL) {
+			named = d;
+			n_named++;
+		}
+	}
+	return n_named == 1 ? named : NULL;
+}

@@ -403,15 +403,19 @@ owned(const struct holding *h)
 }
 
 /*
- * Whether detach x frees what attach a needs: the address it takes, or
- * its serial held at an old address.
+ * Whether detach x frees what attach a needs: the address it takes, or,
+ * for a serial's attach, its serial held at an old address. A port or
+ * type rule's attach of a device with a serial needs no serial freed.
  */
 static bool
 frees(const struct plan_action *x, const struct plan_action *a)
 {
 	return x->op == PLAN_DETACH && a->op == PLAN_ATTACH &&
 	    ((x->bus == a->bus && x->dev == a->dev) ||
-	    (x->serial != NULL && streq_null(x->serial, a->serial)));
+	    (x->serial != NULL && streq_null(x->serial, a->serial) &&
+	    (strncmp(a->alias, ALIAS_PREFIX, strlen(ALIAS_PREFIX)) == 0 ||
+	    strncmp(a->alias, ALIAS_MANUAL_PREFIX,
+	    strlen(ALIAS_MANUAL_PREFIX)) == 0)));
 }
 
 static int
@@ -586,6 +590,13 @@ refuse_attach(const struct world *w, const struct plan_request *q,
 		    c->domain->name,
 		    "domain '%s' on %s is on another host: it cannot take this host's devices",
 		    c->domain->name, uri);
+	case STATUS_SHARED:
+		if (c->kind == CLAIM_SHARED)
+			break;
+		/* A clone's serial holding stays: the port or type rule waits. */
+		return refusal_add(p, PLAN_REFUSE_SHARED, d->serial, holder,
+		    "device '%s' (%u:%u) stays with '%s': its serial '%s' is on more than one plugged-in device",
+		    q->text, d->bus, d->dev, holder, d->serial);
 	case STATUS_DOMAIN_DOWN: {
 		struct plan_request lq = *q;
 		const struct vdomain *vd;
@@ -594,8 +605,9 @@ refuse_attach(const struct world *w, const struct plan_request *q,
 		return lend_target(w, &lq, p, &vd);
 	}
 	default:
-		return refusal_add_claim(p, w->in->conf, c, d, q->text);
+		break;
 	}
+	return refusal_add_claim(p, w->in->conf, c, d, q->text);
 }
 
 /*

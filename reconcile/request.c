@@ -110,10 +110,11 @@ refusal_add(struct plan *p, int kind, const char *serial, const char *domain,
  * half of its connector (the half it sits at first).
  */
 static int
-find_device(const struct udevsnap *u, enum plan_op op, bool by_address,
+find_device(const struct plan_input *in, enum plan_op op, bool by_address,
     const struct devspec *spec, const char *text, const struct usbdev **ret,
     struct plan_refusal *ref)
 {
+	const struct udevsnap *u = in->devices;
 	const struct usbdev *d = NULL;
 
 	*ret = NULL;
@@ -122,19 +123,17 @@ find_device(const struct udevsnap *u, enum plan_op op, bool by_address,
 		return 0;
 	}
 	if (spec->kind == DEVSPEC_SERIAL && !conf_port_stable(text)) {
+		*ret = claim_serial_device(in->conf, u, text);
 		/*
 		 * Detaching clones of one serial goes by the serial alone; the
 		 * udev forms name the device by its address too.
 		 */
-		if (udevsnap_count_serial(u, text) > 1 &&
-		    (op == PLAN_DETACH || by_address))
+		if (*ret != NULL || udevsnap_count_serial(u, text) == 0 ||
+		    op == PLAN_DETACH || by_address)
 			return 0;
-		if (udevsnap_count_serial(u, text) > 1)
-			return refusal_make(ref, PLAN_REFUSE_SHARED, text,
-			    "serial '%s' is on more than one plugged-in device; name one by its port",
-			    text);
-		*ret = udevsnap_by_serial(u, text);
-		return 0;
+		return refusal_make(ref, PLAN_REFUSE_SHARED, text,
+		    "serial '%s' is on more than one plugged-in device; name one by its port",
+		    text);
 	}
 	d = udevsnap_by_port(u, spec->kind == DEVSPEC_PORT ? spec->text : text);
 	for (size_t i = 0; d == NULL && i < u->n; i++)
@@ -232,10 +231,11 @@ refuse_unclaimed(const struct plan_input *in, const struct plan_request *q,
 {
 	const struct usbdev *d = q->device;
 	struct claim c;
+	int r;
 
-	claim_device(in->conf, d, claim_sharing(in->devices, d), &c);
-	if (c.domain != NULL)
-		return 0;
+	r = world_claim_of(in, d, &c);
+	if (r < 0 || c.domain != NULL)
+		return r;
 	return refusal_claim_v(ref, in->conf, &c, d, q->text);
 }
 
@@ -261,7 +261,7 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 		    arg->device);
 	if (conf_port_stable(arg->device))
 		spec.kind = DEVSPEC_SERIAL;     /* looked up as a port below */
-	r = find_device(u, arg->op, arg->dev != 0, &spec, arg->device, &d,
+	r = find_device(in, arg->op, arg->dev != 0, &spec, arg->device, &d,
 	    ret_refusal);
 	if (r != 0)
 		return r;

@@ -4,9 +4,11 @@
 
 #include "alias.h"
 #include "conf.h"
+#include "plan.h"
 #include "restore.h"
 #include "udevsnap.h"
 #include "util.h"
+#include "virtsnap.h"
 #include "world.h"
 
 /*
@@ -126,67 +128,38 @@ taken(const struct restore_plan *p, size_t upto, const struct usbdev *u)
 	return false;
 }
 
-/* The claim for u, which knows whether its serial is on other devices. */
-static void
-claim_of(const struct conf *conf, const struct udevsnap *devices,
-    const struct usbdev *u, struct claim *c)
-{
-	claim_device(conf, u, claim_sharing(devices, u), c);
-}
-
 /*
- * The present device a hostdev of bbvirt's names: a serial's (when no
- * other device has it), the device a port rule's port claims, or a type
- * rule's device of that type at that kernel port. NULL: none.
+ * The present device a hostdev of bbvirt's names, and the claim for it:
+ * the device its serial names (world_device()), the device whose claim
+ * is its port rule's port, or a type rule's device of that type at that
+ * kernel port. NULL: none. The claims are the world's, which sync's are:
+ * a port rule two present devices claim claims neither.
  */
 static const struct usbdev *
-named_device(const struct conf *conf, const struct udevsnap *devices,
-    int kind, const char *key, struct claim *c)
+named_device(const struct world *w, int kind, const char *key,
+    const struct claim **ret_claim)
 {
-	const struct usbdev *u;
-	const struct usbdev *found;
+	const struct udevsnap *devices = w->in->devices;
+	const struct usbdev *u = NULL;
 
-	if (kind == ALIAS_OURS) {
-		const struct usbdev *only = NULL;
-
-		/* The one with the serial, or the one its rule tells apart. */
-		for (size_t i = 0; i < devices->n; i++) {
-			u = &devices->v[i];
-			if (!streq_null(u->serial, key))
-				continue;
-			claim_of(conf, devices, u, c);
-			if (c->kind == CLAIM_SERIAL)
-				return u;
-			only = only == NULL ? u : &devices->v[devices->n];
-		}
-		if (only == NULL || only == &devices->v[devices->n])
-			return NULL;
-		claim_of(conf, devices, only, c);
-		return only;
-	}
-	if (kind == ALIAS_TYPE) {
+	if (kind == ALIAS_OURS)
+		u = world_device(w, key);
+	else if (kind == ALIAS_TYPE) {
 		u = udevsnap_by_port(devices, strchr(key, '@') + 1);
-		if (u == NULL || !world_type_key_is(key, u))
-			return NULL;
-		claim_of(conf, devices, u, c);
-		return u;
+		if (u != NULL && !world_type_key_is(key, u))
+			u = NULL;
+	} else {
+		for (size_t i = 0; u == NULL && i < devices->n; i++) {
+			const struct claim *c = world_claim(w, &devices->v[i]);
+
+			if (usbdev_at_port(&devices->v[i], key) &&
+			    c->kind == CLAIM_PORT && strcmp(c->port, key) == 0)
+				u = &devices->v[i];
+		}
 	}
-	/* The one device its port claims: one that two claim is neither's. */
-	found = NULL;
-	for (size_t i = 0; i < devices->n; i++) {
-		u = &devices->v[i];
-		if (!usbdev_at_port(u, key))
-			continue;
-		claim_of(conf, devices, u, c);
-		if (c->kind != CLAIM_PORT || strcmp(c->port, key) != 0)
-			continue;
-		if (found != NULL)
-			return NULL;
-		found = u;
-	}
-	if (found != NULL)
-		claim_of(conf, devices, found, c);
-	return found;
+	if (u != NULL)
+		*ret_claim = world_claim(w, u);
+	return u;
 }
 
 /* The first pass: what is not ours, or has no source, is kept. */
@@ -224,9 +197,9 @@ classify(const struct hostdev_span *h, struct restore_decision *d,
  * the config gives elsewhere.
  */
 static void
-decide_one(const struct conf *conf, const struct udevsnap *devices,
-    bool held, const char *domain, const struct hostdev_span *hds, size_t i,
-    int kind, struct restore_plan *p)
+decide_one(const struct world *w, bool held, const char *domain,
+    const struct hostdev_span *hds, size_t i, int kind,
+    struct restore_plan *p)
 {
 	static const enum claim_kind by_alias[_ALIAS_KIND_MAX] = {
 		[ALIAS_OURS] = CLAIM_SERIAL,
@@ -234,7 +207,7 @@ decide_one(const struct conf *conf, const struct udevsnap *devices,
 		[ALIAS_TYPE] = CLAIM_TYPE,
 	};
 	struct restore_decision *d = &p->v[i];
-	struct claim c = { .kind = CLAIM_NONE };
+	const struct claim *c = NULL;
 	const struct usbdev *u;
 
 	if (held) {
@@ -246,19 +219,19 @@ decide_one(const struct conf *conf, const struct udevsnap *devices,
 		d->reason = RESTORE_LENT;
 		return;
 	}
-	u = named_device(conf, devices, kind, d->serial, &c);
+	u = named_device(w, kind, d->serial, &c);
 	if (u == NULL)
 		d->reason = kind == ALIAS_OURS &&
-		    udevsnap_count_serial(devices, d->serial) > 1 ?
+		    udevsnap_count_serial(w->in->devices, d->serial) > 1 ?
 		    RESTORE_SHARED : RESTORE_ABSENT;
-	else if (c.kind == CLAIM_SHARED)
+	else if (c->kind == CLAIM_SHARED)
 		d->reason = RESTORE_SHARED;
-	else if (c.domain == NULL)
+	else if (c->domain == NULL)
 		d->reason = RESTORE_UNASSIGNED;
-	else if (domain == NULL || strcmp(c.domain->name, domain) != 0) {
-		d->assigned = c.domain->name;
+	else if (domain == NULL || strcmp(c->domain->name, domain) != 0) {
+		d->assigned = c->domain->name;
 		d->reason = RESTORE_ELSEWHERE;
-	} else if (c.kind != by_alias[kind])
+	} else if (c->kind != by_alias[kind])
 		d->reason = RESTORE_OTHER_RULE;
 	else if (taken(p, i, u))
 		d->reason = RESTORE_TWICE;
@@ -359,15 +332,24 @@ restore_decide(const struct conf *conf, const struct udevsnap *devices,
 	_cleanup_(restore_plan_done) struct restore_plan p = { 0 };
 	_cleanup_free_ int *kinds = NULL;
 	_cleanup_free_ struct park_cursor *cursors = NULL;
+	/* No guests: a hook never asks libvirt, and the claims need none. */
+	const struct virtsnap none = { 0 };
+	const struct plan_input in = { .conf = conf, .devices = devices,
+	    .guests = &none };
+	_cleanup_(world_done) struct world w = { 0 };
 	size_t n_cursors = 0;
+	int r;
 
 	p.v = calloc(n > 0 ? n : 1, sizeof(*p.v));
 	kinds = calloc(n > 0 ? n : 1, sizeof(*kinds));
 	cursors = calloc(n > 0 ? n : 1, sizeof(*cursors));
 	if (p.v == NULL || kinds == NULL || cursors == NULL)
 		return -ENOMEM;
+	r = world_build(&in, &w);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
-		int r = classify(&hds[i], &p.v[i], &kinds[i]);
+		r = classify(&hds[i], &p.v[i], &kinds[i]);
 
 		/* The slot is the plan's now, filled or not: done() frees it. */
 		p.n++;
@@ -376,8 +358,7 @@ restore_decide(const struct conf *conf, const struct udevsnap *devices,
 	}
 	for (size_t i = 0; i < n; i++)
 		if (p.v[i].verdict == RESTORE_PARK)
-			decide_one(conf, devices, held, domain, hds, i,
-			    kinds[i], &p);
+			decide_one(&w, held, domain, hds, i, kinds[i], &p);
 	make_parking_safe(&p);
 	for (size_t i = 0; i < n; i++) {
 		if (p.v[i].verdict == RESTORE_PARK ||

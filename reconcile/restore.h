@@ -60,9 +60,10 @@ bool restore_any_owned(const struct hostdev_span *hds, size_t n);
 /*
  * Decides for each of the n hostdevs of domain (its <name>). A hostdev is
  * readdressed only when its alias is bbvirt's and not lent, the device it
- * names is present (its serial's, on no other device; the one its port
- * rule's port claims; its type at its type rule's kernel port), the claim
- * gives that device to domain by the rule that made the hostdev, and no
+ * names is present (the one its serial names; the one its port rule's
+ * port claims; its type at its type rule's kernel port), the claim (the
+ * planner's, from world_build() without guests) gives that device to
+ * domain by the rule that made the hostdev, and no
  * hostdev kept as it is names the device's address;
  * the new source names the device's address, and its vendor and product
  * (which libvirt then requires all to match) unless a kept hostdev names

@@ -144,16 +144,26 @@ world_device_state(const struct world *w, const struct usbdev *d,
 
 /* Whether a detach's hostdev is for device d: its alias names d. */
 static bool
-names_device(const struct plan_action *a, const struct usbdev *d)
+names_device(const struct world *w, const struct plan_action *a,
+    const struct usbdev *d)
 {
 	_cleanup_free_ char *key = NULL;
 	int kind = alias_decode(a->alias, &key);
+	const struct usbdev *at;
 
 	switch (kind) {
 	case ALIAS_OURS:
 	case ALIAS_MANUAL:
-		/* A serial on clones names each of them. */
-		return streq_null(key, d->serial);
+		/*
+		 * The device the serial names, or, on clones, each of them
+		 * but at one clone's address that clone.
+		 */
+		if (!streq_null(key, d->serial))
+			return false;
+		if (world_device(w, key) != NULL)
+			return world_device(w, key) == d;
+		at = udevsnap_by_address(w->in->devices, a->bus, a->dev);
+		return at == NULL || at == d || !streq_null(at->serial, key);
 	case ALIAS_PORT:
 		return usbdev_at_port(d, key);
 	case ALIAS_TYPE:
@@ -169,8 +179,8 @@ names_device(const struct plan_action *a, const struct usbdev *d)
  * absent device (d NULL), a detach of its serial's.
  */
 static bool
-planned(const struct plan *sync, enum plan_op op, const char *serial,
-    const struct usbdev *d)
+planned(const struct world *w, const struct plan *sync, enum plan_op op,
+    const char *serial, const struct usbdev *d)
 {
 	for (size_t i = 0; i < sync->n; i++) {
 		const struct plan_action *a = &sync->v[i];
@@ -179,7 +189,7 @@ planned(const struct plan *sync, enum plan_op op, const char *serial,
 			continue;
 		if (d != NULL && a->bus == d->bus && a->dev == d->dev)
 			return true;
-		if (op == PLAN_DETACH && d != NULL && names_device(a, d))
+		if (op == PLAN_DETACH && d != NULL && names_device(w, a, d))
 			return true;
 		if (op == PLAN_DETACH && d == NULL && serial != NULL &&
 		    streq_null(a->serial, serial))
@@ -213,15 +223,15 @@ device_state(const struct world *w, const struct plan *sync,
 		/* Held nowhere where it is: the guest holding an old address of it. */
 		if (*ret_holder == NULL && n > 0 && !world_shared(w, serial))
 			*ret_holder = hs[0]->domain->name;
-		if (planned(sync, PLAN_DETACH, serial, d))
+		if (planned(w, sync, PLAN_DETACH, serial, d))
 			return STATUS_STALE;
-		if (planned(sync, PLAN_ATTACH, serial, d))
+		if (planned(w, sync, PLAN_ATTACH, serial, d))
 			return STATUS_PENDING;
 		return st;
 	}
 	if (n > 0)
 		*ret_holder = hs[0]->domain->name;
-	if (planned(sync, PLAN_DETACH, serial, NULL))
+	if (planned(w, sync, PLAN_DETACH, serial, NULL))
 		return STATUS_STALE;
 	cd = world_assigned(w, serial, &uri);
 	if (cd != NULL && world_remote(w, uri))

@@ -447,16 +447,24 @@ index_holdings(struct world *w)
 	return 0;
 }
 
-/* The serial is plugged in at the hostdev's address (alone, or on clones). */
+/*
+ * The serial is plugged in at the hostdev's address (alone, or on
+ * clones), on the device it names: not on another type's device a
+ * /SERIAL rule tells apart from the one it names.
+ */
 static bool
 in_place(const struct world *w, const struct hostdev *hd, const char *serial)
 {
 	const struct usbdev *d;
+	const struct usbdev *named;
 
 	if (!hd->has_address)
 		return false;
 	d = udevsnap_by_address(w->in->devices, hd->bus, hd->dev);
-	return d != NULL && streq_null(d->serial, serial);
+	if (d == NULL || !streq_null(d->serial, serial))
+		return false;
+	named = world_device(w, serial);
+	return named == NULL || named == d;
 }
 
 static void
@@ -575,5 +583,23 @@ world_build(const struct plan_input *in, struct world *ret)
 		return r;
 	*ret = w;
 	w = (struct world){ 0 };
+	return 0;
+}
+
+int
+world_claim_of(const struct plan_input *in, const struct usbdev *d,
+    struct claim *ret)
+{
+	const struct virtsnap none = { 0 };
+	const struct plan_input local = {
+		.conf = in->conf, .devices = in->devices, .guests = &none,
+	};
+	_cleanup_(world_done) struct world w = { 0 };
+	int r;
+
+	r = world_build(&local, &w);
+	if (r < 0)
+		return r;
+	*ret = *world_claim(&w, d);
 	return 0;
 }

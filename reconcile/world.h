@@ -85,9 +85,23 @@ void claim_device(const struct conf *conf, const struct usbdev *d,
     unsigned shared, struct claim *c);
 /* The sharing flags of d among the devices of u. O(n). */
 unsigned claim_sharing(const struct udevsnap *u, const struct usbdev *d);
+/*
+ * The present device serial names, as world_device() has it: the only
+ * one with it, or the one a serial rule tells apart from the others by
+ * its type; else NULL. For the command line, before a world is built.
+ */
+const struct usbdev *claim_serial_device(const struct conf *conf,
+    const struct udevsnap *u, const char *serial);
 
 int world_build(const struct plan_input *in, struct world *ret);
 void world_done(struct world *w);
+/*
+ * The claim world_build() records for d, a device of in->devices, from
+ * in's config and devices alone (no guests: before they are read). O(n
+ * log n). Returns 0 or -ENOMEM.
+ */
+int world_claim_of(const struct plan_input *in, const struct usbdev *d,
+    struct claim *ret);
 
 /*
  * The present device a serial names: the only one with it, or the one a

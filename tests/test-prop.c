@@ -1487,6 +1487,19 @@ o_shared(const struct pworld *w, const char *serial)
 	return n > 1;
 }
 
+/* Whether serial is on more than one present device of this type. */
+static bool
+o_shared_type(const struct pworld *w, const char *serial, uint16_t vendor,
+    uint16_t product)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nd; i++)
+		n += streq_null(o_serial(w, i), serial) &&
+		    w->d[i].vendor == vendor && w->d[i].product == product;
+	return n > 1;
+}
+
 static bool
 o_root(const struct gdev *d)
 {
@@ -1511,19 +1524,29 @@ o_claim(const struct pworld *w, size_t i)
 
 	if (o_root(d))
 		return (struct oclaim){ OC_NONE, -1 };
-	for (size_t k = 0; s != NULL && !o_shared(w, s) && k < w->nr; k++) {
+	/*
+	 * A devices = V:P/SERIAL rule compares the type too (DESIGN.md), so
+	 * only a device of its type with its serial makes it unable to tell.
+	 */
+	for (size_t k = 0; s != NULL && k < w->nr; k++) {
 		const struct grule *r = &w->r[k];
 
-		if ((r->kind == R_SERIAL || (r->kind == R_SERIAL_ID &&
-		    r->vendor == d->vendor && r->product == d->product)) &&
-		    strcmp(r->key, s) == 0)
+		if (strcmp(r->key, s) != 0)
+			continue;
+		if (r->kind == R_SERIAL && !o_shared(w, s))
+			return (struct oclaim){ OC_SERIAL, r->dom };
+		if (r->kind == R_SERIAL_ID && r->vendor == d->vendor &&
+		    r->product == d->product &&
+		    !o_shared_type(w, s, d->vendor, d->product))
 			return (struct oclaim){ OC_SERIAL, r->dom };
 	}
 	if (d->class == 0x09)
 		return (struct oclaim){ OC_NONE, -1 };
+	/* One domain naming the connector twice has one rule (DESIGN.md). */
 	for (size_t k = 0; k < w->nr; k++)
-		if (w->r[k].kind == R_PORT && o_at_port(d, w->r[k].key)) {
-			port_rule = (int)k;
+		if (w->r[k].kind == R_PORT && o_at_port(d, w->r[k].key) &&
+		    (port_rule < 0 || w->r[k].dom != w->r[port_rule].dom)) {
+			port_rule = port_rule < 0 ? (int)k : port_rule;
 			n_port++;
 		}
 	if (n_port > 1)
@@ -1572,6 +1595,30 @@ o_owned(const struct pworld *w, const struct ghd *h)
 }
 
 /*
+ * The device serial names: the only one with it, or the one a
+ * V:P/SERIAL rule tells apart by its type; -1 for none.
+ */
+static int
+o_serial_dev(const struct pworld *w, const char *serial)
+{
+	int found = -1;
+	size_t n = 0;
+
+	for (size_t i = 0; i < w->nd; i++)
+		if (streq_null(o_serial(w, i), serial)) {
+			found = (int)i;
+			n++;
+		}
+	if (n <= 1)
+		return found;
+	for (size_t i = 0; i < w->nd; i++)
+		if (streq_null(o_serial(w, i), serial) &&
+		    o_claim(w, i).kind == OC_SERIAL)
+			return (int)i;
+	return -1;
+}
+
+/*
  * Whether hostdev h's alias names device i: the serial bbvirt reads from
  * it, its port, or its type there.
  */
@@ -1584,7 +1631,13 @@ o_names(const struct pworld *w, const struct ghd *h, size_t i)
 	switch (h->tag) {
 	case H_OURS:
 	case H_MANUAL:
-		/* At the other clone's address, the serial is the other's. */
+		/*
+		 * The device the serial names (DESIGN.md, Stale: a hostdev
+		 * elsewhere is at an old address); on clones, at the other
+		 * clone's address the serial is the other's.
+		 */
+		if (o_serial_dev(w, h->key) >= 0)
+			return o_serial_dev(w, h->key) == (int)i;
 		return h->key[0] != '\0' &&
 		    streq_null(h->key, o_serial(w, i)) && (at < 0 ||
 		    at == (int)i ||
@@ -1924,9 +1977,17 @@ forms_of(const struct pworld *w, size_t i, struct form *f)
 	size_t n = 0;
 	size_t same = 0;
 
+	/*
+	 * A serial on two devices names the one a V:P/SERIAL rule tells
+	 * apart by its type, and so not the others.
+	 */
+	for (size_t k = 0; s != NULL && k < w->nd; k++)
+		if (k != i && streq_null(o_serial(w, k), s) &&
+		    o_claim(w, k).kind == OC_SERIAL)
+			s = NULL;
 	if (s != NULL) {
-		f[n] = (struct form){ .shared = o_shared(w, s),
-		    .name = "SERIAL" };
+		f[n] = (struct form){ .shared = o_shared(w, s) &&
+		    o_claim(w, i).kind != OC_SERIAL, .name = "SERIAL" };
 		(void)snprintf(f[n++].text, TXT, "%s", s);
 	}
 	f[n] = (struct form){ .name = "BUS:DEV" };
@@ -2804,14 +2865,27 @@ prop_run(const char *name, check_fn fn)
  * admin's alias-less live hostdev of it in lab; then a serial on two
  * devices that a type rule claims.
  */
+/* The fixed worlds: the issue's examples, and worlds test-prop found. */
+enum fixture {
+	F_SLASH,                /* PORTBB1: a /SERIAL rule of another type */
+	F_SLASH_ADMIN,          /* and an admin's alias-less hostdev of it */
+	F_CLONES,               /* a serial on two devices a type rule claims */
+	F_CLONE_HELD,           /* and a guest holds one by the serial */
+	F_TYPES_ADOPT,          /* a /SERIAL rule tells its type apart ... */
+	F_TYPES_HELD,           /* ... the serial's hostdev on the other */
+	F_TYPES_OLD,            /* ... the serial's hostdev at an old address */
+	F_PORT_TWICE,           /* one domain names a connector twice */
+};
+
 static void
-fixture_base(struct pworld *w, bool admin_hostdev, bool clones)
+fixture_base(struct pworld *w, enum fixture f)
 {
 	static const struct gtype bb = { 0x0403, 0x7840, 0, 0 };
 	static const struct gtype eth = { 0x0bda, 0x8153, 0, 0 };
 	static const struct gtype root2 = { 0x1d6b, 0x0002, 0x09, 0 };
 	static const struct gtype root3 = { 0x1d6b, 0x0003, 0x09, 0 };
 	struct slot peer = { .bus = 1, .port = "1-2" };
+	struct ghd *h;
 
 	*w = (struct pworld){ 0 };
 	add_dev(w, 1, 1, "usb1", NULL, &root2, NULL);
@@ -2821,11 +2895,35 @@ fixture_base(struct pworld *w, bool admin_hostdev, bool clones)
 	    .in_virt = true, .active = true };
 	w->g[w->ng++] = (struct gdom){ .name = "lab", .in_conf = true,
 	    .in_virt = true, .active = true };
-	if (clones) {
+	if (f == F_CLONES || f == F_CLONE_HELD) {
 		add_dev(w, 2, 4, "2-2", &peer, &eth, "C1");
 		add_dev(w, 3, 5, "3-1", NULL, &eth, "C1");
 		w->r[w->nr++] = (struct grule){ .dom = 1, .kind = R_TYPE,
 		    .text = "0bda:8153", .vendor = 0x0bda, .product = 0x8153 };
+		/* Seed 7 world 43: it stays, and attach says why: shared. */
+		if (f == F_CLONE_HELD) {
+			w->g[w->ng++] = (struct gdom){ .name = "vm2",
+			    .in_virt = true, .active = true };
+			h = &w->h[w->nh++];
+			*h = (struct ghd){ .dom = 2, .tag = H_OURS,
+			    .has_address = true, .bus = 2, .dev = 4,
+			    .key = "C1" };
+			enc_serial(h->key, false, h->alias);
+		}
+		return;
+	}
+	if (f == F_PORT_TWICE) {
+		/* Seed 11 world 32: one rule, which restore readdresses to. */
+		add_dev(w, 1, 4, "1-4", NULL, &bb, NULL);
+		w->r[w->nr++] = (struct grule){ .dom = 0, .kind = R_PORT,
+		    .text = "1-4", .key = "1-4" };
+		w->r[w->nr++] = (struct grule){ .dom = 0, .kind = R_PORT };
+		stable_of(1, "1-4", w->r[1].text);
+		canon_port(w->r[1].text, w->r[1].key);
+		h = &w->h[w->nh++];
+		*h = (struct ghd){ .dom = 0, .tag = H_PORT,
+		    .has_address = true, .bus = 1, .dev = 23, .key = "1-4" };
+		enc_port(h->key, h->alias);
 		return;
 	}
 	add_dev(w, 1, 5, "1-3", NULL, &bb, "PORTBB1");
@@ -2834,9 +2932,25 @@ fixture_base(struct pworld *w, bool admin_hostdev, bool clones)
 	    .product = 0x8153 };
 	w->r[w->nr++] = (struct grule){ .dom = 1, .kind = R_TYPE,
 	    .text = "0403:7840", .vendor = 0x0403, .product = 0x7840 };
-	if (admin_hostdev)
+	if (f == F_SLASH_ADMIN)
 		w->h[w->nh++] = (struct ghd){ .dom = 1, .tag = H_NOALIAS,
 		    .has_address = true, .bus = 1, .dev = 5 };
+	if (f == F_SLASH || f == F_SLASH_ADMIN)
+		return;
+	/* The rule's own type with the serial: that one is sdr's. */
+	add_dev(w, 3, 5, "3-1", NULL, &eth, "PORTBB1");
+	h = &w->h[w->nh++];
+	if (f == F_TYPES_ADOPT) {
+		/* Seed 11 world 1677: the original's attachment, adopted. */
+		*h = (struct ghd){ .dom = 1, .tag = H_LIBVIRT,
+		    .alias = "hostdev0", .has_address = true, .bus = 3,
+		    .dev = 5 };
+		return;
+	}
+	/* Seed 7 worlds 1262 (on the other type) and 1074 (old address). */
+	*h = (struct ghd){ .dom = 0, .tag = H_OURS, .has_address = true,
+	    .bus = 1, .dev = f == F_TYPES_HELD ? 5 : 28, .key = "PORTBB1" };
+	enc_serial(h->key, false, h->alias);
 }
 
 static void
@@ -2844,14 +2958,22 @@ test_issue_examples(void **state _unused_)
 {
 	static const struct {
 		const char *name;
-		bool admin_hostdev;
-		bool clones;
+		enum fixture f;
 	} fixtures[] = {
 		{ "PORTBB1: a /SERIAL rule of another type, and a type rule",
-		  false, false },
+		  F_SLASH },
 		{ "PORTBB1 held by an admin's alias-less live hostdev in lab",
-		  true, false },
-		{ "a serial on two devices a type rule claims", false, true },
+		  F_SLASH_ADMIN },
+		{ "a serial on two devices a type rule claims", F_CLONES },
+		{ "and a guest outside the config holds one by the serial",
+		  F_CLONE_HELD },
+		{ "a /SERIAL rule's device, held by libvirt's alias elsewhere",
+		  F_TYPES_ADOPT },
+		{ "the serial's hostdev on the other type's device",
+		  F_TYPES_HELD },
+		{ "the serial's hostdev at an old address", F_TYPES_OLD },
+		{ "one domain names a connector in two spellings",
+		  F_PORT_TWICE },
 	};
 	static const struct {
 		const char *name;
@@ -2866,8 +2988,7 @@ test_issue_examples(void **state _unused_)
 	assert_non_null(w);
 	for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++)
 		for (size_t k = 0; k < ARRAY_SIZE(checks); k++) {
-			fixture_base(w, fixtures[i].admin_hostdev,
-			    fixtures[i].clones);
+			fixture_base(w, fixtures[i].f);
 			if (!checks[k].fn(w, NULL))
 				continue;
 			failed++;

@@ -293,6 +293,36 @@ test_restore_rules(void **state _unused_)
 }
 
 /*
+ * The restore filter asks the planner's claims, post-pass included: a
+ * stable path that names port 3 of a controller's USB 2 root and port 3
+ * of its USB 3 root claims both devices there, so neither is the port
+ * rule's (status: ambiguous), and the type rule's hostdev of the RTL-SDR
+ * at 3-3 is parked as assigned to no domain, not readdressed or kept
+ * for a port rule that claims it alone by a second copy of the claim.
+ */
+static void
+test_restore_port_twice(void **state _unused_)
+{
+	static struct usbdev devs[] = {
+		{ .serial = "GK9VZF", .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 7, .port = "3-1", .path = "pci-0000:00:14.0-usb-0:1" },
+		{ .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 3, .dev = 9, .port = "3-2", .path = "pci-0000:00:14.0-usb-0:2" },
+		{ .vendor = 0x0bda, .product = 0x2838, .bus = 3, .dev = 14, .port = "3-3", .path = "pci-0000:00:14.0-usb-0:3" },
+		{ .vendor = 0x0403, .product = 0x7840, .managed = true, .bus = 4, .dev = 2, .port = "4-3", .path = "pci-0000:00:14.0-usb-0:3" },
+	};
+	static const struct udevsnap now = { .v = devs, .n = ARRAY_SIZE(devs) };
+	static const struct want want[] = {
+		{ "ua-bbport-3-2d2", RESTORE_PARK, RESTORE_WITH_OTHERS, true, "3:128 - optional" },
+		{ "ua-bbtype-0bda2838-3-2d3", RESTORE_PARK, RESTORE_UNASSIGNED, true, "3:129 - optional" },
+		{ "ua-bbvirt-GK9VZF", RESTORE_PARK, RESTORE_WITH_OTHERS, true, "3:130 - optional" },
+	};
+
+	run_case("rules-placed.xml", "kvm0",
+	    "[domain \"kvm0\"]\nports = 3-2 pci-0000:00:14.0-usb-0:3\n"
+	    "devices = 0bda:2838 0403:7840/GK9VZF\n", &now, want,
+	    ARRAY_SIZE(want));
+}
+
+/*
  * Another hook before ours may have written the document its own way:
  * one line, double quotes, an XML declaration, <source/> empty. Only the
  * sources change still.
@@ -628,6 +658,7 @@ main(void)
 		cmocka_unit_test(test_restore_nothing_assigned),
 		cmocka_unit_test(test_restore_rewritten_before),
 		cmocka_unit_test(test_restore_rules),
+		cmocka_unit_test(test_restore_port_twice),
 		cmocka_unit_test(test_restore_only_ours),
 		cmocka_unit_test(test_restore_compact),
 		cmocka_unit_test(test_restore_live),
