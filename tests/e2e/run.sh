@@ -114,7 +114,7 @@ fi
 # What the release is called, for the report.
 # shellcheck source=/dev/null
 release=$(. "$root/etc/os-release" && echo "${VERSION_CODENAME:-$VERSION_ID}")
-[ -n "$root" ] || release+=" (this machine's root)"
+[ -n "$root" ] || release+=", this machine's root"
 # The newest kernel that has both its image and its modules there.
 kver=
 for k in $(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V); do
