@@ -208,12 +208,16 @@ deps:
 
 # The end-to-end test boots this machine's kernel in QEMU as a virtual host
 # with its own udev, systemd and libvirtd (tests/e2e/run.sh). As root.
+# E2E_SUITE=trixie (or bookworm) boots that Debian release's instead, from
+# a root tests/e2e/root.sh makes with debootstrap (and reuses); E2E_SET=core
+# runs only the core scenarios. See tests/e2e/README.
 E2E_PACKAGES := qemu-system-x86 linux-image-amd64 busybox-static cpio socat bc \
-	libxml2-utils libvirt-daemon-system libvirt-daemon-driver-qemu jq
+	libxml2-utils libvirt-daemon-system libvirt-daemon-driver-qemu jq \
+	debootstrap xz-utils
 e2e-deps: deps
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(E2E_PACKAGES)
 
-# run.sh builds bbvirt itself, within its time cap (E2E_CAP).
+# run.sh builds bbvirt itself (and the root), within its time cap (E2E_CAP).
 e2e:
 	$(Q)tests/e2e/run.sh
 

@@ -1,37 +1,67 @@
 #!/bin/bash
 # Build the outer VM's initramfs: busybox and the few modules needed to
-# mount this machine's /usr and /etc over virtio-9p (read-only, each under
-# a tmpfs overlay so the VM can install bbvirt and edit its config) and the
+# mount the root's /usr and /etc over virtio-9p (read-only, each under a
+# tmpfs overlay so the VM can install bbvirt and edit its config) and the
 # read-write share, then switch_root into /share/stage2.
 #
 # The root itself is a tmpfs: sharing this machine's / would bring its
 # /proc and /sys along, and libvirt fails inside on the mixed-up sysfs.
 #
-# Usage: initramfs.sh KERNEL-VERSION OUT.cpio.gz
+# Usage: initramfs.sh KERNEL-VERSION OUT.cpio.gz [ROOT]
+# ROOT (default: this machine's) holds the kernel's modules. busybox is
+# always this machine's: it is static.
 set -euo pipefail
 
-kver=${1:?usage: initramfs.sh KERNEL-VERSION OUT.cpio.gz}
-out=$(realpath -m "${2:?usage: initramfs.sh KERNEL-VERSION OUT.cpio.gz}")
-moddir=/lib/modules/$kver/kernel
+usage='usage: initramfs.sh KERNEL-VERSION OUT.cpio.gz [ROOT]'
+kver=${1:?$usage}
+out=$(realpath -m "${2:?$usage}")
+root=${3:-}
+moddir=$root/usr/lib/modules/$kver
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp"/{bin,mod,proc,sys,dev,root}
 cp /bin/busybox "$tmp/bin/busybox"
 
-# In dependency order: insmod does not resolve dependencies.
-mods=(
-	virtio/virtio_ring virtio/virtio virtio/virtio_pci_modern_dev
-	virtio/virtio_pci_legacy_dev virtio/virtio_pci
-	../fs/netfs/netfs ../fs/fscache/fscache
-	../net/9p/9pnet ../net/9p/9pnet_virtio ../fs/9p/9p
-	../fs/overlayfs/overlay
-	usb/common/usb-common usb/core/usbcore usb/host/xhci-hcd usb/host/xhci-pci
-)
-names=()
-for m in "${mods[@]}"; do
-	cp "$moddir/drivers/$m.ko" "$tmp/mod/"
-	names+=("${m##*/}")
+# What the init below needs, and what they need, in load order: insmod
+# resolves nothing, so each module comes after its dependencies (from
+# modules.dep; the order differs between kernels: 6.1 has fscache apart,
+# 6.12 has it in netfs). A module built into the kernel is not there and
+# needs no loading. Compressed modules are decompressed here: busybox's
+# insmod takes them plain.
+declare -A dep=() path=() seen=()
+while IFS=: read -r m ds; do
+	n=${m##*/}
+	n=${n%%.ko*}
+	n=${n//-/_}
+	path[$n]=$m
+	dep[$n]=$ds
+done <"$moddir/modules.dep"
+order=()
+need() {
+	local n=${1//-/_} d
+	[ -z "${seen[$n]:-}" ] || return 0
+	seen[$n]=1
+	[ -n "${path[$n]:-}" ] || return 0
+	for d in ${dep[$n]}; do
+		d=${d##*/}
+		need "${d%%.ko*}"
+	done
+	order+=("$n")
+}
+for m in virtio_pci 9pnet_virtio 9p overlay xhci_pci; do
+	need "$m"
+	[ -n "${path[$m]:-}" ] || grep -q "/$m.ko" "$moddir/modules.builtin" ||
+		{ echo "initramfs.sh: no module $m for $kver" >&2; exit 1; }
+done
+for n in "${order[@]}"; do
+	case ${path[$n]} in
+	*.ko) cp "$moddir/${path[$n]}" "$tmp/mod/$n.ko" ;;
+	*.ko.xz) xz -dc "$moddir/${path[$n]}" >"$tmp/mod/$n.ko" ;;
+	*.ko.zst) zstd -qdc "$moddir/${path[$n]}" >"$tmp/mod/$n.ko" ;;
+	*.ko.gz) gzip -dc "$moddir/${path[$n]}" >"$tmp/mod/$n.ko" ;;
+	*) echo "initramfs.sh: cannot load ${path[$n]}" >&2; exit 1 ;;
+	esac
 done
 
 cat >"$tmp/init" <<EOT
@@ -40,7 +70,7 @@ cat >"$tmp/init" <<EOT
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-for m in ${names[*]}; do
+for m in ${order[*]}; do
 	insmod /mod/\$m.ko || echo "E2E-FAIL insmod \$m"
 done
 r=/root

@@ -31,8 +31,20 @@
 #                       is not passed by a luckier second one.
 #   130 interrupted.
 #
+# The outer host. By default this machine's own: its kernel, /usr and
+# /etc. E2E_SUITE=SUITE (bookworm, trixie): a Debian SUITE root that
+# tests/e2e/root.sh builds with debootstrap at
+# /var/tmp/bbvirt-e2e-root-SUITE, or reuses when it is complete there;
+# the VM boots that release's kernel, systemd, udev, libvirt and QEMU,
+# and bbvirt is built inside it (chroot) with that release's compiler
+# and libraries, installed where its pkg-config says. E2E_ROOT=DIR: that
+# root instead (built there when E2E_SUITE is set too; used as it is when
+# not). The root's build counts against E2E_CAP.
+#
 # Environment: E2E_CAP (seconds for the whole run, default 2640: CI's 90
-# minutes less its other steps), E2E_SEQUENCES (run exactly that many
+# minutes less its other steps), E2E_SET (full, the default: every
+# scenario and the random sequences; core: the core scenarios only, see
+# CORE in the runner), E2E_SEQUENCES (run exactly that many
 # random sequences instead of filling the budget), E2E_FIRST (run only
 # the first N scenarios, to try the harness itself), E2E_ONLY (run only
 # the scenarios whose functions it lists: "sc_a sc_b"), E2E_SEED, E2E_ACCEL
@@ -78,27 +90,61 @@ fmul() { echo $((($1 * speed_m + 999) / 1000)); }
 for t in qemu-system-x86_64 socat busybox cpio bc xmllint timeout; do
 	command -v "$t" >/dev/null || die "$t is missing; run 'make e2e-deps'"
 done
-# The newest kernel that has both its image and its modules here.
+set_=${E2E_SET:-full}
+case $set_ in
+full | core) ;;
+*) die "E2E_SET must be full or core, not '$set_'" ;;
+esac
+suite=${E2E_SUITE:-}
+root=${E2E_ROOT:-}
+[ -z "$suite" ] || [[ $suite =~ ^[a-z]+$ ]] || die "E2E_SUITE must be a Debian codename, not '$suite'"
+[ -z "$suite" ] || [ -n "$root" ] || root=/var/tmp/bbvirt-e2e-root-$suite
+if [ -n "$suite" ]; then
+	# Half the cap at most: a root that takes longer leaves too little
+	# for the scenarios.
+	t_root=$EPOCHREALTIME
+	timeout $((cap / 2)) "$here/root.sh" "$suite" "$root" ||
+		die "the $suite root could not be made at $root (tests/e2e/root.sh; exit $?)"
+	t_root=$(echo "$EPOCHREALTIME - $t_root" | bc)
+fi
+if [ -n "$root" ]; then
+	root=$(realpath -e "$root") || die "E2E_ROOT: no such directory"
+	[ "$root" != / ] || root=
+fi
+# What the release is called, for the report.
+# shellcheck source=/dev/null
+release=$(. "$root/etc/os-release" && echo "${VERSION_CODENAME:-$VERSION_ID}")
+[ -n "$root" ] || release+=", this machine's root"
+# The newest kernel that has both its image and its modules there.
 kver=
-for k in $(find /lib/modules -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V); do
-	[ -r "/boot/vmlinuz-$k" ] && [ -d "/lib/modules/$k/kernel/fs/9p" ] && kver=$k
+for k in $(find "$root/usr/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V); do
+	[ -r "$root/boot/vmlinuz-$k" ] && [ -e "$root/usr/lib/modules/$k/modules.dep" ] && kver=$k
 done
-[ -n "$kver" ] || die "no kernel with its modules in /boot and /lib/modules; run 'make e2e-deps'"
-kernel=/boot/vmlinuz-$kver
-if [ ! -e /etc/libvirt/qemu.conf ] || [ ! -x /usr/sbin/libvirtd ]; then
-	die "libvirt's QEMU daemon is missing; run 'make e2e-deps'"
+[ -n "$kver" ] || die "no kernel with its modules in $root/boot and $root/usr/lib/modules; run 'make e2e-deps'"
+kernel=$root/boot/vmlinuz-$kver
+if [ ! -e "$root/etc/libvirt/qemu.conf" ] || [ ! -x "$root/usr/sbin/libvirtd" ]; then
+	die "libvirt's QEMU daemon is missing in ${root:-/}; run 'make e2e-deps'"
 fi
 
 rm -rf "$work"
 mkdir -p "$work/share/req" "$work/share/results"
 
-# bbvirt, built and installed the way a package would place it.
-make -s -C "$top" bbvirt
-make -s -C "$top" install DESTDIR="$work/dest" PREFIX=/usr \
-	UDEVDIR=/lib/udev SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
+# bbvirt, built and installed the way a package would place it: here with
+# this machine's compiler and libraries, or inside the root with its own
+# (and the paths its pkg-config gives, as a package built there would).
+if [ -z "$root" ]; then
+	make -s -C "$top" bbvirt
+	make -s -C "$top" install DESTDIR="$work/dest" PREFIX=/usr \
+		UDEVDIR=/lib/udev SYSTEMDUNITDIR=/lib/systemd/system >/dev/null
+else
+	t_build=$EPOCHREALTIME
+	"$here/build-in-root.sh" "$root" "$top" "$work/dest" ||
+		die "bbvirt did not build in the $release root (tests/e2e/build-in-root.sh)"
+	t_build=$(echo "$EPOCHREALTIME - $t_build" | bc)
+fi
 tar -C "$work/dest" -cf "$work/share/root.tar" .
 install -m 0755 "$here/stage2" "$here/runner" "$work/share/"
-"$here/initramfs.sh" "$kver" "$work/initramfs.cpio.gz"
+"$here/initramfs.sh" "$kver" "$work/initramfs.cpio.gz" "$root"
 
 pids=()
 cleanup() {
@@ -155,6 +201,7 @@ cat >"$work/share/env" <<EOF
 E2E_SEQUENCES=${E2E_SEQUENCES:-}
 E2E_FIRST=${E2E_FIRST:-}
 E2E_ONLY="${E2E_ONLY:-}"
+E2E_SET=$set_
 E2E_SEED=${E2E_SEED:-$((RANDOM * 32768 + RANDOM))}
 E2E_CAP_END=$((cap_end - RESERVE))
 E2E_SPEED_M=$speed_m
@@ -172,8 +219,8 @@ qemu-system-x86_64 -accel "$accel" -machine q35 -cpu "$cpu" -m 2048 -smp 2 \
 	-append "console=ttyS0 loglevel=4 usbcore.autosuspend=-1 panic=-1 systemd.show_status=false" \
 	-device qemu-xhci,id=xhci,p2=15,p3=15,addr=0x5 \
 	-device qemu-xhci,id=xhc2,p2=15,p3=15,addr=0x6 \
-	-virtfs local,path=/usr,mount_tag=hostusr,security_model=none,readonly=on,multidevs=remap \
-	-virtfs local,path=/etc,mount_tag=hostetc,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$root/usr",mount_tag=hostusr,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$root/etc",mount_tag=hostetc,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$work/share",mount_tag=share,security_model=none \
 	-qmp unix:"$work/qmp.sock",server=on,wait=off &
 vm=$!
@@ -321,8 +368,11 @@ fi
 
 echo
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-echo "bbvirt end-to-end ($accel, kernel $kver)"
+echo "bbvirt end-to-end on $release ($set_ set, $accel, kernel $kver)"
 printf '  %-44s %s\n' "machine" "$cpu_model, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+[ -z "$root" ] || printf '  %-44s %s\n' "outer host's root" "$root"
+[ -z "${t_root:-}" ] || printf '  %-44s %7.1f s\n' "root: built or reused" "$t_root"
+[ -z "${t_build:-}" ] || printf '  %-44s %7.1f s\n' "bbvirt built in the root" "$t_build"
 printf '  %-44s %7.1f s (reference %d s)\n' "probe: kernel boot to panic (TCG)" "$probe_s" "$REF_PROBE"
 printf '  %-44s %7.1f s (reference %d s)\n' "outer VM boot to scenarios" "${booted:-0}" "$REF_RUNNER"
 printf '  %-44s   x%s (deadlines and budget)\n' "measured slowness" "$(echo "scale=2; $speed_m / 1000" | bc)"
@@ -364,9 +414,16 @@ if [ -n "$harness" ]; then
 	echo "e2e: HARNESS FAILURE (not a verdict on bbvirt): $harness"
 	exit 2
 fi
-if [ "$status" = PASS ] && grep -q '^SKIP' "$res/table" 2>/dev/null; then
-	echo "e2e: PASS (but only some scenarios: E2E_FIRST=${E2E_FIRST:-} E2E_ONLY=${E2E_ONLY:-})"
+# What ran: the set, the scenarios that passed (the boot and the random
+# sequences apart), the sequences.
+ran=$(grep -c '^PASS' "$res/table" 2>/dev/null) || ran=0
+grep -q '^PASS  boot and wiring' "$res/table" 2>/dev/null && ran=$((ran - 1))
+seqs=$(sed -n 's/^PASS  12 random (\([0-9]*\) sequences).*/\1/p' "$res/table" 2>/dev/null)
+[ -z "$seqs" ] || ran=$((ran - 1))
+what="$set_: $ran scenarios${seqs:+, $seqs random sequences}"
+if [ "$status" = PASS ] && [ -n "${E2E_FIRST:-}${E2E_ONLY:-}" ] && grep -q '^SKIP' "$res/table" 2>/dev/null; then
+	echo "e2e: PASS on $release ($what; but only some scenarios: E2E_FIRST=${E2E_FIRST:-} E2E_ONLY=${E2E_ONLY:-})"
 	exit 0
 fi
-echo "e2e: $status"
+echo "e2e: $status on $release ($what)"
 [ "$status" = PASS ]
