@@ -106,26 +106,23 @@ world_device_state(const struct world *w, const struct usbdev *d,
 	    f != NULL ? f->domain->name : NULL;
 	if (h != NULL && h->kind == ALIAS_MANUAL && h->valid)
 		return STATUS_OVERRIDE;
-	/* Whose device it is comes first: nobody's is no foreign holder's business. */
-	switch (c->kind) {
-	case CLAIM_AMBIGUOUS:
+	/* What no rule can place, and a type no rule manages, say so first. */
+	if (c->kind == CLAIM_AMBIGUOUS)
 		return STATUS_AMBIGUOUS;
-	case CLAIM_SHARED:
-		return STATUS_SHARED;
-	case CLAIM_HUB:
+	if (c->kind == CLAIM_HUB)
 		return STATUS_HUB;
-	case CLAIM_NONE:
-		if (!d->managed)
-			return STATUS_UNMANAGED;
-		return d->serial == NULL ? STATUS_UNUSABLE : STATUS_UNASSIGNED;
-	default:
-		break;
-	}
+	if (c->kind == CLAIM_NONE && !d->managed)
+		return STATUS_UNMANAGED;
+	/* Held by a hostdev that is not bbvirt's: left alone, and said so. */
 	if (f != NULL) {
 		*ret_holder = f->domain->name;
 		*ret_alias = f->hd->alias;
 		return STATUS_FOREIGN;
 	}
+	if (c->kind == CLAIM_SHARED)
+		return STATUS_SHARED;
+	if (c->kind == CLAIM_NONE)
+		return d->serial == NULL ? STATUS_UNUSABLE : STATUS_UNASSIGNED;
 	uri = world_domain_uri(w, c->domain);
 	if (world_remote(w, uri))
 		return STATUS_REMOTE;
