@@ -41,8 +41,8 @@
 # root instead (built there when E2E_SUITE is set too; used as it is when
 # not). The root's build counts against E2E_CAP.
 #
-# Environment: E2E_CAP (seconds for the whole run, default 2640: CI's 90
-# minutes less its other steps), E2E_SET (full, the default: every
+# Environment: E2E_CAP (seconds for the whole run, default 2640; .ci/run
+# passes each e2e step's own), E2E_SET (full, the default: every
 # scenario and the random sequences; core: the core scenarios only, see
 # CORE in the runner), E2E_SEQUENCES (run exactly that many
 # random sequences instead of filling the budget), E2E_FIRST (run only
