@@ -56,26 +56,26 @@ BBVIRT_CFLAGS = -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wvla \
 	-Wmissing-prototypes -Wstrict-prototypes $(FORTIFY) \
 	-D_GNU_SOURCE -DBBVIRT_VERSION='"$(VERSION)"' \
 	-DBBVIRT_CONF_DIR='"$(CONFDIR)"' -MMD -MP \
-	-I. -Iparsers -Istate -Ireconcile
+	-Ibasic -Iparsers -Istate -Ireconcile -Icli
 ifeq ($(WERROR),1)
 BBVIRT_CFLAGS += -Werror
 endif
 SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-LIB_SRCS := util.c log.c report.c \
+LIB_SRCS := basic/util.c basic/log.c cli/report.c \
 	parsers/conf.c parsers/ini.c parsers/legacy.c parsers/devspec.c \
 	parsers/domxml.c parsers/alias.c \
 	state/udevsnap.c state/virtconn.c state/virtsnap.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
 	reconcile/status.c reconcile/apply.c reconcile/restore.c \
 	reconcile/event.c reconcile/claim.c
-SRCS := $(LIB_SRCS) main.c
+SRCS := $(LIB_SRCS) cli/main.c
 # bbvirt-event runs on every USB event: the config and udev alone, never
 # libvirt or libxml2, whose libraries cost more to load than its work.
-EVENT_SRCS := util.c log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
+EVENT_SRCS := basic/util.c basic/log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
 	parsers/devspec.c state/udevsnap.c reconcile/claim.c reconcile/event.c \
-	event.c
+	cli/event.c
 EVENT_DEPS := libudev inih
 EVENT_LIBS = $(call lazy,EVENT_LIBS,--libs,$(EVENT_DEPS))
 UNIT_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test-*.c))
@@ -135,7 +135,7 @@ $(O)/san/tests/%: $(O)/san/tests/%.o $(LIB_SRCS:%.c=$(O)/san/%.o)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS) -lpthread
 
-$(O)/tests/tools/mute-socket: tests/tools/mute-socket.c util.c | $(AFTER_DEPS)
+$(O)/tests/tools/mute-socket: tests/tools/mute-socket.c basic/util.c | $(AFTER_DEPS)
 	$(call say,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BBVIRT_CFLAGS) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
@@ -172,9 +172,9 @@ prop: $(O)/san/tests/test-prop
 		$(O)/san/tests/test-prop
 
 # libFuzzer targets on each parser's buffer entry point.
-FUZZ_SRCS := util.c log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
+FUZZ_SRCS := basic/util.c basic/log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
 	parsers/devspec.c parsers/domxml.c parsers/alias.c
-FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -Iparsers \
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Ibasic -Iparsers \
 	-fsanitize=fuzzer,address,undefined $(DEP_CFLAGS)
 $(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(AFTER_DEPS)
 	$(call say,CLANG,$@)

@@ -16,7 +16,7 @@ only() {        # only() HEADER FILE... : nothing else may include HEADER
 only libudev.h state/udevsnap.c
 only libvirt/ state/virtconn.c state/virtsnap.c reconcile/apply.c
 only libxml/ parsers/domxml.c
-only json-c/ report.c
+only json-c/ cli/report.c
 only ini.h parsers/ini.c
 # The planner is pure: libc and our own headers only, no I/O, no logging.
 # request.c and status.c format messages and addresses into memory
