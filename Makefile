@@ -69,11 +69,12 @@ LIB_SRCS := basic/util.c basic/log.c cli/report.c \
 	state/udevsnap.c state/virtconn.c state/virtsnap.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
 	reconcile/status.c reconcile/apply.c reconcile/restore.c \
-	reconcile/event.c reconcile/claim.c
-SRCS := $(LIB_SRCS) cli/main.c
+	reconcile/event.c reconcile/claim.c reconcile/command.c
+SRCS := $(LIB_SRCS) cli/main.c cli/startup.c cli/runtime.c cli/session.c \
+	cli/sync.c cli/device.c cli/status.c cli/release.c cli/restore-filter.c
 # bbvirt-event runs on every USB event: the config and udev alone, never
 # libvirt or libxml2, whose libraries cost more to load than its work.
-EVENT_SRCS := basic/util.c basic/log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
+EVENT_SRCS := basic/util.c basic/log.c cli/startup.c parsers/conf.c parsers/ini.c parsers/legacy.c \
 	parsers/devspec.c state/udevsnap.c reconcile/claim.c reconcile/event.c \
 	cli/event.c
 EVENT_DEPS := libudev inih

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <errno.h>
 #include <stdio.h>
 #include <syslog.h>
 
@@ -42,3 +43,5 @@ int log_full_errno(int level, int r, const char *fmt, ...) _printf_(3, 4);
 #define log_debug(...) log_full(LOG_DEBUG, __VA_ARGS__)
 #define log_error_errno(r, ...) log_full_errno(LOG_ERR, (r), __VA_ARGS__)
 #define log_warning_errno(r, ...) log_full_errno(LOG_WARNING, (r), __VA_ARGS__)
+/* The one message for an allocation that failed. Returns -ENOMEM. */
+#define log_oom() log_error_errno(-ENOMEM, "out of memory")

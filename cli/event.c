@@ -18,7 +18,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "conf.h"
 #include "event.h"
 #include "log.h"
+#include "startup.h"
 #include "udevsnap.h"
 #include "util.h"
 
@@ -62,71 +62,57 @@ help(void)
 	    DEFAULT_QUEUE, CONF_DIR, CONF_DEFAULT_PATH, DEFAULT_REQUEST);
 }
 
+enum { ARG_SYSLOG = 0x100 };
+
+static const struct option options[] = {
+	{ "config", required_argument, NULL, 'C' },
+	{ "request", required_argument, NULL, 'r' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "syslog", no_argument, NULL, ARG_SYSLOG },
+	{ "version", no_argument, NULL, STARTUP_ARG_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int
-try_help(void)
+take_option(int c, const char *value)
 {
-	fprintf(stderr, "Try 'bbvirt-event --help'.\n");
-	return -EINVAL;
+	switch (c) {
+	case 'C':
+		arg_config = value;
+		return 0;
+	case 'r':
+		arg_request = value;
+		return 0;
+	case 'v':
+		arg_verbose++;
+		return 0;
+	case ARG_SYSLOG:
+		arg_syslog = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 /* Returns 1 to run, 0 to exit successfully (--help), or -EINVAL. */
 static int
 parse_argv(int argc, char *argv[])
 {
-	enum { ARG_SYSLOG = 0x100, ARG_VERSION };
-	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'C' },
-		{ "request", required_argument, NULL, 'r' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "syslog", no_argument, NULL, ARG_SYSLOG },
-		{ "version", no_argument, NULL, ARG_VERSION },
-		{ NULL, 0, NULL, 0 },
+	static const struct startup_options o = {
+		.shortopts = ":C:r:vh?", .options = options, .help = help,
+		.take = take_option,
 	};
-	int c;
+	int r;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":C:r:vh?", options, NULL)) >= 0) {
-		switch (c) {
-		case 'C':
-			arg_config = optarg;
-			break;
-		case 'r':
-			arg_request = optarg;
-			break;
-		case 'v':
-			arg_verbose++;
-			break;
-		case 'h':
-			help();
-			return 0;
-		case ARG_SYSLOG:
-			arg_syslog = true;
-			break;
-		case ARG_VERSION:
-			printf("bbvirt-event %s\n", BBVIRT_VERSION);
-			return 0;
-		case '?':
-			/* getopt reports both -? and an unknown option as '?'. */
-			if (optopt == 0 && strncmp(argv[optind - 1], "--", 2) != 0) {
-				help();
-				return 0;
-			}
-			log_error("unknown option '%s'", argv[optind - 1]);
-			return try_help();
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			return try_help();
-		default:
-			return -EINVAL;
-		}
-	}
+	r = startup_parse(&o, argc, argv);
+	if (r <= 0)
+		return r;
 	if (optind < argc)
 		arg_queue = argv[optind++];
-	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		return try_help();
-	}
+	if (optind < argc)
+		return startup_usage_error("unexpected argument '%s'",
+		    argv[optind]);
 	return 1;
 }
 
@@ -215,7 +201,7 @@ take_queue(struct strv *names)
 			r = log_error_errno(k, "cannot take %s/%s from the queue: %s",
 			    arg_queue, e->d_name, strerror(-k));
 		if (strv_push(names, e->d_name) < 0)
-			return log_error_errno(-ENOMEM, "out of memory");
+			return log_oom();
 	}
 	if (names->n < QUEUE_MAX && errno != 0)
 		return log_error_errno(-errno, "cannot read the event queue %s: %s",
@@ -232,7 +218,7 @@ read_config(struct conf *conf)
 	_cleanup_free_ char *path = NULL;
 
 	if (conf_path(arg_config, &path) < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	return conf_load_or_none(path, false, conf);
 }
 
@@ -299,13 +285,11 @@ main(int argc, char *argv[])
 	const char *name;
 	int r;
 
-	log_init("bbvirt-event");
+	startup_init("bbvirt-event");
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
-	if (arg_syslog)
-		log_open_syslog();
-	log_set_verbosity(arg_verbose);
+	startup_logging(arg_verbose, arg_syslog);
 	r = take_queue(&names);
 	if (r < 0) {
 		/* What it could not take may need a sync; that run says more. */
@@ -318,7 +302,7 @@ main(int argc, char *argv[])
 	}
 	r = triage(&names, &why, &name);
 	if (r < 0) {
-		log_error_errno(r, "out of memory");
+		(void)log_oom();
 		(void)request_sync();
 		return EXIT_RUNTIME;
 	}

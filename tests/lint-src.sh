@@ -21,8 +21,8 @@ only ini.h parsers/ini.c
 # The planner is pure: libc and our own headers only, no I/O, no logging.
 # request.c and status.c format messages and addresses into memory
 # (asprintf), and only that: they may include stdio.h, never write.
-pure="reconcile/world.c reconcile/plan.c reconcile/request.c reconcile/status.c reconcile/restore.c reconcile/event.c reconcile/claim.c"
-grep -nE '#include <(stdio|unistd|fcntl|syslog)\.h>' reconcile/world.c reconcile/plan.c reconcile/restore.c reconcile/event.c reconcile/claim.c && fail "the planner does I/O"
+pure="reconcile/world.c reconcile/plan.c reconcile/request.c reconcile/status.c reconcile/restore.c reconcile/event.c reconcile/claim.c reconcile/command.c"
+grep -nE '#include <(stdio|unistd|fcntl|syslog)\.h>' reconcile/world.c reconcile/plan.c reconcile/restore.c reconcile/event.c reconcile/claim.c reconcile/command.c && fail "the planner does I/O"
 grep -nE '#include <(unistd|fcntl|syslog)\.h>|#include "log\.h"' $pure && fail "the planner does I/O"
 grep -nE '\b(printf|fprintf|fputs|puts|fwrite|fopen|write|read|open)[[:space:]]*\(' $pure && fail "the planner does I/O"
 grep -nE '\blog_(error|warning|notice|info|debug)' $pure && fail "the planner logs"
@@ -31,4 +31,17 @@ banned='\b(strcpy|strcat|sprintf|vsprintf|strncpy|strtok|gets|atoi|atol|alloca|s
 grep -nE "$banned" $src $(ls tests/*.c tests/fuzz/*.c 2>/dev/null) && fail "banned call"
 grep -nE '\bgoto\b' $src && fail "goto"
 grep -nE '^\s*//' $src && fail "C++ comment"
+# A function fits on a screen (STYLE.md §8): at most 80 lines between the
+# braces of its definition, counted in every C file outside tests/.
+long=$(for f in $src; do
+	case $f in *.c) ;; *) continue;; esac
+	awk -v f="$f" -v max=80 '
+		/^[a-zA-Z_][a-zA-Z0-9_]*\(/ { name = $0; sub(/\(.*/, "", name) }
+		/^\{/ { start = NR }
+		/^\}/ && start { n = NR - start - 1
+			if (n > max) printf "%s:%d: %s() is %d lines\n", f, start, name, n
+			start = 0 }' "$f"
+done)
+[ -z "$long" ] || fail "functions over 80 lines:
+$long"
 exit $rc

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "apply.h"
+#include "command.h"
 #include "conf.h"
 #include "domxml.h"
 #include "log.h"
@@ -851,55 +852,55 @@ tworld_done(struct tworld *t)
 }
 
 /*
- * Parses "attach|detach DEVICE [-D DOMAIN] [-b BUS -d DEV]" or
- * "attach-all|detach-all [DOMAIN]" into the input's requests, as main()
- * does; a refusal to resolve is returned in *ret_refusal, text.
+ * Reads the case's command line, "attach|detach DEVICE [-D DOMAIN] [-b BUS]
+ * [-d DEV]", "attach-all|detach-all [DOMAIN]" or "release" (NULL: sync,
+ * of only when given), and hands it to command_input(), as bbvirt's verbs
+ * do; a refusal is returned in *ret_refusal, as text.
  */
 static void
-parse_request(struct tworld *t, char *words, char **ret_refusal)
+parse_request(struct tworld *t, char *words, const char *only,
+    char **ret_refusal)
 {
-	char *save = NULL;
-	char *op = strtok_r(words, " ", &save);
-	char *w;
-	struct plan_device_arg arg = { 0 };
+	struct command_line cl = { .command = COMMAND_SYNC };
 	struct plan_refusal ref = { 0 };
+	char *args[2] = { NULL, NULL };
+	char *save = NULL;
+	char *w;
 	int r;
 
 	*ret_refusal = NULL;
-	if (strcmp(op, "release") == 0) {
-		t->in.release = true;
-		return;
+	if (words != NULL) {
+		r = command_from_string(strtok_r(words, " ", &save));
+		assert_true(r >= 0);
+		cl.command = r;
 	}
-	if (strcmp(op, "attach-all") == 0 || strcmp(op, "detach-all") == 0) {
-		t->one = plan_request_all(op[0] == 'a' ? PLAN_ATTACH :
-		    PLAN_DETACH, strtok_r(NULL, " ", &save));
-		t->in.requests = &t->one;
-		t->in.n_requests = 1;
-		return;
-	}
-	arg.op = strcmp(op, "attach") == 0 ? PLAN_ATTACH : PLAN_DETACH;
-	arg.device = strtok_r(NULL, " ", &save);
-	while ((w = strtok_r(NULL, " ", &save)) != NULL) {
-		char *v = strtok_r(NULL, " ", &save);
+	while (words != NULL && (w = strtok_r(NULL, " ", &save)) != NULL) {
+		char *v;
 
+		if (w[0] != '-') {
+			assert_true(cl.n_args == 0);
+			args[cl.n_args++] = w;
+			continue;
+		}
+		v = strtok_r(NULL, " ", &save);
 		assert_non_null(v);
 		if (strcmp(w, "-D") == 0)
-			arg.domain = v;
+			cl.domain = v;
 		else if (strcmp(w, "-b") == 0)
-			arg.bus = strtoul(v, NULL, 10);
+			cl.bus = strtoul(v, NULL, 10);
 		else
-			arg.dev = strtoul(v, NULL, 10);
+			cl.dev = strtoul(v, NULL, 10);
 	}
-	r = plan_resolve(&t->in, &arg, false, &t->one, &ref);
+	if (only != NULL)
+		args[cl.n_args++] = (char *)only;
+	cl.args = args;
+	r = command_input(&cl, &t->in, &t->one, &t->only, &ref);
 	assert_true(r == 0 || r == 1);
 	if (r == 1) {
 		assert_true(asprintf(ret_refusal, "refused %s: %s\n",
 		    plan_refusal_kind_to_string(ref.kind), ref.message) > 0);
 		plan_refusal_done(&ref);
-		return;
 	}
-	t->in.requests = &t->one;
-	t->in.n_requests = 1;
 }
 
 /*
@@ -921,18 +922,13 @@ plan_text(const struct pcase *c, bool converge)
 	set_managed(&t.conf, &t.devs);
 	parse_conns(c->conns, &t.conns);
 	parse_guests(c->guests, &t.conns, &t.guests);
-	if (c->only != NULL)
-		assert_int_equal(strv_push(&t.only, c->only), 0);
 	t.in = (struct plan_input){
 		.conf = &t.conf, .devices = &t.devs, .guests = &t.guests,
-		.only = (const char *const *)t.only.v, .n_only = t.only.n,
 	};
-	if (request != NULL) {
-		parse_request(&t, request, &text);
-		if (text != NULL) {
-			tworld_done(&t);
-			return text;
-		}
+	parse_request(&t, request, c->only, &text);
+	if (text != NULL) {
+		tworld_done(&t);
+		return text;
 	}
 	/* The snapshot asks for the persistent definition of candidates only. */
 	for (size_t i = 0; i < t.guests.n_domains; i++)

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <stdbool.h>
+
+#include "command.h"
+#include "conf.h"
+#include "plan.h"
+#include "udevsnap.h"
+#include "util.h"
+#include "virtconn.h"
+#include "virtsnap.h"
+
+/* What bbvirt's command line asked for, shared by its verbs. */
+struct cli_args {
+	struct command_line line;
+	const char *config;     /* -C: a path, or a NAME in the config directory */
+	unsigned timeout;       /* --timeout, seconds */
+	int verbose;            /* -v each */
+	bool json;
+	bool syslog;
+};
+
+/* The results main() picks the exit status from (bbvirt(1), EXIT STATUS). */
+struct outcome {
+	bool usage;             /* the invocation or the config is wrong */
+	bool failed;            /* something asked for could not be done */
+	bool pending;           /* --dry-run: changes are pending */
+};
+
+/*
+ * A verb runs one command. It returns 0 or -errno (logged), and records
+ * in *o what main() makes the exit status of.
+ */
+int verb_sync(const struct cli_args *a, struct outcome *o);
+int verb_status(const struct cli_args *a, struct outcome *o);
+int verb_config(const struct cli_args *a, struct outcome *o);
+int verb_device(const struct cli_args *a, struct outcome *o);
+int verb_all(const struct cli_args *a, struct outcome *o);
+int verb_release(const struct cli_args *a, struct outcome *o);
+int verb_reclaim(const struct cli_args *a, struct outcome *o);
+int verb_restore_filter(const struct cli_args *a, struct outcome *o);
+
+/*
+ * The run of a command against this host: its config, the devices, the
+ * guests and the planner's input, read in the order the verbs call the
+ * session_*() steps. Each step returns 0 to go on, 1 when the run is over
+ * (*o then says how it went), or -errno (logged).
+ */
+struct session {
+	const struct cli_args *a;
+	struct conf conf;
+	struct udevsnap devices;
+	struct virtconns conns;
+	struct virtsnap guests;
+	struct plan_input in;
+	struct plan_request one;        /* the one-device and *-all commands' request */
+	struct strv scope;              /* sync DOMAIN... */
+	char since[64];                 /* the hold's start, when one is in place */
+	bool held;
+	bool bad_config;                /* release: the config cannot be read */
+};
+
+void session_done(struct session *s);
+
+/*
+ * Starts the run: the watchdog, the lock and release's hold for a run that
+ * changes guests, the hold's state, then the config (read under the lock:
+ * a run that read it before an edit must not put the old assignment back).
+ */
+int session_begin(struct session *s, const struct cli_args *a,
+    struct outcome *o);
+/* Ends the run here if a hold in place says so (command_hold()). */
+int session_held(struct session *s, struct outcome *o);
+int session_devices(struct session *s);
+/* The planner's input (command_input()); a refused device ends the run. */
+int session_input(struct session *s, struct outcome *o);
+/* The guests, from the daemons command_libvirt() names. */
+int session_guests(struct session *s, struct outcome *o);
+/* Plans, then prints (--dry-run) or applies the plan. */
+int session_plan(struct session *s, struct outcome *o);

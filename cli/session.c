@@ -1,0 +1,428 @@
+#include <errno.h>
+#include <string.h>
+
+#include "apply.h"
+#include "bbvirt.h"
+#include "log.h"
+#include "report.h"
+#include "runtime.h"
+#include "startup.h"
+#include "status.h"
+
+void
+session_done(struct session *s)
+{
+	strv_done(&s->scope);
+	virtsnap_done(&s->guests);
+	virtconns_done(&s->conns);
+	udevsnap_done(&s->devices);
+	conf_done(&s->conf);
+}
+
+/*
+ * A config error changes nothing, but for release, the shutdown's safety
+ * step: what bbvirt owns is its own whatever the config says, so it is
+ * released on the URIs known without the config.
+ */
+static int
+read_config(struct session *s, const char *path, struct outcome *o)
+{
+	const struct command_line *cl = &s->a->line;
+	int r;
+
+	runtime_phase("reading the config");
+	/* Nor, for a udev event, is a host without the config it names. */
+	r = conf_load_or_none(path, command_is_event(cl), &s->conf);
+	if (r == -ENOMEM || r >= 0)
+		return r;
+	if (!(cl->command == COMMAND_RELEASE && command_changes(cl))) {
+		o->usage = true;        /* logged with its file and line */
+		return r;
+	}
+	s->bad_config = true;
+	conf_done(&s->conf);
+	r = conf_parse(path, "", 0, &s->conf);
+	if (r < 0)
+		return r;
+	log_warning("releasing what bbvirt owns on %s alone, as %s cannot be read",
+	    cl->connect != NULL ? cl->connect : "libvirt's default URI", path);
+	return 0;
+}
+
+int
+session_begin(struct session *s, const struct cli_args *a, struct outcome *o)
+{
+	const struct command_line *cl = &a->line;
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	s->a = a;
+	s->in = (struct plan_input){ .conf = &s->conf, .devices = &s->devices,
+	    .guests = &s->guests, .uri_override = cl->connect };
+	if (conf_path(a->config, &path) < 0)
+		return log_oom();
+	r = runtime_watchdog(a->timeout);
+	if (r < 0)
+		return r;
+	if (command_changes(cl) && (r = runtime_lock()) < 0)
+		return r;
+	if (cl->command == COMMAND_RELEASE && command_changes(cl) &&
+	    (r = runtime_hold_set()) < 0)
+		return r;
+	if (command_hold(cl) != COMMAND_HOLD_UNREAD) {
+		r = runtime_hold_read(s->since, sizeof(s->since));
+		if (r < 0)
+			return r;
+		s->held = r > 0;
+	}
+	return read_config(s, path, o);
+}
+
+/* While bbvirt release holds, nothing is attached. */
+int
+session_held(struct session *s, struct outcome *o)
+{
+	static const struct plan empty = { 0 };
+	const struct cli_args *a = s->a;
+	int r;
+
+	if (!s->held)
+		return 0;
+	switch (command_hold(&a->line)) {
+	case COMMAND_HOLD_QUIET:
+		if (a->line.command != COMMAND_SYNC) {
+			log_info("released (held since %s): '%s' is not attached until 'bbvirt reclaim'",
+			    s->since, a->line.args[0]);
+			return 1;
+		}
+		log_info("released (held since %s): nothing is attached until 'bbvirt reclaim'",
+		    s->since);
+		if (a->json || a->line.dry_run) {
+			r = report_plan(stdout, &empty, a->json);
+			if (r < 0)
+				return r;
+		}
+		return 1;
+	case COMMAND_HOLD_REFUSED:
+		log_error("released (held since %s): nothing is attached until 'bbvirt reclaim'",
+		    s->since);
+		o->failed = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+session_devices(struct session *s)
+{
+	const struct conf *conf = &s->conf;
+	unsigned flags = conf->n_by_port > 0 ? UDEVSNAP_PEERS : 0;
+
+	/* status shows every device, those of serials no rule names too. */
+	if (s->a->line.command == COMMAND_STATUS)
+		flags = UDEVSNAP_PEERS | UDEVSNAP_ALL_SERIALS;
+	runtime_phase("reading USB devices");
+	return udevsnap_collect(conf->managed_ids, conf->n_managed_ids, flags,
+	    &s->devices);
+}
+
+/*
+ * Logs a one-device command's refusal, and records what it makes of the
+ * run: nothing for a udev event that asks for nothing (a device assigned
+ * nowhere, a domain that gets it when it starts), else a usage error or
+ * a failure.
+ */
+static void
+refuse(const struct session *s, const struct plan_refusal *ref,
+    struct outcome *o)
+{
+	switch (plan_refusal_classify(ref->kind, command_is_event(&s->a->line))) {
+	case PLAN_REFUSAL_QUIET:
+		if (ref->kind == PLAN_REFUSE_DOMAIN_DOWN)
+			log_info("%s: it gets the device when it starts",
+			    ref->message);
+		else
+			log_info("%s: nothing to do", ref->message);
+		break;
+	case PLAN_REFUSAL_USAGE:
+		o->usage = true;
+		if (ref->kind == PLAN_REFUSE_MALFORMED)
+			(void)startup_usage_error("%s", ref->message);
+		else
+			log_error("%s", ref->message);
+		break;
+	default:
+		o->failed = true;
+		log_error("%s", ref->message);
+		break;
+	}
+}
+
+int
+session_input(struct session *s, struct outcome *o)
+{
+	struct plan_refusal ref = { 0 };
+	int r;
+
+	r = command_input(&s->a->line, &s->in, &s->one, &s->scope, &ref);
+	if (r == -ENOMEM)
+		return log_oom();
+	if (r == 1) {
+		refuse(s, &ref, o);
+		plan_refusal_done(&ref);
+	}
+	return r;
+}
+
+/* One warning per run for each configured domain on another host. */
+static void
+warn_remote(const struct session *s)
+{
+	const struct conf *conf = &s->conf;
+
+	for (size_t i = 0; i < conf->n_domains; i++) {
+		const struct conf_domain *cd = &conf->domains[i];
+		const char *uri = virtconns_uri(&s->conns,
+		    conf_domain_uri(conf, cd, s->a->line.connect));
+		const struct virtconn *vc = virtconns_find(&s->conns, uri);
+
+		if (vc != NULL && vc->remote)
+			log_warning("domain '%s' on %s is on another host ('%s'): USB devices are local, so its devices are left alone",
+			    cd->name, virtconn_uri_name(uri),
+			    vc->host != NULL ? vc->host : "unknown");
+	}
+}
+
+/*
+ * Says why no daemon is asked. Returns 0 when the run goes on to plan
+ * (nothing: the config assigns nothing), or 1 when it is over.
+ */
+static int
+nothing_to_ask(const struct session *s, enum command_libvirt why)
+{
+	switch (why) {
+	case COMMAND_LIBVIRT_UNASSIGNED:
+		log_info("%s assigns no device: nothing to do", s->conf.file);
+		return 0;
+	case COMMAND_LIBVIRT_NO_SERIAL:
+		log_info("no device at %s and no serial given: nothing to do "
+		    "(a sync detaches what it left)", s->a->line.args[0]);
+		break;
+	default:
+		/* Its remove event: a device assigned nowhere has no domain to ask. */
+		log_info("device '%s' is assigned to no domain: nothing to do",
+		    s->one.serial);
+		break;
+	}
+	return 1;
+}
+
+/* Opens the daemons, the default one first when asked, and reads the guests. */
+static int
+read_guests(struct session *s, const struct strv *uris, bool with_default,
+    struct outcome *o)
+{
+	_cleanup_free_ const char **v = calloc(uris->n + 1, sizeof(*v));
+	size_t n_managed = 0;
+	size_t n = 0;
+	int r;
+
+	if (v == NULL)
+		return log_oom();
+	if (with_default)
+		v[n++] = NULL;
+	for (size_t i = 0; i < uris->n; i++)
+		v[n++] = uris->v[i];
+	runtime_phase("waiting for libvirt");
+	r = virtconns_open(v, n, !command_changes(&s->a->line), &s->conns);
+	if (r == -ENOMEM)
+		return r;
+	o->failed = o->failed || r < 0;
+	r = virtsnap_collect(&s->conns, plan_adoptable, &s->in, &s->guests);
+	if (r == -ENOMEM)
+		return r;
+	o->failed = o->failed || r < 0;
+	for (size_t i = 0; i < s->devices.n; i++)
+		n_managed += s->devices.v[i].managed;
+	log_info("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",
+	    n_managed, s->guests.n_domains, s->conns.calls);
+	warn_remote(s);
+	return 0;
+}
+
+int
+session_guests(struct session *s, struct outcome *o)
+{
+	const struct command_line *cl = &s->a->line;
+	_cleanup_(strv_done) struct strv uris = { 0 };
+	enum command_libvirt why;
+	bool with_default;
+	int r;
+
+	r = command_libvirt(cl, &s->conf, &s->in,
+	    cl->command == COMMAND_ATTACH || cl->command == COMMAND_DETACH ?
+	    &s->one : NULL, &uris, &with_default, &why);
+	if (r < 0)
+		return log_oom();
+	if (why != COMMAND_LIBVIRT_ASK)
+		return nothing_to_ask(s, why);
+	return read_guests(s, &uris, with_default, o);
+}
+
+/* -vv: the snapshots, as the planner is given them. */
+static void
+log_snapshot(const struct session *s)
+{
+	for (size_t i = 0; i < s->devices.n; i++) {
+		const struct usbdev *d = &s->devices.v[i];
+
+		log_debug("device %u:%u port %s %04x:%04x serial '%s'%s",
+		    d->bus, d->dev, d->port, d->vendor, d->product,
+		    d->serial != NULL ? d->serial : "", "");
+	}
+	for (size_t i = 0; i < s->guests.n_domains; i++) {
+		const struct vdomain *vd = &s->guests.domains[i];
+
+		log_debug("domain '%s' on %s: %s%s, %zu USB hostdevs", vd->name,
+		    virtconn_uri_name(vd->uri),
+		    vd->active ? "running" : "not running",
+		    vd->remote ? ", another host" : "", vd->hostdevs.n);
+		for (size_t j = 0; j < vd->hostdevs.n; j++) {
+			const struct hostdev *hd = &vd->hostdevs.v[j];
+
+			if (hd->has_address)
+				log_debug("  hostdev %u:%u alias '%s'%s", hd->bus,
+				    hd->dev, hd->alias != NULL ? hd->alias : "",
+				    hd->live_only ? " (live only)" : "");
+			else
+				log_debug("  hostdev %04x:%04x alias '%s'",
+				    hd->vendor, hd->product,
+				    hd->alias != NULL ? hd->alias : "");
+		}
+	}
+}
+
+/* -vvv: the device-to-domain map the config gives. */
+static void
+log_map(const struct conf *conf, const char *connect)
+{
+	for (size_t i = 0; i < conf->n_domains; i++)
+		for (size_t j = 0; j < conf->domains[i].n_serials; j++)
+			log_debug("map: '%s' -> '%s' on %s",
+			    conf->domains[i].serials[j].serial,
+			    conf->domains[i].name,
+			    virtconn_uri_name(conf_domain_uri(conf,
+			    &conf->domains[i], connect)));
+}
+
+/*
+ * -v: the decisions the plan does not show, the devices left alone and
+ * why; the actions themselves are in the plan (-n) or in the notices.
+ */
+static int
+log_left_alone(const struct session *s)
+{
+	_cleanup_(status_freep) struct status *st = NULL;
+	int r;
+
+	if (log_get_max_level() < LOG_INFO)
+		return 0;
+	r = status_build(&s->in, &st);
+	if (r < 0)
+		return log_oom();
+	for (size_t i = 0; i < st->n_devices; i++) {
+		const struct status_device *d = &st->devices[i];
+		/* A device without a serial is named by its port. */
+		const char *name = d->serial != NULL ? d->serial : d->port;
+
+		if (d->state == STATUS_FOREIGN && d->holder_alias == NULL)
+			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through a hostdev without alias, not bbvirt's",
+			    name, d->bus, d->dev, d->attached);
+		else if (d->state == STATUS_FOREIGN)
+			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through hostdev '%s', not bbvirt's",
+			    name, d->bus, d->dev, d->attached, d->holder_alias);
+		else if (d->state == STATUS_REMOTE)
+			log_info("leaving '%s' alone: its domain '%s' is on another host",
+			    name, d->assigned);
+		else if (d->state == STATUS_SHARED && d->present)
+			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device, which the rule at %s cannot tell apart",
+			    name, d->bus, d->dev, d->rule_at[0]);
+		else if (d->state == STATUS_AMBIGUOUS && d->rule_at[1] != NULL)
+			log_info("leaving %u:%u (port %s) alone: the port rules at %s and %s name one connector",
+			    d->bus, d->dev, d->port, d->rule_at[0], d->rule_at[1]);
+		else if (d->state == STATUS_AMBIGUOUS)
+			log_info("leaving %u:%u (port %s) alone: the port rule at %s names more than one device",
+			    d->bus, d->dev, d->port, d->rule_at[0]);
+		else if (d->state == STATUS_HUB)
+			log_info("leaving %u:%u (port %s) alone: a hub, which the rule at %s does not pass through",
+			    d->bus, d->dev, d->port, d->rule_at[0]);
+	}
+	return 0;
+}
+
+/*
+ * A one-device command asked for one thing: a refusal is its answer. The
+ * others report every refusal and go on.
+ */
+static bool
+refused(const struct session *s, const struct plan *plan, struct outcome *o)
+{
+	enum command c = s->a->line.command;
+
+	if ((c == COMMAND_ATTACH || c == COMMAND_DETACH) && plan->n_refusals > 0) {
+		refuse(s, &plan->refusals[0], o);
+		return true;
+	}
+	for (size_t i = 0; i < plan->n_refusals; i++)
+		log_error("%s", plan->refusals[i].message);
+	o->failed = o->failed || plan->n_refusals > 0;
+	return false;
+}
+
+static int
+print_plan(const struct plan *plan, bool json, struct outcome *o)
+{
+	int r;
+
+	runtime_phase("writing the plan");
+	r = report_plan(stdout, plan, json);
+	if (r < 0)
+		return r;
+	if (plan->n == 0 && !o->failed)
+		log_info("nothing to do");
+	o->pending = plan->n > 0;
+	return 0;
+}
+
+int
+session_plan(struct session *s, struct outcome *o)
+{
+	const struct cli_args *a = s->a;
+	enum command c = a->line.command;
+	_cleanup_(plan_freep) struct plan *plan = NULL;
+	int failed;
+	int r;
+
+	if (log_get_max_level() >= LOG_DEBUG)
+		log_snapshot(s);
+	if (a->verbose >= 3)
+		log_map(&s->conf, a->line.connect);
+	r = plan_build(&s->in, &plan);
+	if (r < 0)
+		return log_oom();
+	if ((c == COMMAND_SYNC || c == COMMAND_RECLAIM) &&
+	    (r = log_left_alone(s)) < 0)
+		return r;
+	if (refused(s, plan, o))
+		return 1;
+	if (a->line.dry_run)
+		return print_plan(plan, a->json, o);
+	runtime_phase("waiting for libvirt to attach or detach");
+	failed = apply_plan(plan, &apply_libvirt_ops, &s->conns);
+	if (failed < 0)
+		return failed;
+	log_debug("%lu libvirt calls in all", s->conns.calls);
+	o->failed = o->failed || failed > 0;
+	return a->json ? report_plan(stdout, plan, true) : 0;
+}
