@@ -43,8 +43,8 @@ int verb_restore_filter(const struct cli_args *a, struct outcome *o);
 /*
  * The run of a command against this host: its config, the devices, the
  * guests and the planner's input, read in the order the verbs call the
- * session_*() steps. Each step returns 0 to go on, 1 when the run is over
- * (*o then says how it went), or -errno (logged).
+ * session_*() steps. Each step returns 1 to go on, 0 when the run is over
+ * (*o then says how it went), or -errno (logged), as parse_argv() does.
  */
 struct session {
 	const struct cli_args *a;
@@ -76,5 +76,5 @@ int session_devices(struct session *s);
 int session_input(struct session *s, struct outcome *o);
 /* The guests, from the daemons command_libvirt() names. */
 int session_guests(struct session *s, struct outcome *o);
-/* Plans, then prints (--dry-run) or applies the plan. */
+/* Plans, then prints (--dry-run) or applies the plan. Returns 0 or -errno. */
 int session_plan(struct session *s, struct outcome *o);

@@ -12,11 +12,11 @@ verb_device(const struct cli_args *a, struct outcome *o)
 	_cleanup_(session_done) struct session s = { 0 };
 	int r;
 
-	if ((r = session_begin(&s, a, o)) == 0 &&
-	    (r = session_held(&s, o)) == 0 &&
-	    (r = session_devices(&s)) == 0 &&
-	    (r = session_input(&s, o)) == 0 &&
-	    (r = session_guests(&s, o)) == 0)
+	if ((r = session_begin(&s, a, o)) > 0 &&
+	    (r = session_held(&s, o)) > 0 &&
+	    (r = session_devices(&s)) > 0 &&
+	    (r = session_input(&s, o)) > 0 &&
+	    (r = session_guests(&s, o)) > 0)
 		r = session_plan(&s, o);
 	return r < 0 ? r : 0;
 }
@@ -30,17 +30,17 @@ verb_all(const struct cli_args *a, struct outcome *o)
 	int r;
 
 	r = session_begin(&s, a, o);
-	if (r == 0)
+	if (r > 0)
 		r = session_held(&s, o);
-	if (r == 0 && domain != NULL &&
+	if (r > 0 && domain != NULL &&
 	    conf_find_domain(&s.conf, domain) == NULL) {
 		o->usage = true;
 		return log_error_errno(-EINVAL, "domain '%s' is not in %s",
 		    domain, s.conf.file);
 	}
-	if (r == 0 && (r = session_devices(&s)) == 0 &&
-	    (r = session_input(&s, o)) == 0 &&
-	    (r = session_guests(&s, o)) == 0)
+	if (r > 0 && (r = session_devices(&s)) > 0 &&
+	    (r = session_input(&s, o)) > 0 &&
+	    (r = session_guests(&s, o)) > 0)
 		r = session_plan(&s, o);
 	return r < 0 ? r : 0;
 }

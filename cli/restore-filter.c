@@ -92,7 +92,7 @@ filter_doc_done(struct filter_doc *d)
 }
 
 /*
- * Reads the domain XML of domain (NULL: any) from stdin. Returns 0, 1
+ * Reads the domain XML of domain (NULL: any) from stdin. Returns 1, 0
  * when it holds no hostdev of bbvirt's (nothing to do), or -errno
  * (logged).
  */
@@ -118,7 +118,7 @@ read_doc(const char *domain, struct filter_doc *d)
 	 */
 	if (!alias_prefix_in(d->xml, d->len)) {
 		log_debug("no alias of bbvirt's in the domain XML: nothing to do");
-		return 1;
+		return 0;
 	}
 	r = domxml_spans(d->xml, d->len, &d->spans, &err);
 	if (r == -ENOMEM)
@@ -136,9 +136,9 @@ read_doc(const char *domain, struct filter_doc *d)
 	if (!restore_any_owned(d->spans.v, d->spans.n)) {
 		log_debug("'%s' has no hostdev of bbvirt's: nothing to do",
 		    d->name);
-		return 1;
+		return 0;
 	}
-	return 0;
+	return 1;
 }
 
 /*
@@ -221,8 +221,8 @@ verb_restore_filter(const struct cli_args *a, struct outcome *o)
 	if (r < 0)
 		return r;
 	r = read_doc(a->line.n_args == 1 ? a->line.args[0] : NULL, &d);
-	if (r != 0)
-		return r < 0 ? r : 0;
+	if (r <= 0)
+		return r;
 	r = decide(a, &d, &p, o);
 	if (r < 0)
 		return r;

@@ -33,7 +33,9 @@ read_config(struct session *s, const char *path, struct outcome *o)
 	runtime_phase("reading the config");
 	/* Nor, for a udev event, is a host without the config it names. */
 	r = conf_load_or_none(path, command_is_event(cl), &s->conf);
-	if (r == -ENOMEM || r >= 0)
+	if (r >= 0)
+		return 1;
+	if (r == -ENOMEM)
 		return r;
 	if (!(cl->command == COMMAND_RELEASE && command_changes(cl))) {
 		o->usage = true;        /* logged with its file and line */
@@ -46,7 +48,7 @@ read_config(struct session *s, const char *path, struct outcome *o)
 		return r;
 	log_warning("releasing what bbvirt owns on %s alone, as %s cannot be read",
 	    cl->connect != NULL ? cl->connect : "libvirt's default URI", path);
-	return 0;
+	return 1;
 }
 
 int
@@ -87,13 +89,13 @@ session_held(struct session *s, struct outcome *o)
 	int r;
 
 	if (!s->held)
-		return 0;
+		return 1;
 	switch (command_hold(&a->line)) {
 	case COMMAND_HOLD_QUIET:
 		if (a->line.command != COMMAND_SYNC) {
 			log_info("released (held since %s): '%s' is not attached until 'bbvirt reclaim'",
 			    s->since, a->line.args[0]);
-			return 1;
+			return 0;
 		}
 		log_info("released (held since %s): nothing is attached until 'bbvirt reclaim'",
 		    s->since);
@@ -102,14 +104,14 @@ session_held(struct session *s, struct outcome *o)
 			if (r < 0)
 				return r;
 		}
-		return 1;
+		return 0;
 	case COMMAND_HOLD_REFUSED:
 		log_error("released (held since %s): nothing is attached until 'bbvirt reclaim'",
 		    s->since);
 		o->failed = true;
-		return 1;
-	default:
 		return 0;
+	default:
+		return 1;
 	}
 }
 
@@ -118,13 +120,15 @@ session_devices(struct session *s)
 {
 	const struct conf *conf = &s->conf;
 	unsigned flags = conf->n_by_port > 0 ? UDEVSNAP_PEERS : 0;
+	int r;
 
 	/* status shows every device, those of serials no rule names too. */
 	if (s->a->line.command == COMMAND_STATUS)
 		flags = UDEVSNAP_PEERS | UDEVSNAP_ALL_SERIALS;
 	runtime_phase("reading USB devices");
-	return udevsnap_collect(conf->managed_ids, conf->n_managed_ids, flags,
+	r = udevsnap_collect(conf->managed_ids, conf->n_managed_ids, flags,
 	    &s->devices);
+	return r < 0 ? r : 1;
 }
 
 /*
@@ -168,7 +172,7 @@ session_input(struct session *s, struct outcome *o)
 	r = command_input(&s->a->line, &s->in, &s->one, &s->scope, &ref);
 	if (r == -ENOMEM)
 		return log_oom();
-	if (r == 1) {
+	if (r == 0) {
 		refuse(s, &ref, o);
 		plan_refusal_done(&ref);
 	}
@@ -195,8 +199,8 @@ warn_remote(const struct session *s)
 }
 
 /*
- * Says why no daemon is asked. Returns 0 when the run goes on to plan
- * (nothing: the config assigns nothing), or 1 when it is over.
+ * Says why no daemon is asked. Returns 1 when the run goes on to plan
+ * (nothing: the config assigns nothing), or 0 when it is over.
  */
 static int
 nothing_to_ask(const struct session *s, enum command_libvirt why)
@@ -204,7 +208,7 @@ nothing_to_ask(const struct session *s, enum command_libvirt why)
 	switch (why) {
 	case COMMAND_LIBVIRT_UNASSIGNED:
 		log_info("%s assigns no device: nothing to do", s->conf.file);
-		return 0;
+		return 1;
 	case COMMAND_LIBVIRT_NO_SERIAL:
 		log_info("no device at %s and no serial given: nothing to do "
 		    "(a sync detaches what it left)", s->a->line.args[0]);
@@ -215,7 +219,7 @@ nothing_to_ask(const struct session *s, enum command_libvirt why)
 		    s->one.serial);
 		break;
 	}
-	return 1;
+	return 0;
 }
 
 /* Opens the daemons, the default one first when asked, and reads the guests. */
@@ -248,7 +252,7 @@ read_guests(struct session *s, const struct strv *uris, bool with_default,
 	log_info("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",
 	    n_managed, s->guests.n_domains, s->conns.calls);
 	warn_remote(s);
-	return 0;
+	return 1;
 }
 
 int
@@ -415,7 +419,7 @@ session_plan(struct session *s, struct outcome *o)
 	    (r = log_left_alone(s)) < 0)
 		return r;
 	if (refused(s, plan, o))
-		return 1;
+		return 0;
 	if (a->line.dry_run)
 		return print_plan(plan, a->json, o);
 	runtime_phase("waiting for libvirt to attach or detach");

@@ -11,10 +11,10 @@ verb_status(const struct cli_args *a, struct outcome *o)
 	_cleanup_(status_freep) struct status *st = NULL;
 	int r;
 
-	if ((r = session_begin(&s, a, o)) != 0 ||
-	    (r = session_devices(&s)) != 0 ||
-	    (r = session_guests(&s, o)) != 0)
-		return r < 0 ? r : 0;
+	if ((r = session_begin(&s, a, o)) <= 0 ||
+	    (r = session_devices(&s)) <= 0 ||
+	    (r = session_guests(&s, o)) <= 0)
+		return r;
 	r = status_build(&s.in, &st);
 	if (r < 0)
 		return log_oom();

@@ -194,11 +194,11 @@ device_input(const struct command_line *cl, struct plan_input *in,
 	int r;
 
 	r = plan_resolve(in, &arg, command_is_event(cl), one, ret_refusal);
-	if (r != 0)
+	if (r <= 0)
 		return r;
 	in->requests = one;
 	in->n_requests = 1;
-	return 0;
+	return 1;
 }
 
 int
@@ -220,10 +220,10 @@ command_input(const struct command_line *cl, struct plan_input *in,
 		    cl->n_args == 1 ? cl->args[0] : NULL);
 		in->requests = one;
 		in->n_requests = 1;
-		return 0;
+		return 1;
 	case COMMAND_RELEASE:
 		in->release = true;
-		return 0;
+		return 1;
 	case COMMAND_SYNC:
 		/* sync -D DOMAIN is sync DOMAIN. */
 		for (size_t i = 0; i < cl->n_args; i++)
@@ -233,8 +233,8 @@ command_input(const struct command_line *cl, struct plan_input *in,
 			return r;
 		in->only = (const char *const *)scope->v;
 		in->n_only = scope->n;
-		return 0;
+		return 1;
 	default:
-		return 0;
+		return 1;
 	}
 }

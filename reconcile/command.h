@@ -91,10 +91,10 @@ int command_libvirt(const struct command_line *cl, const struct conf *conf,
  * The planner's input for the command: the requests of the one-device
  * and *-all commands (in *one, which in->requests then points to), the
  * scope of sync, release's flag. A one-device command's DEVICE is
- * resolved against in->devices; when that is refused, returns 1 with
+ * resolved against in->devices; when that is refused, returns 0 with
  * *ret_refusal filled (the caller's: plan_refusal_done()). *scope is
  * the caller's, empty on entry; in borrows from it and from cl. Returns
- * 0, 1 or -ENOMEM.
+ * 1 (the input is ready), 0 or -ENOMEM.
  */
 int command_input(const struct command_line *cl, struct plan_input *in,
     struct plan_request *one, struct strv *scope,

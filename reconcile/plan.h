@@ -150,8 +150,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct plan *, plan_free)
  * in (in->devices): the device, by serial, address, or port in either
  * spelling at either half of its connector. For a udev form (event), an
  * attach of a device the claim gives nobody is refused here, before
- * libvirt is asked, with the reason plan_build() would give. Returns 0
- * with *ret_request filled (borrowing from arg and the snapshot), 1 with
+ * libvirt is asked, with the reason plan_build() would give. Returns 1
+ * with *ret_request filled (borrowing from arg and the snapshot), 0 with
  * *ret_refusal filled (the caller's: plan_refusal_done()) when it
  * cannot, or -ENOMEM. Pure.
  */

@@ -81,7 +81,7 @@ refusal_make(struct plan_refusal *r, int kind, const char *serial,
 	va_start(ap, fmt);
 	ret = refusal_vmake(r, kind, serial, NULL, fmt, ap);
 	va_end(ap);
-	return ret < 0 ? ret : 1;
+	return ret;
 }
 
 int
@@ -120,7 +120,7 @@ find_device(const struct plan_input *in, enum plan_op op, bool by_address,
 	*ret = NULL;
 	if (spec->kind == DEVSPEC_ADDRESS) {
 		*ret = udevsnap_by_address(u, spec->bus, spec->dev);
-		return 0;
+		return 1;
 	}
 	if (spec->kind == DEVSPEC_SERIAL && !conf_port_stable(text)) {
 		*ret = claim_serial_device(in->conf, u, text);
@@ -130,7 +130,7 @@ find_device(const struct plan_input *in, enum plan_op op, bool by_address,
 		 */
 		if (*ret != NULL || udevsnap_count_serial(u, text) == 0 ||
 		    op == PLAN_DETACH || by_address)
-			return 0;
+			return 1;
 		return refusal_make(ref, PLAN_REFUSE_SHARED, text,
 		    "serial '%s' is on more than one plugged-in device; name one by its port",
 		    text);
@@ -141,7 +141,7 @@ find_device(const struct plan_input *in, enum plan_op op, bool by_address,
 		    usbdev_at_port(&u->v[i], text))
 			d = &u->v[i];
 	*ret = d;
-	return 0;
+	return 1;
 }
 
 static int
@@ -207,7 +207,7 @@ check_event_address(const struct udevsnap *u, const struct plan_device_arg *arg,
 	const struct usbdev *at = udevsnap_by_address(u, arg->bus, arg->dev);
 
 	if (arg->op != PLAN_ATTACH)
-		return 0;
+		return 1;
 	if (at == NULL)
 		return refusal_make(ref, PLAN_REFUSE_NOT_PLUGGED, serial,
 		    "no device is plugged in at %u:%u (for '%s')",
@@ -218,7 +218,7 @@ check_event_address(const struct udevsnap *u, const struct plan_device_arg *arg,
 		    "device %u:%u has serial '%s', not '%s'", arg->bus,
 		    arg->dev, at->serial != NULL ? at->serial : "(none)",
 		    serial);
-	return 0;
+	return 1;
 }
 
 /*
@@ -234,8 +234,10 @@ refuse_unclaimed(const struct plan_input *in, const struct plan_request *q,
 	int r;
 
 	r = world_claim_of(in, d, &c);
-	if (r < 0 || c.domain != NULL)
+	if (r < 0)
 		return r;
+	if (c.domain != NULL)
+		return 1;
 	return refusal_claim_v(ref, in->conf, &c, d, q->text);
 }
 
@@ -263,7 +265,7 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 		spec.kind = DEVSPEC_SERIAL;     /* looked up as a port below */
 	r = find_device(in, arg->op, arg->dev != 0, &spec, arg->device, &d,
 	    ret_refusal);
-	if (r != 0)
+	if (r <= 0)
 		return r;
 	q.device = d;
 	if (spec.kind == DEVSPEC_SERIAL && !conf_port_stable(arg->device))
@@ -278,7 +280,7 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 		    arg->device, arg->bus);
 	if (local.dev != 0 && q.serial != NULL) {
 		r = check_event_address(u, &local, q.serial, ret_refusal);
-		if (r != 0)
+		if (r <= 0)
 			return r;
 		q.exact = true;
 		q.has_address = true;
@@ -315,11 +317,11 @@ plan_resolve(const struct plan_input *in, const struct plan_device_arg *arg,
 	 */
 	if (event && arg->op == PLAN_ATTACH && arg->domain == NULL) {
 		r = refuse_unclaimed(in, &q, ret_refusal);
-		if (r != 0)
+		if (r <= 0)
 			return r;
 	}
 	*ret_request = q;
-	return 0;
+	return 1;
 }
 
 bool

@@ -213,7 +213,7 @@ test_command_libvirt(void **state _unused_)
 		in = (struct plan_input){ .conf = &conf, .devices = &u,
 		    .guests = &guests };
 		read_line(line, words, &cl);
-		assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 0);
+		assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 1);
 		assert_int_equal(command_libvirt(&cl, &conf, &in,
 		    cl.command == COMMAND_ATTACH || cl.command == COMMAND_DETACH ?
 		    &one : NULL, &uris, &with_default, &why), 0);
@@ -246,7 +246,7 @@ test_command_input(void **state _unused_)
 	one_device(&u, &d);
 	/* sync vm2 -D vm1: both, in that order; -c reaches the planner. */
 	in = (struct plan_input){ .conf = &conf, .devices = &u, .guests = &guests };
-	assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 0);
+	assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 1);
 	assert_int_equal(in.n_only, 2);
 	assert_string_equal(in.only[0], "vm2");
 	assert_string_equal(in.only[1], "vm1");
@@ -255,14 +255,14 @@ test_command_input(void **state _unused_)
 	/* release: the flag alone. */
 	in = (struct plan_input){ .conf = &conf, .devices = &u, .guests = &guests };
 	cl = (struct command_line){ .command = COMMAND_RELEASE };
-	assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 0);
+	assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 1);
 	assert_true(in.release);
 	assert_null(in.requests);
 	/* detach-all vm2: one request, for all of it. */
 	in = (struct plan_input){ .conf = &conf, .devices = &u, .guests = &guests };
 	cl = (struct command_line){ .command = COMMAND_DETACH_ALL,
 	    .args = words, .n_args = 1 };
-	assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 0);
+	assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 1);
 	assert_int_equal(in.n_requests, 1);
 	assert_ptr_equal(in.requests, &one);
 	assert_true(one.all);
@@ -273,7 +273,7 @@ test_command_input(void **state _unused_)
 	words[0] = (char *)"Z9";
 	cl = (struct command_line){ .command = COMMAND_ATTACH, .args = words,
 	    .n_args = 1 };
-	assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 1);
+	assert_int_equal(command_input(&cl, &in, &one, &scope, &ref), 0);
 	assert_int_equal(ref.kind, PLAN_REFUSE_NOT_PLUGGED);
 	assert_null(in.requests);
 	plan_refusal_done(&ref);

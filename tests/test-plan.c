@@ -896,7 +896,7 @@ parse_request(struct tworld *t, char *words, const char *only,
 	cl.args = args;
 	r = command_input(&cl, &t->in, &t->one, &t->only, &ref);
 	assert_true(r == 0 || r == 1);
-	if (r == 1) {
+	if (r == 0) {
 		assert_true(asprintf(ret_refusal, "refused %s: %s\n",
 		    plan_refusal_kind_to_string(ref.kind), ref.message) > 0);
 		plan_refusal_done(&ref);

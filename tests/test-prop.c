@@ -49,6 +49,7 @@
 #include <cmocka.h>
 
 #include "alias.h"
+#include "command.h"
 #include "conf.h"
 #include "domxml.h"
 #include "log.h"
@@ -334,11 +335,13 @@ struct pin {
 	struct virtsnap guests;
 	struct plan_request one;
 	struct plan_input in;
+	struct strv scope;
 };
 
 static void
 pin_done(struct pin *p)
 {
+	strv_done(&p->scope);
 	virtsnap_done(&p->guests);
 	free(p->conns.v);
 	udevsnap_done(&p->devs);
@@ -537,24 +540,52 @@ set_refusal(struct pout *o, const struct plan_refusal *ref, bool udev)
 	o->exit = exit_of_refusal(ref->kind, udev);
 }
 
+/*
+ * What every verb does before it plans, asked of reconcile/command.c as
+ * bbvirt asks it: the planner's input (a refused one-device request ends
+ * the run, in *ref), then whether libvirt is asked at all (the guests are
+ * read only then). Returns 1 to plan, or 0 when the run is over.
+ */
+static int
+pin_command(const struct pworld *w, const struct command_line *cl,
+    struct pin *p, struct plan_refusal *ref)
+{
+	struct strv uris = { 0 };
+	enum command_libvirt why;
+	bool with_default;
+	bool one = cl->command == COMMAND_ATTACH || cl->command == COMMAND_DETACH;
+	int r;
+
+	r = command_input(cl, &p->in, &p->one, &p->scope, ref);
+	assert_true(r == 0 || r == 1);
+	if (r == 0)
+		return 0;
+	assert_int_equal(command_libvirt(cl, &p->conf, &p->in,
+	    one ? &p->one : NULL, &uris, &with_default, &why), 0);
+	strv_done(&uris);
+	if (why == COMMAND_LIBVIRT_ASK)
+		pin_guests(w, p);
+	return why == COMMAND_LIBVIRT_ASK || why == COMMAND_LIBVIRT_UNASSIGNED;
+}
+
 /* sync, or sync DOMAIN... with only. */
 static void
 run_sync(const struct pworld *w, const char *const *only, size_t n_only,
     struct pout *o)
 {
+	struct command_line cl = { .command = COMMAND_SYNC };
+	struct plan_refusal ref = { 0 };
 	struct pin p;
 	struct plan *plan = NULL;
 
 	*o = (struct pout){ 0 };
 	pin_start(w, false, &p);
-	/* main(): a config that assigns nothing contacts no libvirt. */
-	if (!conf_assigns(&p.conf)) {
+	cl.args = (char *const *)only;
+	cl.n_args = n_only;
+	if (pin_command(w, &cl, &p, &ref) == 0) {
 		pin_done(&p);
 		return;
 	}
-	pin_guests(w, &p);
-	p.in.only = only;
-	p.in.n_only = n_only;
 	assert_int_equal(plan_build(&p.in, &plan), 0);
 	plan_to_pout(plan, o);
 	plan_free(plan);
@@ -562,9 +593,9 @@ run_sync(const struct pworld *w, const char *const *only, size_t n_only,
 }
 
 /*
- * attach|detach DEVICE [-D DOMAIN] [-b BUS [-d DEV]], as main() runs it
- * today: resolve (a refusal ends the run), the udev forms' early ends in
- * snapshot_guests(), the plan, and its first refusal.
+ * attach|detach DEVICE [-D DOMAIN] [-b BUS [-d DEV]], as the verb runs
+ * it: resolve (a refusal ends the run), the udev forms' early ends when
+ * no domain is there to ask, the plan, and its first refusal.
  */
 static void
 run_one(const struct pworld *w, enum pop op, const char *device,
@@ -572,36 +603,30 @@ run_one(const struct pworld *w, enum pop op, const char *device,
 {
 	struct pin p;
 	struct plan *plan = NULL;
-	struct plan_refusal ref = { 0 };
-	struct plan_device_arg arg = {
-		.op = op == OP_ATTACH ? PLAN_ATTACH : PLAN_DETACH,
-		.device = device, .domain = domain, .bus = bus, .dev = dev,
+	struct plan_refusal ref = { .message = NULL };
+	char *args[] = { (char *)device, NULL };
+	struct command_line cl = {
+		.command = op == OP_ATTACH ? COMMAND_ATTACH : COMMAND_DETACH,
+		.args = args, .n_args = 1, .domain = domain, .bus = bus,
+		.dev = dev,
 	};
-	const char *uri = NULL;
 	bool udev = bus != 0;
-	int r;
 
 	*o = (struct pout){ 0 };
 	pin_start(w, false, &p);
-	r = plan_resolve(&p.in, &arg, udev, &p.one, &ref);
-	assert_true(r == 0 || r == 1);
-	if (r == 1) {
-		set_refusal(o, &ref, udev);
+	if (pin_command(w, &cl, &p, &ref) == 0) {
+		if (ref.message != NULL)
+			set_refusal(o, &ref, udev);
+		else {
+			/* "no serial given", "assigned to no domain": nothing to do. */
+			o->quiet = true;
+			(void)snprintf(o->message, sizeof(o->message),
+			    "udev form, no domain to ask: nothing to do");
+		}
 		plan_refusal_done(&ref);
 		pin_done(&p);
 		return;
 	}
-	p.in.requests = &p.one;
-	p.in.n_requests = 1;
-	if (!plan_request_uri(&p.in, &p.one, &uri) && udev) {
-		/* "no serial given", "assigned to no domain": nothing to do. */
-		o->quiet = true;
-		(void)snprintf(o->message, sizeof(o->message),
-		    "main: udev form, no domain to ask: nothing to do");
-		pin_done(&p);
-		return;
-	}
-	pin_guests(w, &p);
 	assert_int_equal(plan_build(&p.in, &plan), 0);
 	if (plan->n_refusals > 0)
 		set_refusal(o, &plan->refusals[0], udev);
@@ -616,21 +641,22 @@ static void
 run_all(const struct pworld *w, enum pop op, const char *domain,
     struct pout *o)
 {
+	char *args[] = { (char *)domain, NULL };
+	struct command_line cl = {
+		.command = op == OP_ATTACH ? COMMAND_ATTACH_ALL :
+		    COMMAND_DETACH_ALL,
+		.args = args, .n_args = domain != NULL,
+	};
+	struct plan_refusal ref = { 0 };
 	struct pin p;
 	struct plan *plan = NULL;
 
 	*o = (struct pout){ 0 };
 	pin_start(w, false, &p);
-	if (!conf_assigns(&p.conf)) {
+	if (pin_command(w, &cl, &p, &ref) == 0) {
 		pin_done(&p);
 		return;
 	}
-	/* main() reads the guests before it builds the requests. */
-	pin_guests(w, &p);
-	p.one = plan_request_all(op == OP_ATTACH ? PLAN_ATTACH : PLAN_DETACH,
-	    domain);
-	p.in.requests = &p.one;
-	p.in.n_requests = 1;
 	assert_int_equal(plan_build(&p.in, &plan), 0);
 	plan_to_pout(plan, o);
 	plan_free(plan);
