@@ -5,6 +5,7 @@
 #include "command.h"
 #include "conf.h"
 #include "plan.h"
+#include "startup.h"
 #include "udevsnap.h"
 #include "util.h"
 #include "virtconn.h"
@@ -13,11 +14,9 @@
 /* What bbvirt's command line asked for, shared by its verbs. */
 struct cli_args {
 	struct command_line line;
-	const char *config;     /* -C: a path, or a NAME in the config directory */
-	unsigned timeout;       /* --timeout, seconds */
-	int verbose;            /* -v each */
+	struct startup_args common;     /* -C, -v, --syslog */
+	unsigned timeout;               /* --timeout, seconds */
 	bool json;
-	bool syslog;
 };
 
 /* The results main() picks the exit status from (bbvirt(1), EXIT STATUS). */
@@ -35,9 +34,7 @@ int verb_sync(const struct cli_args *a, struct outcome *o);
 int verb_status(const struct cli_args *a, struct outcome *o);
 int verb_config(const struct cli_args *a, struct outcome *o);
 int verb_device(const struct cli_args *a, struct outcome *o);
-int verb_all(const struct cli_args *a, struct outcome *o);
 int verb_release(const struct cli_args *a, struct outcome *o);
-int verb_reclaim(const struct cli_args *a, struct outcome *o);
 int verb_restore_filter(const struct cli_args *a, struct outcome *o);
 
 /*
@@ -64,8 +61,9 @@ void session_done(struct session *s);
 
 /*
  * Starts the run: the watchdog, the lock and release's hold for a run that
- * changes guests, the hold's state, then the config (read under the lock:
- * a run that read it before an edit must not put the old assignment back).
+ * changes guests, the hold's state, the config (read under the lock: a run
+ * that read it before an edit must not put the old assignment back), then
+ * reclaim's end of the hold.
  */
 int session_begin(struct session *s, const struct cli_args *a,
     struct outcome *o);
@@ -76,5 +74,8 @@ int session_devices(struct session *s);
 int session_input(struct session *s, struct outcome *o);
 /* The guests, from the daemons command_libvirt() names. */
 int session_guests(struct session *s, struct outcome *o);
+/* The steps above, in that order: what every verb that looks at guests needs. */
+int session_prepare(struct session *s, const struct cli_args *a,
+    struct outcome *o);
 /* Plans, then prints (--dry-run) or applies the plan. Returns 0 or -errno. */
 int session_plan(struct session *s, struct outcome *o);

@@ -34,11 +34,9 @@
 /* More entries than a host makes between two runs; the rest wait for the next. */
 #define QUEUE_MAX 4096
 
-static const char *arg_config = CONF_DEFAULT_PATH;
+static struct startup_args arg_common = { .config = CONF_DEFAULT_PATH };
 static const char *arg_queue = DEFAULT_QUEUE;
 static const char *arg_request = DEFAULT_REQUEST;
-static int arg_verbose;
-static bool arg_syslog;
 
 static void
 help(void)
@@ -62,37 +60,19 @@ help(void)
 	    DEFAULT_QUEUE, CONF_DIR, CONF_DEFAULT_PATH, DEFAULT_REQUEST);
 }
 
-enum { ARG_SYSLOG = 0x100 };
-
 static const struct option options[] = {
-	{ "config", required_argument, NULL, 'C' },
+	STARTUP_OPTIONS,
 	{ "request", required_argument, NULL, 'r' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "syslog", no_argument, NULL, ARG_SYSLOG },
-	{ "version", no_argument, NULL, STARTUP_ARG_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
 static int
 take_option(int c, const char *value)
 {
-	switch (c) {
-	case 'C':
-		arg_config = value;
-		return 0;
-	case 'r':
-		arg_request = value;
-		return 0;
-	case 'v':
-		arg_verbose++;
-		return 0;
-	case ARG_SYSLOG:
-		arg_syslog = true;
-		return 0;
-	default:
+	if (c != 'r')
 		return -EINVAL;
-	}
+	arg_request = value;
+	return 0;
 }
 
 /* Returns 1 to run, 0 to exit successfully (--help), or -EINVAL. */
@@ -100,8 +80,8 @@ static int
 parse_argv(int argc, char *argv[])
 {
 	static const struct startup_options o = {
-		.shortopts = ":C:r:vh?", .options = options, .help = help,
-		.take = take_option,
+		.shortopts = ":C:r:vh?", .options = options,
+		.args = &arg_common, .help = help, .take = take_option,
 	};
 	int r;
 
@@ -217,7 +197,7 @@ read_config(struct conf *conf)
 {
 	_cleanup_free_ char *path = NULL;
 
-	if (conf_path(arg_config, &path) < 0)
+	if (conf_path(arg_common.config, &path) < 0)
 		return log_oom();
 	return conf_load_or_none(path, false, conf);
 }
@@ -289,7 +269,7 @@ main(int argc, char *argv[])
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
-	startup_logging(arg_verbose, arg_syslog);
+	startup_logging(&arg_common, 0);
 	r = take_queue(&names);
 	if (r < 0) {
 		/* What it could not take may need a sync; that run says more. */

@@ -17,7 +17,7 @@
 #define DEFAULT_TIMEOUT 30
 
 static struct cli_args arg = {
-	.config = CONF_DEFAULT_PATH,
+	.common.config = CONF_DEFAULT_PATH,
 	.timeout = DEFAULT_TIMEOUT,
 };
 
@@ -78,21 +78,17 @@ help(void)
 	    CONF_DIR, CONF_DEFAULT_PATH, DEFAULT_TIMEOUT);
 }
 
-enum { ARG_SYSLOG = 0x100, ARG_JSON, ARG_TIMEOUT };
+enum { ARG_JSON = 0x100, ARG_TIMEOUT };
 
 static const struct option options[] = {
-	{ "config", required_argument, NULL, 'C' },
+	STARTUP_OPTIONS,
 	{ "connect", required_argument, NULL, 'c' },
 	{ "domain", required_argument, NULL, 'D' },
 	{ "busnum", required_argument, NULL, 'b' },
 	{ "devnum", required_argument, NULL, 'd' },
 	{ "dry-run", no_argument, NULL, 'n' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "syslog", no_argument, NULL, ARG_SYSLOG },
 	{ "json", no_argument, NULL, ARG_JSON },
 	{ "timeout", required_argument, NULL, ARG_TIMEOUT },
-	{ "version", no_argument, NULL, STARTUP_ARG_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -102,9 +98,6 @@ take_option(int c, const char *value)
 	struct command_line *cl = &arg.line;
 
 	switch (c) {
-	case 'C':
-		arg.config = value;
-		return 0;
 	case 'c':
 		cl->connect = value;
 		return 0;
@@ -117,12 +110,6 @@ take_option(int c, const char *value)
 		return startup_number("--devnum", value, DEVSPEC_DEV_MAX, &cl->dev);
 	case 'n':
 		cl->dry_run = true;
-		return 0;
-	case 'v':
-		arg.verbose++;
-		return 0;
-	case ARG_SYSLOG:
-		arg.syslog = true;
 		return 0;
 	case ARG_JSON:
 		arg.json = true;
@@ -146,10 +133,10 @@ static const struct verb {
 	[COMMAND_CONFIG] = { 0, 0, NULL, verb_config },
 	[COMMAND_ATTACH] = { 1, 1, "DEVICE", verb_device },
 	[COMMAND_DETACH] = { 1, 1, "DEVICE", verb_device },
-	[COMMAND_ATTACH_ALL] = { 0, 1, "DOMAIN", verb_all },
-	[COMMAND_DETACH_ALL] = { 0, 1, "DOMAIN", verb_all },
+	[COMMAND_ATTACH_ALL] = { 0, 1, "DOMAIN", verb_device },
+	[COMMAND_DETACH_ALL] = { 0, 1, "DOMAIN", verb_device },
 	[COMMAND_RELEASE] = { 0, 0, NULL, verb_release },
-	[COMMAND_RECLAIM] = { 0, 0, NULL, verb_reclaim },
+	[COMMAND_RECLAIM] = { 0, 0, NULL, verb_sync },
 	[COMMAND_RESTORE_FILTER] = { 0, 1, "DOMAIN", verb_restore_filter },
 };
 
@@ -226,7 +213,7 @@ parse_argv(int argc, char *argv[])
 {
 	static const struct startup_options o = {
 		.shortopts = ":C:c:D:b:d:nvh?", .options = options,
-		.help = help, .take = take_option,
+		.args = &arg.common, .help = help, .take = take_option,
 	};
 	struct command_line *cl = &arg.line;
 	int r;
@@ -272,7 +259,7 @@ main(int argc, char *argv[])
 	if (r <= 0)
 		return r < 0 ? EXIT_USAGE : EXIT_OK;
 	/* --dry-run shows its reasoning, as the original's did. */
-	startup_logging(arg.verbose + arg.line.dry_run, arg.syslog);
+	startup_logging(&arg.common, arg.line.dry_run);
 	/* The restore filter never reaches libvirt, not even its library. */
 	if (arg.line.command != COMMAND_RESTORE_FILTER)
 		virtconn_init();

@@ -14,9 +14,21 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 static int
 add(struct json_object *o, const char *key, struct json_object *v)
 {
-	if (json_object_object_add(o, key, v) < 0)
+	/* On failure json-c leaves v the caller's: it goes too. */
+	if (json_object_object_add(o, key, v) < 0) {
+		json_object_put(v);
 		return -ENOMEM;
+	}
 	return 0;
+}
+
+/* A new array, added to o under key; NULL when either fails. */
+static struct json_object *
+add_array(struct json_object *o, const char *key)
+{
+	struct json_object *a = json_object_new_array();
+
+	return a != NULL && add(o, key, a) == 0 ? a : NULL;
 }
 
 static struct json_object *
@@ -45,6 +57,14 @@ add_int(struct json_object *o, const char *key, int64_t n)
 }
 
 static int
+add_bool(struct json_object *o, const char *key, bool b)
+{
+	struct json_object *v = json_object_new_boolean(b);
+
+	return v == NULL ? -ENOMEM : add(o, key, v);
+}
+
+static int
 push(struct json_object *a, struct json_object *v)
 {
 	if (v == NULL)
@@ -67,6 +87,9 @@ print_json(FILE *f, struct json_object *o)
 	return fprintf(f, "%s\n", s) < 0 ? -EIO : 0;
 }
 
+/* The words of a domain's rules, by the key that gives them. */
+enum rule_key { RULE_SERIALS, RULE_PORTS, RULE_DEVICES, _RULE_KEY_MAX };
+
 /*
  * The domain's devices = entries in config order: its types and its
  * VENDOR:PRODUCT/SERIAL serials, each list in line order, merged. Calls
@@ -74,7 +97,8 @@ print_json(FILE *f, struct json_object *o)
  */
 static int
 for_each_device(const struct conf_domain *d,
-    int (*fn)(const char *text, void *userdata), void *userdata)
+    int (*fn)(enum rule_key key, const char *text, void *userdata),
+    void *userdata)
 {
 	size_t t = 0;
 	size_t k = 0;
@@ -98,36 +122,81 @@ for_each_device(const struct conf_domain *d,
 			    d->serials[k].serial);
 			k++;
 		}
-		r = fn(text, userdata);
+		r = fn(RULE_DEVICES, text, userdata);
 		if (r < 0)
 			return r;
 	}
 }
 
+/* Every word of the domain's rules: serials, then ports, then devices. */
 static int
-push_text(const char *text, void *userdata)
+for_each_rule(const struct conf_domain *d,
+    int (*fn)(enum rule_key key, const char *text, void *userdata),
+    void *userdata)
 {
-	return push(userdata, json_object_new_string(text));
+	int r;
+
+	for (size_t j = 0; j < d->n_serials; j++)
+		if (!d->serials[j].has_id &&
+		    (r = fn(RULE_SERIALS, d->serials[j].serial, userdata)) < 0)
+			return r;
+	for (size_t j = 0; j < d->n_ports; j++)
+		if ((r = fn(RULE_PORTS, d->ports[j].port, userdata)) < 0)
+			return r;
+	return for_each_device(d, fn, userdata);
+}
+
+/* userdata: the domain's three arrays, by key. */
+static int
+push_rule(enum rule_key key, const char *text, void *userdata)
+{
+	struct json_object **lists = userdata;
+
+	return push(lists[key], json_object_new_string(text));
 }
 
 static int
-print_word(const char *text, void *userdata)
+print_rule(enum rule_key key, const char *text, void *userdata)
 {
-	return fprintf(userdata, " device %s", text) < 0 ? -EIO : 0;
+	static const char *const prefix[_RULE_KEY_MAX] = {
+		[RULE_SERIALS] = "", [RULE_PORTS] = "port ",
+		[RULE_DEVICES] = "device ",
+	};
+
+	return fprintf(userdata, " %s%s", prefix[key], text) < 0 ? -EIO : 0;
+}
+
+/* The domain's entry of config --json, added to doms. */
+static int
+domain_json(struct json_object *doms, const struct conf_domain *d)
+{
+	static const char *const keys[_RULE_KEY_MAX] = {
+		[RULE_SERIALS] = "serials", [RULE_PORTS] = "ports",
+		[RULE_DEVICES] = "devices",
+	};
+	struct json_object *dj = json_object_new_object();
+	struct json_object *lists[_RULE_KEY_MAX];
+
+	if (push(doms, dj) < 0 || add_str(dj, "name", d->name) < 0 ||
+	    add_str(dj, "uri", d->uri) < 0)
+		return -ENOMEM;
+	for (int k = 0; k < _RULE_KEY_MAX; k++)
+		if ((lists[k] = add_array(dj, keys[k])) == NULL)
+			return -ENOMEM;
+	return for_each_rule(d, push_rule, lists);
 }
 
 static int
 conf_json(FILE *f, const struct conf *conf)
 {
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-	struct json_object *ids = json_object_new_array();
-	struct json_object *doms = json_object_new_array();
-	int r;
+	struct json_object *ids;
+	struct json_object *doms;
 
-	if (o == NULL || ids == NULL || doms == NULL ||
-	    add_str(o, "file", conf->file) < 0 ||
+	if (o == NULL || add_str(o, "file", conf->file) < 0 ||
 	    add_str(o, "format", conf_format_to_string(conf->format)) < 0 ||
-	    add(o, "usb_ids", ids) < 0 || add(o, "domains", doms) < 0)
+	    (ids = add_array(o, "usb_ids")) == NULL ||
+	    (doms = add_array(o, "domains")) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < conf->n_usb_ids; i++) {
 		char id[10];
@@ -137,38 +206,9 @@ conf_json(FILE *f, const struct conf *conf)
 		if (push(ids, json_object_new_string(id)) < 0)
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < conf->n_domains; i++) {
-		const struct conf_domain *d = &conf->domains[i];
-		struct json_object *dj = json_object_new_object();
-		struct json_object *sj = json_object_new_array();
-		struct json_object *pj = json_object_new_array();
-		struct json_object *tj = json_object_new_array();
-
-		r = push(doms, dj);
-		if (r < 0 || sj == NULL || pj == NULL || tj == NULL ||
-		    add_str(dj, "name", d->name) < 0 ||
-		    add_str(dj, "uri", d->uri) < 0 ||
-		    add(dj, "serials", sj) < 0) {
-			json_object_put(pj);
-			json_object_put(tj);
+	for (size_t i = 0; i < conf->n_domains; i++)
+		if (domain_json(doms, &conf->domains[i]) < 0)
 			return -ENOMEM;
-		}
-		if (add(dj, "ports", pj) < 0) {
-			json_object_put(tj);
-			return -ENOMEM;
-		}
-		if (add(dj, "devices", tj) < 0)
-			return -ENOMEM;
-		for (size_t j = 0; j < d->n_serials; j++)
-			if (!d->serials[j].has_id && push(sj,
-			    json_object_new_string(d->serials[j].serial)) < 0)
-				return -ENOMEM;
-		for (size_t j = 0; j < d->n_ports; j++)
-			if (push(pj, json_object_new_string(d->ports[j].port)) < 0)
-				return -ENOMEM;
-		if (for_each_device(d, push_text, tj) < 0)
-			return -ENOMEM;
-	}
 	return print_json(f, o);
 }
 
@@ -193,12 +233,7 @@ report_conf(FILE *f, const struct conf *conf, bool json)
 		if (d->uri != NULL)
 			fprintf(f, " (%s)", d->uri);
 		fprintf(f, ":");
-		for (size_t j = 0; j < d->n_serials; j++)
-			if (!d->serials[j].has_id)
-				fprintf(f, " %s", d->serials[j].serial);
-		for (size_t j = 0; j < d->n_ports; j++)
-			fprintf(f, " port %s", d->ports[j].port);
-		(void)for_each_device(d, print_word, f);
+		(void)for_each_rule(d, print_rule, f);
 		fprintf(f, "\n");
 	}
 	return ferror(f) ? -EIO : 0;
@@ -208,9 +243,9 @@ static int
 plan_json(FILE *f, const struct plan *plan)
 {
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-	struct json_object *acts = json_object_new_array();
+	struct json_object *acts;
 
-	if (o == NULL || acts == NULL || add(o, "actions", acts) < 0)
+	if (o == NULL || (acts = add_array(o, "actions")) == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct plan_action *a = &plan->v[i];
@@ -267,8 +302,8 @@ add_strv(struct json_object *o, const char *key, char **v)
 
 	if (v == NULL)
 		return add(o, key, NULL);
-	a = json_object_new_array();
-	if (a == NULL || add(o, key, a) < 0)
+	a = add_array(o, key);
+	if (a == NULL)
 		return -ENOMEM;
 	for (size_t i = 0; v[i] != NULL; i++)
 		if (push(a, json_object_new_string(v[i])) < 0)
@@ -280,11 +315,11 @@ static int
 status_json(FILE *f, const struct status *st)
 {
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-	struct json_object *devs = json_object_new_array();
-	struct json_object *doms = json_object_new_array();
+	struct json_object *devs;
+	struct json_object *doms;
 
-	if (o == NULL || devs == NULL || doms == NULL ||
-	    add(o, "devices", devs) < 0 || add(o, "domains", doms) < 0 ||
+	if (o == NULL || (devs = add_array(o, "devices")) == NULL ||
+	    (doms = add_array(o, "domains")) == NULL ||
 	    add_str(o, "released", st->released) < 0)
 		return -ENOMEM;
 	for (size_t i = 0; i < st->n_devices; i++) {
@@ -318,15 +353,13 @@ status_json(FILE *f, const struct status *st)
 	for (size_t i = 0; i < st->n_domains; i++) {
 		const struct status_domain *d = &st->domains[i];
 		struct json_object *dj = json_object_new_object();
-		struct json_object *sj = json_object_new_array();
-		struct json_object *act = json_object_new_boolean(d->active);
-		struct json_object *rem = json_object_new_boolean(d->remote);
+		struct json_object *sj;
 
-		if (push(doms, dj) < 0 || sj == NULL || act == NULL ||
-		    rem == NULL || add_str(dj, "name", d->name) < 0 ||
+		if (push(doms, dj) < 0 || add_str(dj, "name", d->name) < 0 ||
 		    add_str(dj, "uri", d->uri) < 0 ||
-		    add(dj, "active", act) < 0 || add(dj, "remote", rem) < 0 ||
-		    add(dj, "serials", sj) < 0)
+		    add_bool(dj, "active", d->active) < 0 ||
+		    add_bool(dj, "remote", d->remote) < 0 ||
+		    (sj = add_array(dj, "serials")) == NULL)
 			return -ENOMEM;
 		for (size_t j = 0; d->serials[j] != NULL; j++)
 			if (push(sj, json_object_new_string(d->serials[j])) < 0)
@@ -339,6 +372,17 @@ static const char *
 dash(const char *s)
 {
 	return s != NULL ? s : "-";
+}
+
+void
+report_status_holder(FILE *f, const struct status_device *d)
+{
+	if (d->state == STATUS_FOREIGN)
+		fprintf(f, " (hostdev '%s', not bbvirt's)",
+		    d->holder_alias != NULL ? d->holder_alias : "without alias");
+	for (size_t k = 0; d->addresses != NULL && d->addresses[k] != NULL; k++)
+		fprintf(f, "%s%s", k == 0 ? " (on " : ", ", d->addresses[k]);
+	fprintf(f, "%s", d->addresses != NULL ? ")" : "");
 }
 
 int
@@ -363,15 +407,7 @@ report_status(FILE *f, const struct status *st, bool json)
 		    dash(d->serial), id, addr, dash(d->port), dash(d->path),
 		    dash(d->assigned), dash(d->attached),
 		    status_state_to_string(d->state));
-		if (d->state == STATUS_FOREIGN)
-			fprintf(f, " (hostdev '%s', not bbvirt's)",
-			    d->holder_alias != NULL ? d->holder_alias :
-			    "without alias");
-		for (size_t k = 0; d->addresses != NULL &&
-		    d->addresses[k] != NULL; k++)
-			fprintf(f, "%s%s", k == 0 ? " (on " : ", ",
-			    d->addresses[k]);
-		fprintf(f, "%s", d->addresses != NULL ? ")" : "");
+		report_status_holder(f, d);
 		if (d->state == STATUS_AMBIGUOUS && d->rule_at[1] != NULL)
 			fprintf(f, " (port rules at %s and %s name one connector)",
 			    d->rule_at[0], d->rule_at[1]);

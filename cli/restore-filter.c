@@ -157,7 +157,7 @@ decide(const struct cli_args *a, const struct filter_doc *d,
 	int held;
 	int r;
 
-	if (conf_path(a->config, &path) < 0)
+	if (conf_path(a->common.config, &path) < 0)
 		return log_oom();
 	runtime_phase("reading the config");
 	/* A missing config, whatever its path, assigns nothing here: park all. */

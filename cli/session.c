@@ -61,13 +61,14 @@ session_begin(struct session *s, const struct cli_args *a, struct outcome *o)
 	s->a = a;
 	s->in = (struct plan_input){ .conf = &s->conf, .devices = &s->devices,
 	    .guests = &s->guests, .uri_override = cl->connect };
-	if (conf_path(a->config, &path) < 0)
+	if (conf_path(a->common.config, &path) < 0)
 		return log_oom();
 	r = runtime_watchdog(a->timeout);
 	if (r < 0)
 		return r;
 	if (command_changes(cl) && (r = runtime_lock()) < 0)
 		return r;
+	/* release holds before it detaches anything. */
 	if (cl->command == COMMAND_RELEASE && command_changes(cl) &&
 	    (r = runtime_hold_set()) < 0)
 		return r;
@@ -77,7 +78,12 @@ session_begin(struct session *s, const struct cli_args *a, struct outcome *o)
 			return r;
 		s->held = r > 0;
 	}
-	return read_config(s, path, o);
+	r = read_config(s, path, o);
+	/* reclaim ends the hold, then syncs; a config in error changes nothing. */
+	if (r > 0 && cl->command == COMMAND_RECLAIM && command_changes(cl) &&
+	    (r = runtime_hold_end()) == 0)
+		r = 1;
+	return r;
 }
 
 /* While bbvirt release holds, nothing is attached. */
@@ -163,12 +169,30 @@ refuse(const struct session *s, const struct plan_refusal *ref,
 	}
 }
 
+/* attach-all DOMAIN and detach-all DOMAIN: a domain of the config. */
+static int
+check_domain(const struct session *s, struct outcome *o)
+{
+	const struct command_line *cl = &s->a->line;
+
+	if ((cl->command != COMMAND_ATTACH_ALL &&
+	    cl->command != COMMAND_DETACH_ALL) || cl->n_args == 0 ||
+	    conf_find_domain(&s->conf, cl->args[0]) != NULL)
+		return 1;
+	o->usage = true;
+	return log_error_errno(-EINVAL, "domain '%s' is not in %s",
+	    cl->args[0], s->conf.file);
+}
+
 int
 session_input(struct session *s, struct outcome *o)
 {
 	struct plan_refusal ref = { 0 };
 	int r;
 
+	r = check_domain(s, o);
+	if (r <= 0)
+		return r;
 	r = command_input(&s->a->line, &s->in, &s->one, &s->scope, &ref);
 	if (r == -ENOMEM)
 		return log_oom();
@@ -253,6 +277,20 @@ read_guests(struct session *s, const struct strv *uris, bool with_default,
 	    n_managed, s->guests.n_domains, s->conns.calls);
 	warn_remote(s);
 	return 1;
+}
+
+int
+session_prepare(struct session *s, const struct cli_args *a,
+    struct outcome *o)
+{
+	int r;
+
+	if ((r = session_begin(s, a, o)) > 0 &&
+	    (r = session_held(s, o)) > 0 &&
+	    (r = session_devices(s)) > 0 &&
+	    (r = session_input(s, o)) > 0)
+		r = session_guests(s, o);
+	return r;
 }
 
 int
@@ -410,7 +448,7 @@ session_plan(struct session *s, struct outcome *o)
 
 	if (log_get_max_level() >= LOG_DEBUG)
 		log_snapshot(s);
-	if (a->verbose >= 3)
+	if (a->common.verbose >= 3)
 		log_map(&s->conf, a->line.connect);
 	r = plan_build(&s->in, &plan);
 	if (r < 0)

@@ -66,6 +66,15 @@ startup_parse(const struct startup_options *o, int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, o->shortopts, o->options,
 	    NULL)) >= 0) {
 		switch (c) {
+		case 'C':
+			o->args->config = optarg;
+			break;
+		case 'v':
+			o->args->verbose++;
+			break;
+		case STARTUP_ARG_SYSLOG:
+			o->args->syslog = true;
+			break;
 		case 'h':
 			o->help();
 			return 0;
@@ -87,9 +96,9 @@ startup_parse(const struct startup_options *o, int argc, char *argv[])
 }
 
 void
-startup_logging(int verbosity, bool syslog)
+startup_logging(const struct startup_args *args, int extra)
 {
-	if (syslog)
+	if (args->syslog)
 		log_open_syslog();
-	log_set_verbosity(verbosity);
+	log_set_verbosity(args->verbose + extra);
 }

@@ -12,8 +12,23 @@
  * which runs on every USB event, loads neither.
  */
 
-/* The option code of --version in every program's table. */
-#define STARTUP_ARG_VERSION 0x1000
+/* The codes of the long options without a letter that every program takes. */
+enum { STARTUP_ARG_VERSION = 0x1000, STARTUP_ARG_SYSLOG };
+
+/* The options every program takes alike, first in each program's table. */
+#define STARTUP_OPTIONS                                                 \
+	{ "config", required_argument, NULL, 'C' },                     \
+	{ "verbose", no_argument, NULL, 'v' },                          \
+	{ "help", no_argument, NULL, 'h' },                             \
+	{ "syslog", no_argument, NULL, STARTUP_ARG_SYSLOG },            \
+	{ "version", no_argument, NULL, STARTUP_ARG_VERSION }
+
+/* What those options set. */
+struct startup_args {
+	const char *config;     /* -C: a path, or a NAME in the config directory */
+	int verbose;            /* -v each */
+	bool syslog;            /* --syslog */
+};
 
 /* Names the program in logs and usage errors; call first. */
 void startup_init(const char *program);
@@ -27,7 +42,8 @@ int startup_number(const char *opt, const char *s, unsigned max,
 
 struct startup_options {
 	const char *shortopts;
-	const struct option *options;
+	const struct option *options;   /* STARTUP_OPTIONS, then the program's */
+	struct startup_args *args;      /* set by the options of STARTUP_OPTIONS */
 	void (*help)(void);
 	/* Takes one option of the program's own: 0, or -EINVAL (logged). */
 	int (*take)(int c, const char *value);
@@ -40,5 +56,5 @@ struct startup_options {
  */
 int startup_parse(const struct startup_options *o, int argc, char *argv[]);
 
-/* Where messages go once the options are read: -v each, --syslog. */
-void startup_logging(int verbosity, bool syslog);
+/* Where messages go once the options are read: more for each -v and extra, --syslog. */
+void startup_logging(const struct startup_args *args, int extra);

@@ -11,9 +11,8 @@ verb_status(const struct cli_args *a, struct outcome *o)
 	_cleanup_(status_freep) struct status *st = NULL;
 	int r;
 
-	if ((r = session_begin(&s, a, o)) <= 0 ||
-	    (r = session_devices(&s)) <= 0 ||
-	    (r = session_guests(&s, o)) <= 0)
+	r = session_prepare(&s, a, o);
+	if (r <= 0)
 		return r;
 	r = status_build(&s.in, &st);
 	if (r < 0)
@@ -30,7 +29,7 @@ verb_config(const struct cli_args *a, struct outcome *o)
 	_cleanup_free_ char *path = NULL;
 	int r;
 
-	if (conf_path(a->config, &path) < 0)
+	if (conf_path(a->common.config, &path) < 0)
 		return log_oom();
 	r = conf_load_or_none(path, false, &conf);
 	if (r < 0) {

@@ -24,18 +24,17 @@ check_scope(const struct session *s, struct outcome *o)
 	return 1;
 }
 
-/* sync [DOMAIN...]: attach what is missing, detach what is stale. */
+/*
+ * sync [DOMAIN...]: attach what is missing, detach what is stale. reclaim
+ * is a sync too, once session_begin() has ended the hold.
+ */
 int
 verb_sync(const struct cli_args *a, struct outcome *o)
 {
 	_cleanup_(session_done) struct session s = { 0 };
 	int r;
 
-	if ((r = session_begin(&s, a, o)) > 0 &&
-	    (r = session_held(&s, o)) > 0 &&
-	    (r = session_devices(&s)) > 0 &&
-	    (r = session_input(&s, o)) > 0 &&
-	    (r = session_guests(&s, o)) > 0 &&
+	if ((r = session_prepare(&s, a, o)) > 0 &&
 	    (r = check_scope(&s, o)) > 0)
 		r = session_plan(&s, o);
 	return r < 0 ? r : 0;

@@ -1081,15 +1081,7 @@ status_text(const struct scase *c)
 		    status_state_to_string(d->state));
 		if (d->attached != NULL)
 			fprintf(f, " %s", d->attached);
-		if (d->state == STATUS_FOREIGN)
-			fprintf(f, " (hostdev '%s', not bbvirt's)",
-			    d->holder_alias != NULL ? d->holder_alias :
-			    "without alias");
-		for (size_t k = 0; d->addresses != NULL &&
-		    d->addresses[k] != NULL; k++)
-			fprintf(f, "%s%s", k == 0 ? " (on " : ", ",
-			    d->addresses[k]);
-		fprintf(f, "%s", d->addresses != NULL ? ")" : "");
+		report_status_holder(f, d);
 		/* A rule other than a serial's, and where it is. */
 		if (d->rule != NULL && strcmp(d->rule, "serial") != 0) {
 			fprintf(f, " [%s", d->rule);
