@@ -705,7 +705,7 @@ check_conf(struct conf *conf)
 		return conf_error(conf->file, conf->domains[CONF_DOMAINS_MAX].line,
 		    "expected at most %d domains", CONF_DOMAINS_MAX);
 	if (first_duplicate_name(conf, &dup_name) < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	for (size_t i = 0; i < conf->n_domains; i++) {
 		const struct conf_domain *d = &conf->domains[i];
 
@@ -734,7 +734,7 @@ check_conf(struct conf *conf)
 			    CONF_TYPES_MAX);
 	}
 	if (index_serials(conf) < 0 || index_rules(conf) < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	/* A listing after the first of its serial breaks the rule; report the earliest in config order. */
 	for (size_t i = 1; i < conf->n_by_serial; i++) {
 		const struct conf_ref *r = &conf->by_serial[i];
@@ -775,7 +775,7 @@ conf_parse(const char *file, const char *buf, size_t len, struct conf *ret_conf)
 		return r;
 	conf.file = strdup(file);
 	if (conf.file == NULL)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	conf.format = detect_format(buf, len);
 	if (conf.format == CONF_FORMAT_INI)
 		r = ini_conf_parse(file, buf, len, &conf);
@@ -785,7 +785,7 @@ conf_parse(const char *file, const char *buf, size_t len, struct conf *ret_conf)
 		return r;
 	if (conf.n_usb_ids == 0 && conf_add_usb_id(&conf,
 	    (struct usb_id){ 0x0403, 0x7840 }) < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	r = check_conf(&conf);
 	if (r < 0)
 		return r;
@@ -828,7 +828,7 @@ conf_load(const char *path, struct conf *ret_conf)
 		return log_error_errno(r, "%s: expected a config of at most %u MiB",
 		    path, CONF_FILE_MAX >> 20);
 	if (r == -ENOMEM)
-		return log_error_errno(r, "out of memory");
+		return log_oom();
 	if (r < 0 && r != -EPERM && r != -EINVAL)
 		return log_error_errno(r, "cannot read config '%s': %s", path,
 		    strerror(-r));

@@ -107,13 +107,13 @@ section_start(struct ini_ctx *c, const char *s, size_t n)
 		return visible_error(c, expect, s, end + 1 - s);
 	r = parse_quoted(s + 8, k - 7, &name);
 	if (r == -ENOMEM)
-		return ini_fail(c, log_error_errno(r, "out of memory"));
+		return ini_fail(c, log_oom());
 	if (r < 0 || !conf_name_valid(name))
 		return visible_error(c, "a domain name in double quotes",
 		    s + 8, k - 7);
 	c->domain = conf_add_domain(c->conf, name, c->line);
 	if (c->domain == NULL)
-		return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+		return ini_fail(c, log_oom());
 	return 0;
 }
 
@@ -176,7 +176,7 @@ for_each_word(struct ini_ctx *c, const char *value, const char *what,
 			    strlen(p));
 		word = strndup(p, k);
 		if (word == NULL)
-			return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+			return ini_fail(c, log_oom());
 		r = fn(c, word);
 		if (r < 0)
 			return r;
@@ -195,7 +195,7 @@ add_serial(struct ini_ctx *c, const char *word)
 		return visible_error(c, "a serial number (1-126 printable ASCII characters)",
 		    word, strlen(word));
 	if (conf_domain_add_serial(c->domain, word, c->line) < 0)
-		return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+		return ini_fail(c, log_oom());
 	return 0;
 }
 
@@ -207,12 +207,12 @@ add_port(struct ini_ctx *c, const char *word)
 
 	r = conf_port_parse(word, &port);
 	if (r == -ENOMEM)
-		return ini_fail(c, log_error_errno(r, "out of memory"));
+		return ini_fail(c, log_oom());
 	if (r < 0)
 		return visible_error(c, "a port as BUS-PORT[.PORT...] or a stable path like pci-0000:00:14.0-usb-0:2",
 		    word, strlen(word));
 	if (conf_domain_add_port(c->domain, port, c->line) < 0)
-		return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+		return ini_fail(c, log_oom());
 	return 0;
 }
 
@@ -245,7 +245,7 @@ add_device(struct ini_ctx *c, const char *word)
 		}
 	}
 	if (r < 0)
-		return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+		return ini_fail(c, log_oom());
 	return 0;
 }
 
@@ -261,7 +261,7 @@ add_usb_id(struct ini_ctx *c, const char *word)
 		return ini_fail(c, conf_error(c->file, c->line,
 		    "expected at most %d USB ids", CONF_USB_IDS_MAX));
 	if (conf_add_usb_id(c->conf, id) < 0)
-		return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+		return ini_fail(c, log_oom());
 	return 0;
 }
 
@@ -278,7 +278,7 @@ set_once(struct ini_ctx *c, char **field, bool *seen, const char *key,
 		return visible_error(c, what, value, strlen(value));
 	v = strdup(value);
 	if (v == NULL)
-		return ini_fail(c, log_error_errno(-ENOMEM, "out of memory"));
+		return ini_fail(c, log_oom());
 	free(*field);
 	*field = v;
 	*seen = true;
@@ -370,6 +370,6 @@ ini_conf_parse(const char *file, const char *buf, size_t len,
 		return visible_error(&c, "'key = value'", s, n);
 	}
 	if (r < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	return 0;
 }

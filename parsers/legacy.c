@@ -310,13 +310,13 @@ domain_for(struct lexer *l, struct conf *conf, const char *key, unsigned line,
 	}
 	if ((conf->n_domains + 1) * 2 > l->keys_size &&
 	    keys_grow(l, conf) < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	d = conf_add_domain(conf, key, line);
 	if (d == NULL)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	e = (ENTRY){ d->key, (void *)(uintptr_t)(conf->n_domains - 1) };
 	if (hsearch_r(e, ENTER, &found, &l->keys) == 0)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	*ret = d;
 	return 0;
 }
@@ -362,7 +362,7 @@ add_serial(struct lexer *l, struct conf_domain *d, const char *s,
 		    "expected a serial number (1-126 printable ASCII characters), got '%s'",
 		    str_visible(s, strlen(s), vis, sizeof(vis)));
 	if (conf_domain_add_serial(d, s, line) < 0)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	return 0;
 }
 
@@ -410,7 +410,7 @@ assign(struct lexer *l, struct conf *conf, struct token *t)
 	bool array = false;
 
 	if (name == NULL)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	var = var_of(name, n, &key);
 	/* An array starts right after '=': "NAME=(" with nothing between. */
 	if (value[0] == '\0' && !t->quoted && l->pos < l->len &&
@@ -449,7 +449,7 @@ assign(struct lexer *l, struct conf *conf, struct token *t)
 			    str_visible(value, strlen(value), vis, sizeof(vis)));
 		free(d->name);
 		d->name = strdup(value);
-		return d->name == NULL ? log_error_errno(-ENOMEM, "out of memory") : 0;
+		return d->name == NULL ? log_oom() : 0;
 	case VAR_URI:
 		free(d->uri);
 		d->uri = NULL;
@@ -460,7 +460,7 @@ assign(struct lexer *l, struct conf *conf, struct token *t)
 			    "expected a libvirt URI without blanks, got '%s'",
 			    str_visible(value, strlen(value), vis, sizeof(vis)));
 		d->uri = strdup(value);
-		return d->uri == NULL ? log_error_errno(-ENOMEM, "out of memory") : 0;
+		return d->uri == NULL ? log_oom() : 0;
 	default:
 		return 0;
 	}

@@ -102,7 +102,7 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 		} else
 			r = apply_one(a, ops, userdata, &error);
 		if (r == -ENOMEM && error == NULL)
-			return log_error_errno(r, "out of memory");
+			return log_oom();
 		if (r >= 0) {
 			a->result = PLAN_DONE;
 			if (a->op == PLAN_ATTACH)

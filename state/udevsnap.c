@@ -314,7 +314,10 @@ usbdev_at_port(const struct usbdev *d, const char *port)
 	    streq_opt(d->peer_port, port) || streq_opt(d->peer_path, port);
 }
 
-/* Sysfs text is hostile: anything malformed is skipped, with a warning. Returns 1 kept, 0 skipped. */
+/*
+ * Sysfs text is hostile: anything malformed is skipped, with a warning.
+ * Returns 1 kept, 0 skipped, or -ENOMEM.
+ */
 static int
 read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
     size_t n_ids, struct usbdev *ret)
@@ -432,10 +435,10 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids, unsigned flags,
 			return log_error_errno(-E2BIG,
 			    "more than %d USB devices", USBDEVS_MAX);
 		if (array_grow(&snap.v, snap.n, 0, sizeof(*snap.v)) < 0)
-			return log_error_errno(-ENOMEM, "out of memory");
+			return log_oom();
 		r = read_device(&c, d, ids, n_ids, &snap.v[snap.n]);
 		if (r < 0)
-			return log_error_errno(r, "out of memory");
+			return log_oom();
 		snap.n += r;
 	}
 	if (snap.n > 0)
@@ -503,6 +506,6 @@ udevsnap_one(const struct usb_id *ids, size_t n_ids, const char *sysname,
 		return 0;
 	r = read_device(&c, d, ids, n_ids, ret);
 	if (r < 0)
-		return log_error_errno(r, "out of memory");
+		return log_oom();
 	return r;
 }

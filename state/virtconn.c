@@ -165,7 +165,7 @@ virtconns_open(const char *const *uris, size_t n_uris, bool read_only,
 
 	c.v = calloc(n_uris + 1, sizeof(*c.v));
 	if (c.v == NULL)
-		return log_error_errno(-ENOMEM, "out of memory");
+		return log_oom();
 	r = virtconn_this_host(&c.this_host);
 	if (r < 0)
 		return log_error_errno(r, "cannot tell this host's name: %s",
@@ -174,7 +174,7 @@ virtconns_open(const char *const *uris, size_t n_uris, bool read_only,
 		if (uris[i] == NULL) {
 			r = open_default(&c, read_only);
 			if (r == -ENOMEM)
-				return log_error_errno(r, "out of memory");
+				return log_oom();
 			failed = r < 0;
 			break;
 		}
@@ -185,7 +185,7 @@ virtconns_open(const char *const *uris, size_t n_uris, bool read_only,
 			continue;
 		vc = &c.v[c.n++];
 		if ((vc->uri = strdup(uris[i])) == NULL)
-			return log_error_errno(-ENOMEM, "out of memory");
+			return log_oom();
 		r = open_one(&c, vc, read_only);
 		if (r < 0) {
 			failed = true;

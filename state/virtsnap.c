@@ -203,7 +203,7 @@ virtsnap_collect(struct virtconns *conns, virtsnap_adoptable_fn adoptable,
 			continue;
 		r = list_domains(&snap, i, adoptable, userdata);
 		if (r == -ENOMEM)
-			return log_error_errno(r, "out of memory");
+			return log_oom();
 		failed = failed || r < 0;
 	}
 	if (snap.n_domains > 0)
