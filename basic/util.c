@@ -137,7 +137,7 @@ read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len)
 	return read_fd(fd, st.st_size, max, ret_buf, ret_len);
 }
 
-/* The slots array_grow() keeps for k in use; 0 when it would overflow. */
+/* The slots greedy_grow() keeps for k in use; 0 when it would overflow. */
 static size_t
 array_capacity(size_t k)
 {
@@ -154,7 +154,7 @@ array_capacity(size_t k)
 }
 
 int
-array_grow(void *p, size_t n, size_t extra, size_t size)
+greedy_grow(void *p, size_t n, size_t extra, size_t size)
 {
 	size_t have = n == 0 ? 0 : array_capacity(n + extra);
 	size_t want;
@@ -180,13 +180,11 @@ array_grow(void *p, size_t n, size_t extra, size_t size)
 int
 strv_consume(struct strv *l, char *s)
 {
-	if (s == NULL)
+	_cleanup_free_ char *p = s;
+
+	if (p == NULL || GREEDY_GROW_EXTRA(l->v, l->n, 1) < 0)
 		return -ENOMEM;
-	if (array_grow(&l->v, l->n, 1, sizeof(*l->v)) < 0) {
-		free(s);
-		return -ENOMEM;
-	}
-	l->v[l->n++] = s;
+	l->v[l->n++] = TAKE_PTR(p);
 	l->v[l->n] = NULL;
 	return 0;
 }

@@ -107,14 +107,32 @@ int read_fd(int fd, size_t hint, size_t max, char **ret_buf, size_t *ret_len);
 int strdup_null(const char *s, char **ret);
 
 /*
- * Makes room in *(T **)p, an array of n elements of size bytes (and extra
- * more slots after them, a terminator's, once it is not empty), for one
- * element more. Its capacity follows from n alone: none, then a power of
- * two from 8, so adding n elements one at a time costs O(n) in all. Every
- * growth of that array must go through here. On failure *p is untouched.
+ * Makes room in the array p (a T *) of n elements for one element more,
+ * and for extra slots after it (a terminator's) once it is not empty. The
+ * element type comes from p, so no caller names a size. Its capacity
+ * follows from n alone: none, then a power of two from 8, so adding n
+ * elements one at a time costs O(n) in all; every growth of that array
+ * must go through here, with the same extra. On failure p is untouched.
  * Returns 0 or -ENOMEM.
  */
-int array_grow(void *p, size_t n, size_t extra, size_t size);
+#define GREEDY_GROW(p, n) greedy_grow(&(p), (n), 0, sizeof(*(p)))
+#define GREEDY_GROW_EXTRA(p, n, extra) \
+	greedy_grow(&(p), (n), (extra), sizeof(*(p)))
+
+/*
+ * Appends x to the array p of n elements and counts it in n; x is not
+ * evaluated when growing fails. Returns 0 or -ENOMEM.
+ */
+#define GREEDY_APPEND(p, n, x)                                  \
+	({                                                      \
+		int _r_ = GREEDY_GROW(p, n);                    \
+		if (_r_ >= 0)                                   \
+			(p)[(n)++] = (x);                       \
+		_r_;                                            \
+	})
+
+/* The function behind GREEDY_GROW(): p points at a T *, size is sizeof(T). */
+int greedy_grow(void *p, size_t n, size_t extra, size_t size);
 
 /* A growable array of owned strings, always NULL-terminated once non-empty. */
 struct strv {

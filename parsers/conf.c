@@ -155,22 +155,16 @@ conf_uri_valid(const char *s)
 struct conf_domain *
 conf_add_domain(struct conf *conf, const char *key, unsigned line)
 {
-	struct conf_domain *v;
+	_cleanup_free_ char *k = strdup(key);
+	_cleanup_free_ char *name = strdup(key);
 	struct conf_domain *d;
 
-	if (array_grow(&conf->domains, conf->n_domains, 0, sizeof(*v)) < 0)
+	if (k == NULL || name == NULL ||
+	    GREEDY_GROW(conf->domains, conf->n_domains) < 0)
 		return NULL;
-	v = conf->domains;
-	d = &v[conf->n_domains];
-	*d = (struct conf_domain){ .line = line };
-	d->key = strdup(key);
-	d->name = strdup(key);
-	if (d->key == NULL || d->name == NULL) {
-		free(d->key);
-		free(d->name);
-		return NULL;
-	}
-	conf->n_domains++;
+	d = &conf->domains[conf->n_domains++];
+	*d = (struct conf_domain){ .key = TAKE_PTR(k), .name = TAKE_PTR(name),
+	    .line = line };
 	return d;
 }
 
@@ -178,49 +172,34 @@ int
 conf_domain_add_serial(struct conf_domain *d, const char *serial,
     unsigned line)
 {
-	struct conf_serial *v;
-	char *s;
+	_cleanup_free_ char *s = strdup(serial);
 
-	s = strdup(serial);
-	if (s == NULL)
+	if (s == NULL || GREEDY_GROW(d->serials, d->n_serials) < 0)
 		return -ENOMEM;
-	if (array_grow(&d->serials, d->n_serials, 0, sizeof(*v)) < 0) {
-		free(s);
-		return -ENOMEM;
-	}
-	v = d->serials;
-	v[d->n_serials++] = (struct conf_serial){ .serial = s, .line = line };
+	d->serials[d->n_serials++] = (struct conf_serial){
+		.serial = TAKE_PTR(s), .line = line,
+	};
 	return 0;
 }
 
 int
 conf_domain_add_port(struct conf_domain *d, const char *port, unsigned line)
 {
-	struct conf_port *v;
-	char *s;
+	_cleanup_free_ char *s = strdup(port);
 
-	s = strdup(port);
-	if (s == NULL)
+	if (s == NULL || GREEDY_GROW(d->ports, d->n_ports) < 0)
 		return -ENOMEM;
-	if (array_grow(&d->ports, d->n_ports, 0, sizeof(*v)) < 0) {
-		free(s);
-		return -ENOMEM;
-	}
-	v = d->ports;
-	v[d->n_ports++] = (struct conf_port){ .port = s, .line = line };
+	d->ports[d->n_ports++] = (struct conf_port){
+		.port = TAKE_PTR(s), .line = line,
+	};
 	return 0;
 }
 
 int
 conf_domain_add_type(struct conf_domain *d, struct usb_id id, unsigned line)
 {
-	struct conf_type *v;
-
-	if (array_grow(&d->types, d->n_types, 0, sizeof(*v)) < 0)
-		return -ENOMEM;
-	v = d->types;
-	v[d->n_types++] = (struct conf_type){ .id = id, .line = line };
-	return 0;
+	return GREEDY_APPEND(d->types, d->n_types,
+	    ((struct conf_type){ .id = id, .line = line }));
 }
 
 void
@@ -236,17 +215,11 @@ conf_domain_clear_serials(struct conf_domain *d)
 int
 conf_add_usb_id(struct conf *conf, struct usb_id id)
 {
-	struct usb_id *v;
-
 	for (size_t i = 0; i < conf->n_usb_ids; i++)
 		if (conf->usb_ids[i].vendor == id.vendor &&
 		    conf->usb_ids[i].product == id.product)
 			return 0;
-	if (array_grow(&conf->usb_ids, conf->n_usb_ids, 0, sizeof(*v)) < 0)
-		return -ENOMEM;
-	v = conf->usb_ids;
-	v[conf->n_usb_ids++] = id;
-	return 0;
+	return GREEDY_APPEND(conf->usb_ids, conf->n_usb_ids, id);
 }
 
 void

@@ -151,13 +151,10 @@ fail_xml(char **ret_error)
 static int
 push_hostdev(struct hostdev_list *l, const xmlNode *n, char **ret_error)
 {
-	struct hostdev *v;
-
 	if (l->n >= HOSTDEVS_MAX)
 		return fail("too many hostdevs", ret_error);
-	if (array_grow(&l->v, l->n, 0, sizeof(*v)) < 0)
+	if (GREEDY_GROW(l->v, l->n) < 0)
 		return -ENOMEM;
-	v = l->v;
 	/* read_hostdev() writes the slot only on success. */
 	if (read_hostdev(n, &l->v[l->n]) < 0)
 		return -ENOMEM;
@@ -351,7 +348,6 @@ span_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 	xmlParserCtxtPtr ctxt = ctx;
 	struct span_state *s = ctxt->_private;
 	xmlNodePtr n;
-	struct span_rec *v;
 	long off;
 	size_t b;
 
@@ -377,13 +373,12 @@ span_start(void *ctx, const xmlChar *localname, const xmlChar *prefix,
 		s->failed = true;
 		return;
 	}
-	if (array_grow(&s->v, s->n, 0, sizeof(*v)) < 0) {
+	if (GREEDY_APPEND(s->v, s->n,
+	    ((struct span_rec){ .begin = b - 1 })) < 0) {
 		s->failed = true;
 		return;
 	}
-	v = s->v;
-	s->v[s->n] = (struct span_rec){ .begin = b - 1 };
-	n->_private = (void *)(uintptr_t)++s->n;
+	n->_private = (void *)(uintptr_t)s->n;
 }
 
 static void
@@ -468,14 +463,12 @@ static int
 push_span(struct domxml_spans *l, const struct span_state *s,
     const xmlNode *n, char **ret_error)
 {
-	struct hostdev_span *v;
 	int r;
 
 	if (l->n >= HOSTDEVS_MAX)
 		return fail("too many hostdevs", ret_error);
-	if (array_grow(&l->v, l->n, 0, sizeof(*v)) < 0)
+	if (GREEDY_GROW(l->v, l->n) < 0)
 		return -ENOMEM;
-	v = l->v;
 	r = read_span(s, n, &l->v[l->n], ret_error);
 	if (r < 0)
 		return r;

@@ -102,17 +102,10 @@ bare_name(const struct token *t)
 }
 
 static int
-push(char **buf, size_t *n, size_t *cap, char c)
+push(char **buf, size_t *n, char c)
 {
-	if (*n + 1 >= *cap) {
-		size_t k = *cap == 0 ? 64 : *cap * 2;
-		char *p = realloc(*buf, k);
-
-		if (p == NULL)
-			return -ENOMEM;
-		*buf = p;
-		*cap = k;
-	}
+	if (GREEDY_GROW_EXTRA(*buf, *n, 1) < 0)
+		return -ENOMEM;
 	(*buf)[(*n)++] = c;
 	(*buf)[*n] = '\0';
 	return 0;
@@ -123,11 +116,10 @@ lex_word(struct lexer *l, struct token *t)
 {
 	_cleanup_free_ char *w = NULL;
 	size_t n = 0;
-	size_t cap = 0;
 	size_t unquoted_prefix = 0;     /* chars before the first quote */
 	bool quoted = false;
 
-	if (push(&w, &n, &cap, '\0') < 0)
+	if (push(&w, &n, '\0') < 0)
 		return -ENOMEM;
 	n = 0;
 	if (l->s[l->pos] == '~')
@@ -146,13 +138,13 @@ lex_word(struct lexer *l, struct token *t)
 			}
 			/* A backslash that ends the file stands for itself. */
 			if (l->pos + 1 >= l->len) {
-				if (push(&w, &n, &cap, c) < 0)
+				if (push(&w, &n, c) < 0)
 					return -ENOMEM;
 				l->pos++;
 				break;
 			}
 			quoted = true;
-			if (push(&w, &n, &cap, l->s[l->pos + 1]) < 0)
+			if (push(&w, &n, l->s[l->pos + 1]) < 0)
 				return -ENOMEM;
 			l->pos += 2;
 			continue;
@@ -184,13 +176,13 @@ lex_word(struct lexer *l, struct token *t)
 						continue;
 					}
 				}
-				if (push(&w, &n, &cap, l->s[l->pos]) < 0)
+				if (push(&w, &n, l->s[l->pos]) < 0)
 					return -ENOMEM;
 			}
 			l->pos++;
 			continue;
 		}
-		if (push(&w, &n, &cap, c) < 0)
+		if (push(&w, &n, c) < 0)
 			return -ENOMEM;
 		l->pos++;
 	}

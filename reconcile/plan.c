@@ -91,24 +91,18 @@ plan_add(struct plan *p, enum plan_op op, enum plan_reason reason,
     const char *domain, const char *uri, const char *serial, unsigned bus,
     unsigned dev, const char *port, const char *alias)
 {
-	struct plan_action a = {
+	_cleanup_(action_done) struct plan_action a = {
 		.op = op, .reason = reason, .bus = bus, .dev = dev,
 		.result = PLAN_PLANNED,
 	};
-	struct plan_action *v;
 
 	if (strdup_null(domain, &a.domain) < 0 || strdup_null(uri, &a.uri) < 0 ||
 	    strdup_null(serial, &a.serial) < 0 ||
-	    strdup_null(port, &a.port) < 0 || strdup_null(alias, &a.alias) < 0) {
-		action_done(&a);
+	    strdup_null(port, &a.port) < 0 || strdup_null(alias, &a.alias) < 0 ||
+	    GREEDY_GROW(p->v, p->n) < 0)
 		return -ENOMEM;
-	}
-	if (array_grow(&p->v, p->n, 0, sizeof(*v)) < 0) {
-		action_done(&a);
-		return -ENOMEM;
-	}
-	v = p->v;
 	p->v[p->n++] = a;
+	a = (struct plan_action){ 0 };
 	return 0;
 }
 

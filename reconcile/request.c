@@ -88,15 +88,14 @@ int
 refusal_add(struct plan *p, int kind, const char *serial, const char *domain,
     const char *fmt, ...)
 {
-	struct plan_refusal *v;
 	va_list ap;
 	int r;
 
-	if (array_grow(&p->refusals, p->n_refusals, 0, sizeof(*v)) < 0)
+	if (GREEDY_GROW(p->refusals, p->n_refusals) < 0)
 		return -ENOMEM;
-	v = p->refusals;
 	va_start(ap, fmt);
-	r = refusal_vmake(&v[p->n_refusals], kind, serial, domain, fmt, ap);
+	r = refusal_vmake(&p->refusals[p->n_refusals], kind, serial, domain,
+	    fmt, ap);
 	va_end(ap);
 	if (r < 0)
 		return r;
@@ -187,10 +186,9 @@ int
 refusal_add_claim(struct plan *p, const struct conf *conf,
     const struct claim *c, const struct usbdev *d, const char *text)
 {
-	struct plan_refusal *v;
 	int r;
 
-	if (array_grow(&p->refusals, p->n_refusals, 0, sizeof(*v)) < 0)
+	if (GREEDY_GROW(p->refusals, p->n_refusals) < 0)
 		return -ENOMEM;
 	r = refusal_claim_v(&p->refusals[p->n_refusals], conf, c, d, text);
 	if (r < 0)

@@ -292,12 +292,13 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 	const struct conf_domain *cd = NULL;
 	const struct conf_serial *s = NULL;
 	const char *rs;
-	struct status_device sd = { .present = d != NULL };
+	_cleanup_(status_device_done) struct status_device sd = {
+		.present = d != NULL,
+	};
 	const char *holder = NULL;
 	const char *alias = NULL;
 	unsigned line = 0;
 	unsigned line2 = 0;
-	struct status_device *v;
 
 	sd.state = device_state(w, sync, serial, d, &holder, &alias);
 	if (c != NULL && c->kind != CLAIM_NONE) {
@@ -334,16 +335,11 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 	    (sd.state == STATUS_SHARED && serial != NULL &&
 	    shared_addresses(w->in->devices, serial, &sd.addresses) < 0) ||
 	    (line != 0 && rule_places(w->in->conf, line, line2,
-	    &sd.rule_at) < 0)) {
-		status_device_done(&sd);
+	    &sd.rule_at) < 0) ||
+	    GREEDY_GROW(st->devices, st->n_devices) < 0)
 		return -ENOMEM;
-	}
-	if (array_grow(&st->devices, st->n_devices, 0, sizeof(*v)) < 0) {
-		status_device_done(&sd);
-		return -ENOMEM;
-	}
-	v = st->devices;
-	v[st->n_devices++] = sd;
+	st->devices[st->n_devices++] = sd;
+	sd = (struct status_device){ 0 };
 	return 0;
 }
 

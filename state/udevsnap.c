@@ -434,7 +434,7 @@ udevsnap_collect(const struct usb_id *ids, size_t n_ids, unsigned flags,
 		if (snap.n >= USBDEVS_MAX)
 			return log_error_errno(-E2BIG,
 			    "more than %d USB devices", USBDEVS_MAX);
-		if (array_grow(&snap.v, snap.n, 0, sizeof(*snap.v)) < 0)
+		if (GREEDY_GROW(snap.v, snap.n) < 0)
 			return log_oom();
 		r = read_device(&c, d, ids, n_ids, &snap.v[snap.n]);
 		if (r < 0)

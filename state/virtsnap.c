@@ -109,8 +109,9 @@ add_domain(struct virtsnap *snap, const struct virtconn *vc, size_t conn,
 {
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_free_ char *err = NULL;
-	struct vdomain d = { .uri = vc->uri, .conn = conn, .remote = vc->remote };
-	struct vdomain *v;
+	_cleanup_(vdomain_done) struct vdomain d = {
+		.uri = vc->uri, .conn = conn, .remote = vc->remote,
+	};
 	const char *name = virDomainGetName(dom);
 	int r;
 
@@ -129,10 +130,8 @@ add_domain(struct virtsnap *snap, const struct virtconn *vc, size_t conn,
 			d.active = false;
 		} else {
 			r = domxml_hostdevs(xml, strlen(xml), &d.hostdevs, &err);
-			if (r == -ENOMEM) {
-				vdomain_done(&d);
+			if (r == -ENOMEM)
 				return r;
-			}
 			if (r < 0) {
 				log_warning("cannot parse the live XML of '%s' on %s: %s, skipping",
 				    d.name, virtconn_uri_name(vc->uri), err);
@@ -142,12 +141,10 @@ add_domain(struct virtsnap *snap, const struct virtconn *vc, size_t conn,
 				    userdata);
 		}
 	}
-	if (array_grow(&snap->domains, snap->n_domains, 0, sizeof(*v)) < 0) {
-		vdomain_done(&d);
+	if (GREEDY_GROW(snap->domains, snap->n_domains) < 0)
 		return -ENOMEM;
-	}
-	v = snap->domains;
-	v[snap->n_domains++] = d;
+	snap->domains[snap->n_domains++] = d;
+	d = (struct vdomain){ 0 };
 	return 0;
 }
 

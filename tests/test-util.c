@@ -1,5 +1,5 @@
 /*
- * array_grow(): every slot it promises is there (ASan sees any write past
+ * GREEDY_GROW(): every slot it promises is there (ASan sees any write past
  * the end), the terminator slot of strv too, and what was in the array
  * survives each growth.
  */
@@ -17,7 +17,7 @@
 #include "util.h"
 
 static void
-test_array_grow(void **state _unused_)
+test_greedy_grow(void **state _unused_)
 {
 	for (size_t extra = 0; extra <= 2; extra++) {
 		_cleanup_free_ unsigned *v = NULL;
@@ -25,7 +25,7 @@ test_array_grow(void **state _unused_)
 
 		print_message("extra slots: %zu\n", extra);
 		for (; n < 5000; n++) {
-			assert_int_equal(array_grow(&v, n, extra, sizeof(*v)), 0);
+			assert_int_equal(GREEDY_GROW_EXTRA(v, n, extra), 0);
 			v[n] = n;
 			for (size_t k = 1; k <= extra; k++)
 				v[n + k] = UINT32_MAX;
@@ -35,20 +35,36 @@ test_array_grow(void **state _unused_)
 		/* Fewer in use, then more again: the slots are still there. */
 		n = 3;
 		for (; n < 100; n++) {
-			assert_int_equal(array_grow(&v, n, extra, sizeof(*v)), 0);
+			assert_int_equal(GREEDY_GROW_EXTRA(v, n, extra), 0);
 			v[n + extra] = 0;
 		}
 	}
 }
 
 static void
-test_array_grow_overflow(void **state _unused_)
+test_greedy_grow_overflow(void **state _unused_)
 {
 	_cleanup_free_ char *v = NULL;
 
-	assert_int_equal(array_grow(&v, SIZE_MAX - 1, 0, 1), -ENOMEM);
-	assert_int_equal(array_grow(&v, SIZE_MAX / 2 + 2, 0, 1), -ENOMEM);
+	assert_int_equal(GREEDY_GROW(v, SIZE_MAX - 1), -ENOMEM);
+	assert_int_equal(GREEDY_GROW(v, SIZE_MAX / 2 + 2), -ENOMEM);
 	assert_null(v);
+}
+
+static void
+test_greedy_append(void **state _unused_)
+{
+	_cleanup_free_ struct { int a; const char *b; } *v = NULL;
+	size_t n = 0;
+
+	for (int i = 0; i < 100; i++) {
+		print_message("append %d\n", i);
+		assert_int_equal(GREEDY_APPEND(v, n,
+		    ((__typeof__(*v)){ i, "x" })), 0);
+		assert_int_equal(n, (size_t)i + 1);
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i].a, (int)i);
 }
 
 static void
@@ -73,8 +89,9 @@ int
 main(void)
 {
 	static const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_array_grow),
-		cmocka_unit_test(test_array_grow_overflow),
+		cmocka_unit_test(test_greedy_grow),
+		cmocka_unit_test(test_greedy_grow_overflow),
+		cmocka_unit_test(test_greedy_append),
 		cmocka_unit_test(test_strv),
 	};
 
