@@ -134,6 +134,19 @@ int strdup_null(const char *s, char **ret);
 /* The function behind GREEDY_GROW(): p points at a T *, size is sizeof(T). */
 int greedy_grow(void *p, size_t n, size_t extra, size_t size);
 
+/*
+ * Defines name_to_string(), the entry of name_table (a static const char
+ * *const array indexed by an enum, its _MAX sentinel sizing it) for i, or
+ * NULL out of range.
+ */
+#define DEFINE_STRING_TABLE_LOOKUP(name, type)                  \
+	const char *name##_to_string(type i)                    \
+	{                                                       \
+		if ((size_t)i >= ARRAY_SIZE(name##_table))      \
+			return NULL;                            \
+		return name##_table[i];                         \
+	}
+
 /* A growable array of owned strings, always NULL-terminated once non-empty. */
 struct strv {
 	char **v;

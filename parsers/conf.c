@@ -10,16 +10,12 @@
 #include "legacy.h"
 #include "log.h"
 
-static const char *const format_names[_CONF_FORMAT_MAX] = {
+static const char *const conf_format_table[_CONF_FORMAT_MAX] = {
 	[CONF_FORMAT_BASH] = "bash",
 	[CONF_FORMAT_INI] = "ini",
 };
 
-const char *
-conf_format_to_string(enum conf_format f)
-{
-	return f < _CONF_FORMAT_MAX ? format_names[f] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(conf_format, enum conf_format)
 
 int
 conf_error(const char *file, unsigned line, const char *fmt, ...)

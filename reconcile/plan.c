@@ -11,12 +11,12 @@
 #include "virtsnap.h"
 #include "world.h"
 
-static const char *const op_names[_PLAN_OP_MAX] = {
+static const char *const plan_op_table[_PLAN_OP_MAX] = {
 	[PLAN_DETACH] = "detach",
 	[PLAN_ATTACH] = "attach",
 };
 
-static const char *const reason_names[_PLAN_REASON_MAX] = {
+static const char *const plan_reason_table[_PLAN_REASON_MAX] = {
 	[PLAN_MISSING] = "missing",
 	[PLAN_REQUESTED] = "requested",
 	[PLAN_ABSENT] = "absent",
@@ -26,14 +26,14 @@ static const char *const reason_names[_PLAN_REASON_MAX] = {
 	[PLAN_RELEASED] = "released",
 };
 
-static const char *const result_names[_PLAN_RESULT_MAX] = {
+static const char *const plan_result_table[_PLAN_RESULT_MAX] = {
 	[PLAN_PLANNED] = "planned",
 	[PLAN_DONE] = "done",
 	[PLAN_FAILED] = "failed",
 	[PLAN_STOPPED] = "stopped",
 };
 
-static const char *const refusal_names[_PLAN_REFUSE_MAX] = {
+static const char *const plan_refusal_kind_table[_PLAN_REFUSE_MAX] = {
 	[PLAN_REFUSE_MALFORMED] = "malformed",
 	[PLAN_REFUSE_NOT_PLUGGED] = "not-plugged",
 	[PLAN_REFUSE_UNMANAGED] = "unmanaged",
@@ -51,29 +51,10 @@ static const char *const refusal_names[_PLAN_REFUSE_MAX] = {
 	[PLAN_REFUSE_HUB] = "hub",
 };
 
-const char *
-plan_op_to_string(enum plan_op op)
-{
-	return op < _PLAN_OP_MAX ? op_names[op] : NULL;
-}
-
-const char *
-plan_reason_to_string(enum plan_reason r)
-{
-	return r < _PLAN_REASON_MAX ? reason_names[r] : NULL;
-}
-
-const char *
-plan_result_to_string(enum plan_result r)
-{
-	return r < _PLAN_RESULT_MAX ? result_names[r] : NULL;
-}
-
-const char *
-plan_refusal_kind_to_string(enum plan_refusal_kind k)
-{
-	return k < _PLAN_REFUSE_MAX ? refusal_names[k] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(plan_op, enum plan_op)
+DEFINE_STRING_TABLE_LOOKUP(plan_reason, enum plan_reason)
+DEFINE_STRING_TABLE_LOOKUP(plan_result, enum plan_result)
+DEFINE_STRING_TABLE_LOOKUP(plan_refusal_kind, enum plan_refusal_kind)
 
 static void
 action_done(struct plan_action *a)

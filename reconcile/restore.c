@@ -464,38 +464,30 @@ restore_rewrite(const char *xml, size_t len, const struct domxml_spans *doc,
 	return 0;
 }
 
-const char *
-restore_verdict_to_string(enum restore_verdict v)
-{
-	static const char *const names_[_RESTORE_VERDICT_MAX] = {
-		[RESTORE_KEEP] = "keep",
-		[RESTORE_READDRESS] = "readdress",
-		[RESTORE_PARK] = "park",
-		[RESTORE_BLOCK] = "block",
-	};
+static const char *const restore_verdict_table[_RESTORE_VERDICT_MAX] = {
+	[RESTORE_KEEP] = "keep",
+	[RESTORE_READDRESS] = "readdress",
+	[RESTORE_PARK] = "park",
+	[RESTORE_BLOCK] = "block",
+};
 
-	return v < _RESTORE_VERDICT_MAX ? names_[v] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(restore_verdict, enum restore_verdict)
 
-const char *
-restore_reason_to_string(enum restore_reason r)
-{
-	/* Each follows the serial: "'AB12' is not plugged in". */
-	static const char *const reasons[_RESTORE_REASON_MAX] = {
-		[RESTORE_FOREIGN] = "is not bbvirt's",
-		[RESTORE_NO_SOURCE] = "has no source to rewrite",
-		[RESTORE_ASSIGNED] = "is plugged in and assigned to this domain",
-		[RESTORE_ABSENT] = "is not plugged in",
-		[RESTORE_SHARED] = "is on more than one device",
-		[RESTORE_ELSEWHERE] = "is assigned to another domain",
-		[RESTORE_UNASSIGNED] = "is assigned to no domain",
-		[RESTORE_OTHER_RULE] = "is assigned to this domain by another rule",
-		[RESTORE_LENT] = "was lent by hand, which a restore does not repeat",
-		[RESTORE_TWICE] = "goes to an earlier hostdev of this domain",
-		[RESTORE_TAKEN] = "is at an address another hostdev of this domain names",
-		[RESTORE_WITH_OTHERS] = "is parked with another of bbvirt's, which an empty port would take",
-		[RESTORE_HELD] = "is not attached while bbvirt release holds",
-	};
+/* Each follows the serial: "'AB12' is not plugged in". */
+static const char *const restore_reason_table[_RESTORE_REASON_MAX] = {
+	[RESTORE_FOREIGN] = "is not bbvirt's",
+	[RESTORE_NO_SOURCE] = "has no source to rewrite",
+	[RESTORE_ASSIGNED] = "is plugged in and assigned to this domain",
+	[RESTORE_ABSENT] = "is not plugged in",
+	[RESTORE_SHARED] = "is on more than one device",
+	[RESTORE_ELSEWHERE] = "is assigned to another domain",
+	[RESTORE_UNASSIGNED] = "is assigned to no domain",
+	[RESTORE_OTHER_RULE] = "is assigned to this domain by another rule",
+	[RESTORE_LENT] = "was lent by hand, which a restore does not repeat",
+	[RESTORE_TWICE] = "goes to an earlier hostdev of this domain",
+	[RESTORE_TAKEN] = "is at an address another hostdev of this domain names",
+	[RESTORE_WITH_OTHERS] = "is parked with another of bbvirt's, which an empty port would take",
+	[RESTORE_HELD] = "is not attached while bbvirt release holds",
+};
 
-	return r < _RESTORE_REASON_MAX ? reasons[r] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(restore_reason, enum restore_reason)

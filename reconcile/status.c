@@ -12,7 +12,7 @@
 #include "virtsnap.h"
 #include "world.h"
 
-static const char *const state_names[_STATUS_STATE_MAX] = {
+static const char *const status_state_table[_STATUS_STATE_MAX] = {
 	[STATUS_ATTACHED] = "attached",
 	[STATUS_PENDING] = "pending",
 	[STATUS_ABSENT] = "absent",
@@ -29,11 +29,7 @@ static const char *const state_names[_STATUS_STATE_MAX] = {
 	[STATUS_HUB] = "hub",
 };
 
-const char *
-status_state_to_string(enum status_state s)
-{
-	return s < _STATUS_STATE_MAX ? state_names[s] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(status_state, enum status_state)
 
 static void
 status_device_done(struct status_device *sd)

@@ -77,7 +77,7 @@ uuid_cmp(const void *x, const void *y)
 	    ((*a)->conn < (*b)->conn ? -1 : (*a)->conn > (*b)->conn);
 }
 
-static const char *const claim_names[_CLAIM_KIND_MAX] = {
+static const char *const claim_kind_table[_CLAIM_KIND_MAX] = {
 	[CLAIM_NONE] = "none",
 	[CLAIM_SERIAL] = "serial",
 	[CLAIM_PORT] = "port",
@@ -87,11 +87,7 @@ static const char *const claim_names[_CLAIM_KIND_MAX] = {
 	[CLAIM_HUB] = "hub",
 };
 
-const char *
-claim_kind_to_string(enum claim_kind k)
-{
-	return k < _CLAIM_KIND_MAX ? claim_names[k] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(claim_kind, enum claim_kind)
 
 const struct claim *
 world_claim(const struct world *w, const struct usbdev *d)

@@ -1,7 +1,7 @@
 /*
  * GREEDY_GROW(): every slot it promises is there (ASan sees any write past
  * the end), the terminator slot of strv too, and what was in the array
- * survives each growth.
+ * survives each growth; a string table answers NULL out of its range.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -67,6 +67,23 @@ test_greedy_append(void **state _unused_)
 		assert_int_equal(v[i].a, (int)i);
 }
 
+enum colour { RED, GREEN, _COLOUR_MAX };
+static const char *const colour_table[_COLOUR_MAX] = {
+	[RED] = "red",
+	[GREEN] = "green",
+};
+const char *colour_to_string(enum colour c);
+DEFINE_STRING_TABLE_LOOKUP(colour, enum colour)
+
+static void
+test_string_table(void **state _unused_)
+{
+	assert_string_equal(colour_to_string(RED), "red");
+	assert_string_equal(colour_to_string(GREEN), "green");
+	assert_null(colour_to_string(_COLOUR_MAX));
+	assert_null(colour_to_string((enum colour)-1));
+}
+
 static void
 test_strv(void **state _unused_)
 {
@@ -92,6 +109,7 @@ main(void)
 		cmocka_unit_test(test_greedy_grow),
 		cmocka_unit_test(test_greedy_grow_overflow),
 		cmocka_unit_test(test_greedy_append),
+		cmocka_unit_test(test_string_table),
 		cmocka_unit_test(test_strv),
 	};
 
