@@ -334,6 +334,12 @@ struct span_state {
 	bool failed;            /* out of memory, or an offset that makes no sense */
 };
 
+static void
+span_state_done(struct span_state *s)
+{
+	s->v = mfree(s->v);
+}
+
 static bool
 is_source_of_hostdev(const xmlNode *n)
 {
@@ -435,18 +441,15 @@ read_span(const struct span_state *s, const xmlNode *n,
     struct hostdev_span *ret, char **ret_error)
 {
 	const xmlNode *src = child(n, "source");
+	uintptr_t i = src != NULL ? (uintptr_t)src->_private : 0;
 	struct hostdev_span h = { 0 };
 
+	if (src != NULL && (i == 0 || i > s->n || !span_sane(s, &s->v[i - 1])))
+		return fail("cannot tell where a hostdev's source lies in the document",
+		    ret_error);
 	if (read_hostdev(n, &h.hd) < 0)
 		return -ENOMEM;
 	if (src != NULL) {
-		uintptr_t i = (uintptr_t)src->_private;
-
-		if (i == 0 || i > s->n || !span_sane(s, &s->v[i - 1])) {
-			free(h.hd.alias);
-			return fail("cannot tell where a hostdev's source lies in the document",
-			    ret_error);
-		}
 		h.has_source = true;
 		h.optional = prop_is(src, "startupPolicy", "optional");
 		h.begin = s->v[i - 1].begin;
@@ -509,7 +512,7 @@ static int
 parse_spans(struct span_state *s, xmlDocPtr *ret_doc, char **ret_error)
 {
 	_cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = NULL;
-	xmlDocPtr doc;
+	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
 
 	xmlResetLastError();
 	ctxt = xmlCreateMemoryParserCtxt(s->xml, (int)s->len);
@@ -523,12 +526,9 @@ parse_spans(struct span_state *s, xmlDocPtr *ret_doc, char **ret_error)
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	(void)xmlParseDocument(ctxt);
 	doc = TAKE_PTR(ctxt->myDoc);
-	if (!ctxt->wellFormed || doc == NULL) {
-		if (doc != NULL)
-			xmlFreeDoc(doc);
+	if (!ctxt->wellFormed || doc == NULL)
 		return fail_xml(ret_error);
-	}
-	*ret_doc = doc;
+	*ret_doc = TAKE_PTR(doc);
 	/*
 	 * Offsets are in the bytes libxml2 parses: those of the input only
 	 * when it did not convert them from another encoding.
@@ -547,7 +547,9 @@ domxml_spans(const char *xml, size_t len, struct domxml_spans *ret,
 {
 	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
 	_cleanup_(domxml_spans_done) struct domxml_spans l = { 0 };
-	struct span_state s = { .xml = xml, .len = len };
+	_cleanup_(span_state_done) struct span_state s = {
+		.xml = xml, .len = len,
+	};
 	const xmlNode *root = NULL;
 	int r;
 
@@ -557,11 +559,12 @@ domxml_spans(const char *xml, size_t len, struct domxml_spans *ret,
 	if (len > INT32_MAX)
 		return fail("document too large", ret_error);
 	r = parse_spans(&s, &doc, ret_error);
-	if (r == 0)
-		r = check_doc(doc, &root, ret_error);
-	if (r == 0)
-		r = read_spans(&l, &s, root, ret_error);
-	free(s.v);
+	if (r < 0)
+		return r;
+	r = check_doc(doc, &root, ret_error);
+	if (r < 0)
+		return r;
+	r = read_spans(&l, &s, root, ret_error);
 	if (r < 0)
 		return r;
 	*ret = l;

@@ -363,7 +363,7 @@ static int
 parse_array(struct lexer *l, struct conf_domain *d, unsigned start)
 {
 	for (;;) {
-		struct token t;
+		_cleanup_(token_done) struct token t = { 0 };
 		int r;
 
 		r = lex(l, &t);
@@ -382,7 +382,6 @@ parse_array(struct lexer *l, struct conf_domain *d, unsigned start)
 			r = refuse(l, t.line, t.raw);
 		else if (d != NULL)
 			r = add_serial(l, d, t.word, t.line);
-		token_done(&t);
 		if (r < 0)
 			return r;
 	}
@@ -507,7 +506,7 @@ legacy_parse(const char *file, const char *buf, size_t len, struct conf *conf)
 	if (r < 0)
 		return r;
 	for (;;) {
-		struct token t;
+		_cleanup_(token_done) struct token t = { 0 };
 
 		r = lex(&l, &t);
 		if (r < 0)
@@ -532,7 +531,6 @@ legacy_parse(const char *file, const char *buf, size_t len, struct conf *conf)
 			r = 0;
 		else
 			r = refuse(&l, t.line, t.raw);
-		token_done(&t);
 		if (r < 0)
 			return r;
 		start = false;

@@ -54,16 +54,17 @@ static int
 refusal_vmake(struct plan_refusal *r, int kind, const char *serial,
     const char *domain, const char *fmt, va_list ap)
 {
-	*r = (struct plan_refusal){ .kind = kind };
-	if (vasprintf(&r->message, fmt, ap) < 0) {
-		r->message = NULL;
+	_cleanup_(plan_refusal_done) struct plan_refusal x = { .kind = kind };
+
+	if (vasprintf(&x.message, fmt, ap) < 0) {
+		x.message = NULL;
 		return -ENOMEM;
 	}
-	if ((serial != NULL && (r->serial = strdup(serial)) == NULL) ||
-	    (domain != NULL && (r->domain = strdup(domain)) == NULL)) {
-		plan_refusal_done(r);
+	if (strdup_null(serial, &x.serial) < 0 ||
+	    strdup_null(domain, &x.domain) < 0)
 		return -ENOMEM;
-	}
+	*r = x;
+	x = (struct plan_refusal){ 0 };
 	return 0;
 }
 

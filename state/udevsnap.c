@@ -329,7 +329,7 @@ read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
 	unsigned long long bus;
 	unsigned long long dev;
 	unsigned long long class = 0;
-	struct usbdev u = { 0 };
+	_cleanup_(usbdev_done) struct usbdev u = { 0 };
 	unsigned peer_bus = 0;
 	int r;
 
@@ -364,22 +364,19 @@ read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
 	}
 	u.port = strdup(udev_device_get_sysname(d));
 	u.syspath = strdup(path);
-	if (u.port == NULL || u.syspath == NULL) {
-		usbdev_done(&u);
+	if (u.port == NULL || u.syspath == NULL)
 		return -ENOMEM;
-	}
 	r = c->bus[bus].known ? 0 : learn_bus(&c->bus[bus], d);
 	if (r == 0)
 		r = stable_path(&c->bus[bus], u.port, &u.path);
 	if (r == 0 && c->peers)
 		r = read_peer(c, &u, &peer_bus);
-	if (r < 0) {
-		usbdev_done(&u);
+	if (r < 0)
 		return r;
-	}
 	name_connector(&u, c->bus[bus].usb2, peer_bus != 0 &&
 	    c->bus[peer_bus].usb2);
 	*ret = u;
+	u = (struct usbdev){ 0 };
 	return 1;
 }
 

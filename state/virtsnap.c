@@ -153,7 +153,7 @@ list_domains(struct virtsnap *snap, size_t conn,
     virtsnap_adoptable_fn adoptable, void *userdata)
 {
 	struct virtconn *vc = &snap->conns->v[conn];
-	virDomainPtr *doms = NULL;
+	_cleanup_free_ virDomainPtr *doms = NULL;
 	int n;
 	int r = 0;
 
@@ -173,7 +173,6 @@ list_domains(struct virtsnap *snap, size_t conn,
 			    userdata);
 		(void)virDomainFree(doms[i]);
 	}
-	free(doms);
 	return r;
 }
 
