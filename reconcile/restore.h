@@ -58,31 +58,13 @@ struct restore_plan {
 bool restore_any_owned(const struct hostdev_span *hds, size_t n);
 
 /*
- * Decides for each of the n hostdevs of domain (its <name>). A hostdev is
- * readdressed only when its alias is bbvirt's and not lent, the device it
- * names is present (the one its serial names; the one its port rule's
- * port claims; its type at its type rule's kernel port), the claim (the
- * planner's, from world_build() without guests) gives that device to
- * domain by the rule that made the hostdev, and no
- * hostdev kept as it is names the device's address;
- * the new source names the device's address, and its vendor and product
- * (which libvirt then requires all to match) unless a kept hostdev names
- * those ids without an address. Every other hostdev of bbvirt's is
- * parked: optional, at a device number no USB device can have, distinct
- * within the document; never its old address, where another device may
- * sit now.
- *
- * A parked hostdev starts as a QEMU usb-host without criteria, which
- * takes the first host USB device its QEMU may open: libvirt lets it open
- * the devices of the guest's other USB hostdevs (seen in the e2e test:
- * the guest got another of its devices under the parked alias). So when
- * one is parked, every hostdev of bbvirt's is (WITH_OTHERS: the sync after
- * the start attaches each where it belongs); and when a hostdev not
- * bbvirt's is there too, parking is unsafe: the parked ones are blocked
- * instead (BLOCK: the same address, not optional), and libvirt refuses
- * the start rather than hand over a device. While held (bbvirt release,
- * before the host saves its guests), nothing is readdressed. Returns 0 or
- * -ENOMEM.
+ * Decides for each of the n hostdevs of domain (its <name>): readdressed
+ * only when the claim (world_build() without guests) gives the device it
+ * names to domain by the rule that made it; every other one of bbvirt's is
+ * parked, never left at its old address. One parked parks them all, or
+ * blocks them beside a hostdev not bbvirt's: a parked usb-host takes any
+ * device its QEMU may open (bbvirt(1), "Restore and migration"). Returns 0
+ * or -ENOMEM.
  */
 int restore_decide(const struct conf *conf, const struct udevsnap *devices,
     bool held, const char *domain, const struct hostdev_span *hds, size_t n,
