@@ -782,27 +782,24 @@ conf_load(const char *path, struct conf *ret_conf)
 		    path, strerror(errno));
 	/* bbvirt runs as root from udev and systemd: refuse loose files, as sshd does. */
 	if (!S_ISREG(st.st_mode))
-		r = log_error_errno(-EINVAL, "%s: not a regular file", path);
-	else if (st.st_uid != 0 && st.st_uid != geteuid())
-		r = log_error_errno(-EPERM,
+		return log_error_errno(-EINVAL, "%s: not a regular file", path);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return log_error_errno(-EPERM,
 		    "%s: refusing a config owned by uid %u, not by root or uid %u",
 		    path, (unsigned)st.st_uid, (unsigned)geteuid());
-	else if (st.st_mode & (S_IWGRP | S_IWOTH))
-		r = log_error_errno(-EPERM,
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return log_error_errno(-EPERM,
 		    "%s: refusing a config writable by group or others (mode %04o); run 'chmod go-w %s'",
 		    path, (unsigned)(st.st_mode & 07777), path);
-	else
-		r = read_fd(fd, st.st_size, CONF_FILE_MAX, &buf, &len);
+	r = read_fd(fd, st.st_size, CONF_FILE_MAX, &buf, &len);
 	if (r == -EFBIG)
 		return log_error_errno(r, "%s: expected a config of at most %u MiB",
 		    path, CONF_FILE_MAX >> 20);
 	if (r == -ENOMEM)
 		return log_oom();
-	if (r < 0 && r != -EPERM && r != -EINVAL)
+	if (r < 0)
 		return log_error_errno(r, "cannot read config '%s': %s", path,
 		    strerror(-r));
-	if (r < 0)
-		return r;
 	return conf_parse(path, buf, len, ret_conf);
 }
 
