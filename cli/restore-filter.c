@@ -99,7 +99,6 @@ filter_doc_done(struct filter_doc *d)
 static int
 read_doc(const char *domain, struct filter_doc *d)
 {
-	_cleanup_free_ char *err = NULL;
 	char vis[VISIBLE_BUF];
 	int r;
 
@@ -120,12 +119,12 @@ read_doc(const char *domain, struct filter_doc *d)
 		log_debug("no alias of bbvirt's in the domain XML: nothing to do");
 		return 0;
 	}
-	r = domxml_spans(d->xml, d->len, &d->spans, &err);
+	r = domxml_spans(d->xml, d->len, &d->spans);
 	if (r == -ENOMEM)
 		return log_oom();
 	if (r < 0)
 		return log_error_errno(r, "cannot read the domain XML on stdin: %s; leaving it as it is",
-		    err);
+		    d->spans.error);
 	if (domain != NULL && !streq_null(d->spans.name, domain))
 		return log_error_errno(-EINVAL, "the domain XML on stdin is not of '%s'; leaving it as it is",
 		    str_visible(domain, strlen(domain), vis, sizeof(vis)));

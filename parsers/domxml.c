@@ -120,39 +120,40 @@ read_hostdev(const xmlNode *n, struct hostdev *ret)
 	return 0;
 }
 
-/* Hands msg to the caller, without libxml2's final newline. */
+/*
+ * Refuses the document: *error, the result's reason, becomes msg without
+ * libxml2's final newline. Returns -EINVAL, or -ENOMEM.
+ */
 static int
-fail(const char *msg, char **ret_error)
+fail(char **error, const char *msg)
 {
-	char *m;
+	char *m = strdup(msg);
 	size_t n;
 
-	if (ret_error == NULL)
-		return -EINVAL;
-	m = strdup(msg);
 	if (m == NULL)
 		return -ENOMEM;
 	n = strlen(m);
 	while (n > 0 && m[n - 1] == '\n')
 		m[--n] = '\0';
-	*ret_error = m;
+	free(*error);
+	*error = m;
 	return -EINVAL;
 }
 
 static int
-fail_xml(char **ret_error)
+fail_xml(char **error)
 {
 	const xmlError *e = xmlGetLastError();
 
-	return fail(e != NULL && e->message != NULL ? e->message :
-	    "cannot parse the XML", ret_error);
+	return fail(error, e != NULL && e->message != NULL ? e->message :
+	    "cannot parse the XML");
 }
 
 static int
-push_hostdev(struct hostdev_list *l, const xmlNode *n, char **ret_error)
+push_hostdev(struct hostdev_list *l, const xmlNode *n)
 {
 	if (l->n >= HOSTDEVS_MAX)
-		return fail("too many hostdevs", ret_error);
+		return fail(&l->error, "too many hostdevs");
 	if (GREEDY_GROW(l->v, l->n) < 0)
 		return -ENOMEM;
 	/* read_hostdev() writes the slot only on success. */
@@ -163,7 +164,7 @@ push_hostdev(struct hostdev_list *l, const xmlNode *n, char **ret_error)
 }
 
 static int
-read_devices(struct hostdev_list *l, const xmlNode *devs, char **ret_error)
+read_devices(struct hostdev_list *l, const xmlNode *devs)
 {
 	for (const xmlNode *n = devs->children; n != NULL; n = n->next) {
 		int r;
@@ -171,7 +172,7 @@ read_devices(struct hostdev_list *l, const xmlNode *devs, char **ret_error)
 		if (!is(n, "hostdev") || !prop_is(n, "mode", "subsystem") ||
 		    !prop_is(n, "type", "usb"))
 			continue;
-		r = push_hostdev(l, n, ret_error);
+		r = push_hostdev(l, n);
 		if (r < 0)
 			return r;
 	}
@@ -180,7 +181,7 @@ read_devices(struct hostdev_list *l, const xmlNode *devs, char **ret_error)
 
 /* The checks both readers make of a parsed document; *ret_root is its <domain>. */
 static int
-check_doc(xmlDocPtr doc, const xmlNode **ret_root, char **ret_error)
+check_doc(xmlDocPtr doc, const xmlNode **ret_root, char **error)
 {
 	const xmlNode *root = NULL;
 
@@ -189,28 +190,25 @@ check_doc(xmlDocPtr doc, const xmlNode **ret_root, char **ret_error)
 	 * xmlGetProp() to expand.
 	 */
 	if (doc->intSubset != NULL || doc->extSubset != NULL)
-		return fail("unexpected document type declaration", ret_error);
+		return fail(error, "unexpected document type declaration");
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || !is(root, "domain"))
-		return fail("root element is not 'domain'", ret_error);
+		return fail(error, "root element is not 'domain'");
 	*ret_root = root;
 	return 0;
 }
 
-int
-domxml_hostdevs(const char *xml, size_t len, struct hostdev_list *ret,
-    char **ret_error)
+static int
+parse_hostdevs(const char *xml, size_t len, struct hostdev_list *l)
 {
 	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
-	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
 	const xmlNode *root = NULL;
 	int r;
 
-	(void)pthread_once(&xml_once, xml_init);
 	if (len == 0)
-		return fail("empty document", ret_error);
+		return fail(&l->error, "empty document");
 	if (len > INT32_MAX)
-		return fail("document too large", ret_error);
+		return fail(&l->error, "document too large");
 	xmlResetLastError();
 	/*
 	 * No XML_PARSE_NOENT and no DTD loading: entities stay unexpanded and
@@ -219,18 +217,34 @@ domxml_hostdevs(const char *xml, size_t len, struct hostdev_list *ret,
 	doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL)
-		return fail_xml(ret_error);
-	r = check_doc(doc, &root, ret_error);
+		return fail_xml(&l->error);
+	r = check_doc(doc, &root, &l->error);
 	if (r < 0)
 		return r;
 	/* Every <devices>, as libvirt's own "./devices/hostdev" does. */
 	for (const xmlNode *d = root->children; d != NULL; d = d->next) {
 		if (!is(d, "devices"))
 			continue;
-		r = read_devices(&l, d, ret_error);
+		r = read_devices(l, d);
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+int
+domxml_hostdevs(const char *xml, size_t len, struct hostdev_list *ret)
+{
+	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
+	int r;
+
+	(void)pthread_once(&xml_once, xml_init);
+	r = parse_hostdevs(xml, len, &l);
+	/* A document refused: the result holds nothing but the reason. */
+	if (r == -EINVAL)
+		*ret = (struct hostdev_list){ .error = TAKE_PTR(l.error) };
+	if (r < 0)
+		return r;
 	*ret = l;
 	l = (struct hostdev_list){ 0 };
 	return 0;
@@ -242,6 +256,7 @@ hostdev_list_done(struct hostdev_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i].alias);
 	free(l->v);
+	free(l->error);
 	*l = (struct hostdev_list){ 0 };
 }
 
@@ -438,15 +453,15 @@ depth_of(const xmlNode *n)
 
 static int
 read_span(const struct span_state *s, const xmlNode *n,
-    struct hostdev_span *ret, char **ret_error)
+    struct hostdev_span *ret, char **error)
 {
 	const xmlNode *src = child(n, "source");
 	uintptr_t i = src != NULL ? (uintptr_t)src->_private : 0;
 	struct hostdev_span h = { 0 };
 
 	if (src != NULL && (i == 0 || i > s->n || !span_sane(s, &s->v[i - 1])))
-		return fail("cannot tell where a hostdev's source lies in the document",
-		    ret_error);
+		return fail(error,
+		    "cannot tell where a hostdev's source lies in the document");
 	if (read_hostdev(n, &h.hd) < 0)
 		return -ENOMEM;
 	if (src != NULL) {
@@ -464,15 +479,15 @@ read_span(const struct span_state *s, const xmlNode *n,
 
 static int
 push_span(struct domxml_spans *l, const struct span_state *s,
-    const xmlNode *n, char **ret_error)
+    const xmlNode *n)
 {
 	int r;
 
 	if (l->n >= HOSTDEVS_MAX)
-		return fail("too many hostdevs", ret_error);
+		return fail(&l->error, "too many hostdevs");
 	if (GREEDY_GROW(l->v, l->n) < 0)
 		return -ENOMEM;
-	r = read_span(s, n, &l->v[l->n], ret_error);
+	r = read_span(s, n, &l->v[l->n], &l->error);
 	if (r < 0)
 		return r;
 	l->n++;
@@ -481,7 +496,7 @@ push_span(struct domxml_spans *l, const struct span_state *s,
 
 static int
 read_spans(struct domxml_spans *l, const struct span_state *s,
-    const xmlNode *root, char **ret_error)
+    const xmlNode *root)
 {
 	const xmlNode *name = child(root, "name");
 	int r;
@@ -499,7 +514,7 @@ read_spans(struct domxml_spans *l, const struct span_state *s,
 			if (!is(n, "hostdev") || !prop_is(n, "mode", "subsystem") ||
 			    !prop_is(n, "type", "usb"))
 				continue;
-			r = push_span(l, s, n, ret_error);
+			r = push_span(l, s, n);
 			if (r < 0)
 				return r;
 		}
@@ -509,7 +524,7 @@ read_spans(struct domxml_spans *l, const struct span_state *s,
 
 /* Parses with the span recorder; *ret_doc is the caller's. */
 static int
-parse_spans(struct span_state *s, xmlDocPtr *ret_doc, char **ret_error)
+parse_spans(struct span_state *s, xmlDocPtr *ret_doc, char **error)
 {
 	_cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = NULL;
 	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
@@ -517,7 +532,7 @@ parse_spans(struct span_state *s, xmlDocPtr *ret_doc, char **ret_error)
 	xmlResetLastError();
 	ctxt = xmlCreateMemoryParserCtxt(s->xml, (int)s->len);
 	if (ctxt == NULL)
-		return fail_xml(ret_error);
+		return fail_xml(error);
 	ctxt->sax->startElementNs = span_start;
 	ctxt->sax->endElementNs = span_end;
 	ctxt->_private = s;
@@ -527,7 +542,7 @@ parse_spans(struct span_state *s, xmlDocPtr *ret_doc, char **ret_error)
 	(void)xmlParseDocument(ctxt);
 	doc = TAKE_PTR(ctxt->myDoc);
 	if (!ctxt->wellFormed || doc == NULL)
-		return fail_xml(ret_error);
+		return fail_xml(error);
 	*ret_doc = TAKE_PTR(doc);
 	/*
 	 * Offsets are in the bytes libxml2 parses: those of the input only
@@ -535,15 +550,14 @@ parse_spans(struct span_state *s, xmlDocPtr *ret_doc, char **ret_error)
 	 */
 	if (ctxt->input == NULL || ctxt->input->buf == NULL ||
 	    ctxt->input->buf->encoder != NULL)
-		return fail("document not in UTF-8", ret_error);
+		return fail(error, "document not in UTF-8");
 	if (s->failed)
-		return fail("cannot record where hostdev sources lie", ret_error);
+		return fail(error, "cannot record where hostdev sources lie");
 	return 0;
 }
 
 int
-domxml_spans(const char *xml, size_t len, struct domxml_spans *ret,
-    char **ret_error)
+domxml_spans(const char *xml, size_t len, struct domxml_spans *ret)
 {
 	_cleanup_(xmlFreeDocp) xmlDocPtr doc = NULL;
 	_cleanup_(domxml_spans_done) struct domxml_spans l = { 0 };
@@ -555,16 +569,18 @@ domxml_spans(const char *xml, size_t len, struct domxml_spans *ret,
 
 	(void)pthread_once(&xml_once, xml_init);
 	if (len == 0)
-		return fail("empty document", ret_error);
-	if (len > INT32_MAX)
-		return fail("document too large", ret_error);
-	r = parse_spans(&s, &doc, ret_error);
-	if (r < 0)
-		return r;
-	r = check_doc(doc, &root, ret_error);
-	if (r < 0)
-		return r;
-	r = read_spans(&l, &s, root, ret_error);
+		r = fail(&l.error, "empty document");
+	else if (len > INT32_MAX)
+		r = fail(&l.error, "document too large");
+	else
+		r = parse_spans(&s, &doc, &l.error);
+	if (r == 0)
+		r = check_doc(doc, &root, &l.error);
+	if (r == 0)
+		r = read_spans(&l, &s, root);
+	/* As in domxml_hostdevs(): a refusal leaves only the reason. */
+	if (r == -EINVAL)
+		*ret = (struct domxml_spans){ .error = TAKE_PTR(l.error) };
 	if (r < 0)
 		return r;
 	*ret = l;
@@ -579,6 +595,7 @@ domxml_spans_done(struct domxml_spans *s)
 		free(s->v[i].hd.alias);
 	free(s->v);
 	free(s->name);
+	free(s->error);
 	*s = (struct domxml_spans){ 0 };
 }
 

@@ -19,16 +19,16 @@ struct hostdev {
 struct hostdev_list {
 	struct hostdev *v;
 	size_t n;
+	char *error;            /* why the document was refused, else NULL */
 };
 
 /*
  * Extracts the USB subsystem hostdevs from a domain's XML; len bytes of xml.
  * Loads no DTD and no entity, reaches no network. Returns 0, -EINVAL for
- * XML it cannot parse (the reason in *ret_error, the caller's, when not
- * NULL) or -ENOMEM.
+ * XML it cannot parse (*ret then holds only the reason, in error) or
+ * -ENOMEM (*ret untouched). *ret is the caller's: hostdev_list_done().
  */
-int domxml_hostdevs(const char *xml, size_t len, struct hostdev_list *ret,
-    char **ret_error);
+int domxml_hostdevs(const char *xml, size_t len, struct hostdev_list *ret);
 void hostdev_list_done(struct hostdev_list *l);
 
 /*
@@ -59,16 +59,16 @@ struct domxml_spans {
 	char *name;             /* the domain's <name>, NULL when it has none */
 	struct hostdev_span *v;
 	size_t n;
+	char *error;            /* why the document was refused, else NULL */
 };
 
 /*
  * Like domxml_hostdevs(), and records each hostdev's <source> byte range.
- * Refuses (-EINVAL, the reason in *ret_error) a document whose offsets
- * libxml2 cannot report in the input's own bytes (any encoding but
- * UTF-8). Returns 0, -EINVAL or -ENOMEM.
+ * Also refuses (-EINVAL, the reason in ret->error) a document whose
+ * offsets libxml2 cannot report in the input's own bytes (any encoding
+ * but UTF-8). Returns 0, -EINVAL or -ENOMEM.
  */
-int domxml_spans(const char *xml, size_t len, struct domxml_spans *ret,
-    char **ret_error);
+int domxml_spans(const char *xml, size_t len, struct domxml_spans *ret);
 void domxml_spans_done(struct domxml_spans *s);
 
 /* What a rewritten <source> names. */

@@ -217,7 +217,7 @@ has_alias(const char *xml, const char *alias)
 {
 	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
 
-	if (domxml_hostdevs(xml, strlen(xml), &l, NULL) < 0)
+	if (domxml_hostdevs(xml, strlen(xml), &l) < 0)
 		return true;
 	for (size_t i = 0; i < l.n; i++)
 		if (streq_null(l.v[i].alias, alias))

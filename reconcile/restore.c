@@ -453,7 +453,7 @@ restore_rewrite(const char *xml, size_t len, const struct domxml_spans *doc,
 	if (r < 0)
 		return r;
 	/* libvirt aborts the start on XML it cannot use: read it back first. */
-	r = domxml_spans(out, n_out, &back, NULL);
+	r = domxml_spans(out, n_out, &back);
 	if (r < 0)
 		return r;
 	r = restore_check(p, doc->v, doc->n, back.v, back.n);

@@ -52,7 +52,6 @@ mark_live_only(struct virtconns *c, const struct virtconn *vc, virDomainPtr dom,
 {
 	_cleanup_(hostdev_list_done) struct hostdev_list def = { 0 };
 	_cleanup_free_ char *xml = NULL;
-	_cleanup_free_ char *err = NULL;
 	bool any = false;
 	int persistent;
 
@@ -71,10 +70,10 @@ mark_live_only(struct virtconns *c, const struct virtconn *vc, virDomainPtr dom,
 		c->calls++;
 		xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
 	}
-	if (xml == NULL || domxml_hostdevs(xml, strlen(xml), &def, &err) < 0) {
+	if (xml == NULL || domxml_hostdevs(xml, strlen(xml), &def) < 0) {
 		log_warning("cannot read the persistent definition of '%s' on %s: %s; its hostdevs without an alias of ours are left alone",
 		    d->name, virtconn_uri_name(vc->uri),
-		    err != NULL ? err : last_error());
+		    def.error != NULL ? def.error : last_error());
 		return;
 	}
 	for (size_t i = 0; i < d->hostdevs.n; i++) {
@@ -108,7 +107,6 @@ add_domain(struct virtsnap *snap, const struct virtconn *vc, size_t conn,
     virDomainPtr dom, virtsnap_adoptable_fn adoptable, void *userdata)
 {
 	_cleanup_free_ char *xml = NULL;
-	_cleanup_free_ char *err = NULL;
 	_cleanup_(vdomain_done) struct vdomain d = {
 		.uri = vc->uri, .conn = conn, .remote = vc->remote,
 	};
@@ -129,12 +127,14 @@ add_domain(struct virtsnap *snap, const struct virtconn *vc, size_t conn,
 			    d.name, virtconn_uri_name(vc->uri), last_error());
 			d.active = false;
 		} else {
-			r = domxml_hostdevs(xml, strlen(xml), &d.hostdevs, &err);
+			r = domxml_hostdevs(xml, strlen(xml), &d.hostdevs);
 			if (r == -ENOMEM)
 				return r;
 			if (r < 0) {
 				log_warning("cannot parse the live XML of '%s' on %s: %s, skipping",
-				    d.name, virtconn_uri_name(vc->uri), err);
+				    d.name, virtconn_uri_name(vc->uri),
+				    d.hostdevs.error);
+				hostdev_list_done(&d.hostdevs);
 				d.active = false;
 			} else if (adoptable != NULL)
 				mark_live_only(snap->conns, vc, dom, &d, adoptable,

@@ -729,7 +729,7 @@ fake_parse(const char *xml, struct hostdev_list *l)
 
 	assert_true(asprintf(&dom, "<domain><devices>%s</devices></domain>",
 	    xml) > 0);
-	assert_int_equal(domxml_hostdevs(dom, strlen(dom), l, NULL), 0);
+	assert_int_equal(domxml_hostdevs(dom, strlen(dom), l), 0);
 	assert_int_equal(l->n, 1);
 }
 

@@ -146,7 +146,7 @@ run_case(const char *file, const char *domain, const char *conf_text,
 	xml = slurp(path, &len);
 	assert_int_equal(conf_parse("test.conf", conf_text, strlen(conf_text),
 	    &conf), 0);
-	assert_int_equal(domxml_spans(xml, len, &doc, NULL), 0);
+	assert_int_equal(domxml_spans(xml, len, &doc), 0);
 	assert_string_equal(doc.name, domain);
 	assert_int_equal(doc.n, n_want);
 	assert_int_equal(restore_decide(&conf, devs, false, doc.name, doc.v, doc.n,
@@ -166,9 +166,9 @@ run_case(const char *file, const char *domain, const char *conf_text,
 	assert_int_equal(restore_rewrite(xml, len, &doc, &p, &out, &n_out), 0);
 	assert_int_equal(strlen(out), n_out);
 	/* libvirt's reading of it: it parses, the same hostdevs in order. */
-	assert_int_equal(domxml_hostdevs(out, n_out, &plain, NULL), 0);
+	assert_int_equal(domxml_hostdevs(out, n_out, &plain), 0);
 	assert_int_equal(plain.n, n_want);
-	assert_int_equal(domxml_spans(out, n_out, &back, NULL), 0);
+	assert_int_equal(domxml_spans(out, n_out, &back), 0);
 	for (size_t i = 0; i < n_want; i++) {
 		_cleanup_free_ char *got = describe(&back.v[i]);
 
@@ -397,7 +397,7 @@ test_restore_no_change(void **state _unused_)
 	run_case("in-place.xml", "kvm0", host_conf, &host, want,
 	    ARRAY_SIZE(want));
 	xml = slurp(DIR "no-bbvirt.xml", &len);
-	assert_int_equal(domxml_spans(xml, len, &doc, NULL), 0);
+	assert_int_equal(domxml_spans(xml, len, &doc), 0);
 	assert_false(restore_any_owned(doc.v, doc.n));
 }
 
@@ -422,7 +422,7 @@ test_restore_odd(void **state _unused_)
 
 	assert_int_equal(conf_parse("test.conf", host_conf, strlen(host_conf),
 	    &conf), 0);
-	assert_int_equal(domxml_spans(xml, strlen(xml), &doc, NULL), 0);
+	assert_int_equal(domxml_spans(xml, strlen(xml), &doc), 0);
 	assert_int_equal(doc.n, 3);
 	assert_false(doc.v[2].has_source);
 	assert_int_equal(restore_decide(&conf, &host, false, doc.name, doc.v, doc.n,
@@ -484,13 +484,13 @@ test_restore_many(void **state _unused_)
 	fputs("</devices></domain>\n", f);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(conf_parse("test.conf", "", 0, &conf), 0);
-	assert_int_equal(domxml_spans(xml, len, &doc, NULL), 0);
+	assert_int_equal(domxml_spans(xml, len, &doc), 0);
 	assert_int_equal(doc.n, n);
 	assert_int_equal(restore_decide(&conf, &host, false, doc.name, doc.v, doc.n,
 	    &p), 0);
 	assert_int_equal(p.n_changes, n);
 	assert_int_equal(restore_rewrite(xml, len, &doc, &p, &out, &n_out), 0);
-	assert_int_equal(domxml_spans(out, n_out, &back, NULL), 0);
+	assert_int_equal(domxml_spans(out, n_out, &back), 0);
 	for (size_t i = 0; i < n; i++) {
 		assert_true(back.v[i].optional);
 		assert_int_equal(back.v[i].hd.bus, 3);
@@ -522,18 +522,19 @@ test_restore_refused(void **state _unused_)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		_cleanup_(domxml_spans_done) struct domxml_spans doc = { 0 };
 		_cleanup_free_ char *xml = NULL;
-		_cleanup_free_ char *err = NULL;
 		char path[256];
 		size_t len;
 
 		print_message("refused: %s\n", cases[i].file);
 		(void)snprintf(path, sizeof(path), DIR "%s", cases[i].file);
 		xml = slurp(path, &len);
-		assert_int_equal(domxml_spans(xml, len, &doc, &err), -EINVAL);
-		assert_non_null(err);
+		assert_int_equal(domxml_spans(xml, len, &doc), -EINVAL);
+		assert_non_null(doc.error);
 		if (cases[i].err != NULL)
-			assert_string_equal(err, cases[i].err);
+			assert_string_equal(doc.error, cases[i].err);
 		assert_int_equal(doc.n, 0);
+		assert_null(doc.v);
+		assert_null(doc.name);
 	}
 }
 
@@ -601,7 +602,7 @@ test_build_source(void **state _unused_)
 		assert_true((strchr(src, '\n') != NULL) == (i % 2 == 0));
 		assert_true(asprintf(&xml, "<domain><devices><hostdev mode='subsystem' type='usb'>%s<alias name='ua-bbvirt-A'/></hostdev></devices></domain>",
 		    src) > 0);
-		assert_int_equal(domxml_spans(xml, strlen(xml), &doc, NULL), 0);
+		assert_int_equal(domxml_spans(xml, strlen(xml), &doc), 0);
 		assert_int_equal(doc.n, 1);
 		h = &doc.v[0];
 		assert_true(h->has_source && h->hd.has_address);

@@ -6,6 +6,7 @@
  * must parse, hold the same hostdevs naming what was built, and keep
  * every byte outside the replaced elements.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ check_build(const struct hostdev *h)
 		abort();
 	if (asprintf(&dom, "<domain><devices>%s</devices></domain>", xml) < 0)
 		abort();
-	if (domxml_hostdevs(dom, strlen(dom), &l, NULL) != 0 || l.n != 1 ||
+	if (domxml_hostdevs(dom, strlen(dom), &l) != 0 || l.n != 1 ||
 	    !l.v[0].has_address || l.v[0].bus != h->bus ||
 	    l.v[0].dev != h->dev || !streq_null(l.v[0].alias, h->alias))
 		abort();
@@ -58,7 +59,7 @@ check_splice(const char *xml, size_t len)
 	size_t i_at = 0;
 	size_t o_at = 0;
 
-	if (domxml_spans(xml, len, &doc, NULL) != 0)
+	if (domxml_spans(xml, len, &doc) != 0)
 		return;
 	edits = calloc(doc.n + 1, sizeof(*edits));
 	texts = calloc(doc.n + 1, sizeof(*texts));
@@ -80,7 +81,7 @@ check_splice(const char *xml, size_t len)
 		abort();
 	for (size_t i = 0; i < n; i++)
 		free(texts[i]);
-	if (domxml_spans(out, n_out, &back, NULL) != 0 || back.n != doc.n ||
+	if (domxml_spans(out, n_out, &back) != 0 || back.n != doc.n ||
 	    !streq_null(back.name, doc.name))
 		abort();
 	for (size_t i = 0; i < doc.n; i++) {
@@ -114,10 +115,11 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
-	_cleanup_free_ char *error = NULL;
+	int r = domxml_hostdevs((const char *)data, size, &l);
 
-	if (domxml_hostdevs((const char *)data, size, &l, &error) != 0) {
-		if (error == NULL)
+	if (r != 0) {
+		/* A refusal says why, and -ENOMEM leaves the result empty. */
+		if ((r == -EINVAL) != (l.error != NULL) || l.v != NULL)
 			abort();
 		return 0;
 	}
