@@ -15,8 +15,7 @@
 DEFINE_TRIVIAL_CLEANUP_FUNC(virDomainPtr, virDomainFree)
 
 static int
-apply_one(const struct plan_action *a, const struct apply_ops *ops,
-    void *userdata, char **ret_error)
+apply_one(struct plan_action *a, const struct apply_ops *ops, void *userdata)
 {
 	_cleanup_free_ char *xml = NULL;
 	int r;
@@ -28,19 +27,18 @@ apply_one(const struct plan_action *a, const struct apply_ops *ops,
 			return r;
 	}
 	if (a->op == PLAN_ATTACH)
-		return ops->attach(userdata, a->uri, a->domain, xml, ret_error);
+		return ops->attach(userdata, a, xml);
 	if (a->alias == NULL)
-		return ops->detach_xml(userdata, a->uri, a->domain, xml,
-		    ret_error);
+		return ops->detach_xml(userdata, a, xml);
 	/*
 	 * libvirt only asks QEMU to let go of a device detached by alias. Wait
 	 * until it has: a later attach of the same device elsewhere needs it
 	 * free, and whoever ran bbvirt may look at the guest next.
 	 */
-	r = ops->detach_alias(userdata, a->uri, a->domain, a->alias, ret_error);
+	r = ops->detach_alias(userdata, a);
 	if (r < 0)
 		return r;
-	return ops->wait_gone(userdata, a->uri, a->domain, a->alias, ret_error);
+	return ops->wait_gone(userdata, a);
 }
 
 /*
@@ -91,17 +89,16 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 		char name[SERIAL_MAX + 64];
 		const char *serial = action_name(a, name, sizeof(name));
 		const char *holder = blocked_by(plan, i);
-		char *error = NULL;
 		int r;
 
 		if (holder != NULL) {
-			r = asprintf(&error, "not tried: it could not be detached from '%s'",
+			r = asprintf(&a->error, "not tried: it could not be detached from '%s'",
 			    holder) < 0 ? -ENOMEM : -EBUSY;
 			if (r == -ENOMEM)
-				error = NULL;
+				a->error = NULL;
 		} else
-			r = apply_one(a, ops, userdata, &error);
-		if (r == -ENOMEM && error == NULL)
+			r = apply_one(a, ops, userdata);
+		if (r == -ENOMEM && a->error == NULL)
 			return log_oom();
 		if (r >= 0) {
 			a->result = PLAN_DONE;
@@ -116,14 +113,14 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 		}
 		if (r == -ESRCH) {
 			a->result = PLAN_STOPPED;
-			a->error = error;
 			log_info("%s (%u:%u) not %s '%s': the domain stopped meanwhile",
 			    serial, a->bus, a->dev, a->op == PLAN_ATTACH ?
 			    "attached to" : "detached from", a->domain);
 			continue;
 		}
 		a->result = PLAN_FAILED;
-		a->error = error != NULL ? error : strdup(strerror(-r));
+		if (a->error == NULL)
+			a->error = strdup(strerror(-r));
 		failed++;
 		if (a->op == PLAN_ATTACH)
 			log_error("cannot attach %s (%u:%u) to '%s': %s",
@@ -137,13 +134,30 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 	return failed;
 }
 
+/* Records why a failed: msg, a copy. Returns r. */
 static int
-virt_error(char **ret_error)
+action_error(struct plan_action *a, int r, const char *msg)
+{
+	free(a->error);
+	a->error = strdup(msg);
+	return r;
+}
+
+/* libvirt's reason for the call that just failed. */
+static int
+virt_error(struct plan_action *a)
 {
 	const char *m = virGetLastErrorMessage();
 
-	*ret_error = strdup(m != NULL ? m : "unknown libvirt error");
-	return -EIO;
+	return action_error(a, -EIO, m != NULL ? m : "unknown libvirt error");
+}
+
+static int
+lookup(struct virtconns *c, struct plan_action *a, virDomainPtr *ret)
+{
+	int r = virtconns_lookup(c, a->uri, a->domain, ret);
+
+	return r < 0 ? action_error(a, r, virtconns_lookup_error(r)) : 0;
 }
 
 enum virt_op {
@@ -154,14 +168,14 @@ enum virt_op {
 
 /* One live change to one domain; arg is the hostdev XML or the alias. */
 static int
-virt_change(void *userdata, const char *uri, const char *domain,
-    enum virt_op op, const char *arg, char **ret_error)
+virt_change(void *userdata, struct plan_action *a, enum virt_op op,
+    const char *arg)
 {
 	struct virtconns *c = userdata;
 	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
 	int r;
 
-	r = virtconns_lookup(c, uri, domain, &dom, ret_error);
+	r = lookup(c, a, &dom);
 	if (r < 0)
 		return r;
 	c->calls++;
@@ -178,7 +192,7 @@ virt_change(void *userdata, const char *uri, const char *domain,
 	}
 	if (r >= 0)
 		return 0;
-	r = virt_error(ret_error);
+	r = virt_error(a);
 	/*
 	 * The snapshot saw it running; a guest that stopped since (shut
 	 * down, destroyed, saved) fails every live change. Not a failure of
@@ -190,26 +204,21 @@ virt_change(void *userdata, const char *uri, const char *domain,
 }
 
 static int
-virt_attach(void *userdata, const char *uri, const char *domain,
-    const char *xml, char **ret_error)
+virt_attach(void *userdata, struct plan_action *a, const char *xml)
 {
-	return virt_change(userdata, uri, domain, VIRT_ATTACH, xml, ret_error);
+	return virt_change(userdata, a, VIRT_ATTACH, xml);
 }
 
 static int
-virt_detach_alias(void *userdata, const char *uri, const char *domain,
-    const char *alias, char **ret_error)
+virt_detach_alias(void *userdata, struct plan_action *a)
 {
-	return virt_change(userdata, uri, domain, VIRT_DETACH_ALIAS, alias,
-	    ret_error);
+	return virt_change(userdata, a, VIRT_DETACH_ALIAS, a->alias);
 }
 
 static int
-virt_detach_xml(void *userdata, const char *uri, const char *domain,
-    const char *xml, char **ret_error)
+virt_detach_xml(void *userdata, struct plan_action *a, const char *xml)
 {
-	return virt_change(userdata, uri, domain, VIRT_DETACH_XML, xml,
-	    ret_error);
+	return virt_change(userdata, a, VIRT_DETACH_XML, xml);
 }
 
 static bool
@@ -230,14 +239,13 @@ has_alias(const char *xml, const char *alias)
  * little later. Poll the live XML for up to five seconds.
  */
 static int
-virt_wait_gone(void *userdata, const char *uri, const char *domain,
-    const char *alias, char **ret_error)
+virt_wait_gone(void *userdata, struct plan_action *a)
 {
 	struct virtconns *c = userdata;
 	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
 	int r;
 
-	r = virtconns_lookup(c, uri, domain, &dom, ret_error);
+	r = lookup(c, a, &dom);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < 50; i++) {
@@ -247,13 +255,13 @@ virt_wait_gone(void *userdata, const char *uri, const char *domain,
 		c->calls++;
 		xml = virDomainGetXMLDesc(dom, 0);
 		if (xml == NULL)
-			return virt_error(ret_error);
-		if (!has_alias(xml, alias))
+			return virt_error(a);
+		if (!has_alias(xml, a->alias))
 			return 0;
 		(void)nanosleep(&ts, NULL);
 	}
-	*ret_error = strdup("the guest did not release the device within 5 s");
-	return -ETIMEDOUT;
+	return action_error(a, -ETIMEDOUT,
+	    "the guest did not release the device within 5 s");
 }
 
 const struct apply_ops apply_libvirt_ops = {

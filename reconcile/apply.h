@@ -1,22 +1,22 @@
 #pragma once
 
 struct plan;
+struct plan_action;
 
 /*
- * What apply needs from a hypervisor. Each returns 0, or -errno with a
- * reason in *ret_error (the caller's): -ESRCH when the domain is found
- * not running once the change failed (it stopped meanwhile).
+ * What apply needs from a hypervisor, to perform action a on a->domain at
+ * a->uri. Each returns 0, or -errno with the reason in a->error (NULL when
+ * none is known): -ESRCH when the domain is found not running once the
+ * change failed (it stopped meanwhile).
  */
 struct apply_ops {
-	int (*attach)(void *userdata, const char *uri, const char *domain,
-	    const char *xml, char **ret_error);
-	int (*detach_alias)(void *userdata, const char *uri,
-	    const char *domain, const char *alias, char **ret_error);
-	int (*detach_xml)(void *userdata, const char *uri, const char *domain,
-	    const char *xml, char **ret_error);
-	/* Waits, within reason, until the hostdev with alias has left domain. */
-	int (*wait_gone)(void *userdata, const char *uri, const char *domain,
-	    const char *alias, char **ret_error);
+	int (*attach)(void *userdata, struct plan_action *a, const char *xml);
+	/* Detaches the hostdev with a->alias. */
+	int (*detach_alias)(void *userdata, struct plan_action *a);
+	int (*detach_xml)(void *userdata, struct plan_action *a,
+	    const char *xml);
+	/* Waits, within reason, until the hostdev with a->alias has left. */
+	int (*wait_gone)(void *userdata, struct plan_action *a);
 };
 
 /*

@@ -227,23 +227,32 @@ virtconns_index(const struct virtconns *c, const struct virtconn *vc)
 
 int
 virtconns_lookup(struct virtconns *c, const char *uri, const char *name,
-    virDomainPtr *ret, char **ret_error)
+    virDomainPtr *ret)
 {
 	const struct virtconn *vc = virtconns_find(c, uri);
+	virDomainPtr dom;
 
-	if (vc == NULL || vc->conn == NULL) {
-		*ret_error = strdup("no connection to its URI");
+	if (vc == NULL || vc->conn == NULL)
 		return -ENOTCONN;
-	}
-	if (vc->remote) {
-		*ret_error = strdup("its URI reaches another host");
+	if (vc->remote)
 		return -EREMOTE;
-	}
 	c->calls++;
-	*ret = virDomainLookupByName(vc->conn, name);
-	if (*ret == NULL) {
-		*ret_error = strdup(last_error());
+	dom = virDomainLookupByName(vc->conn, name);
+	if (dom == NULL)
 		return -EIO;
-	}
+	*ret = dom;
 	return 0;
+}
+
+const char *
+virtconns_lookup_error(int r)
+{
+	switch (r) {
+	case -ENOTCONN:
+		return "no connection to its URI";
+	case -EREMOTE:
+		return "its URI reaches another host";
+	default:
+		return last_error();
+	}
 }

@@ -48,11 +48,14 @@ const struct virtconn *virtconns_find(const struct virtconns *c,
 size_t virtconns_index(const struct virtconns *c, const struct virtconn *vc);
 
 /*
- * Looks the domain name up on uri. Returns 0, or -errno with libvirt's
- * reason in *ret_error (the caller's). Counts the call.
+ * Looks the domain name up on uri. Returns 0, -ENOTCONN (no connection to
+ * uri), -EREMOTE (uri reaches another host) or -EIO (libvirt's reason in
+ * its last error). Counts the call.
  */
 int virtconns_lookup(struct virtconns *c, const char *uri, const char *name,
-    struct _virDomain **ret, char **ret_error);
+    struct _virDomain **ret);
+/* Why virtconns_lookup() failed with r, for a report; call right after it. */
+const char *virtconns_lookup_error(int r);
 
 /*
  * Whether host names this host (this_host): equal, ignoring case, or

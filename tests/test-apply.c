@@ -27,47 +27,44 @@ struct recorder {
 };
 
 static int
-record(struct recorder *r, const char *op, const char *domain,
-    const char *arg, char **ret_error)
+record(struct recorder *r, const char *op, struct plan_action *a,
+    const char *arg)
 {
-	fprintf(r->f, "%s %s %s\n", op, domain, arg);
-	if (r->fail_domain != NULL && strcmp(domain, r->fail_domain) == 0) {
-		*ret_error = strdup("Requested operation is not valid: domain is not running");
+	fprintf(r->f, "%s %s %s\n", op, a->domain, arg);
+	if (r->fail_domain != NULL && strcmp(a->domain, r->fail_domain) == 0) {
+		a->error = strdup("Requested operation is not valid: domain is not running");
 		return -EIO;
 	}
-	if (r->stopped_domain != NULL && strcmp(domain, r->stopped_domain) == 0) {
-		*ret_error = strdup("Requested operation is not valid: domain is not running");
+	if (r->stopped_domain != NULL &&
+	    strcmp(a->domain, r->stopped_domain) == 0) {
+		a->error = strdup("Requested operation is not valid: domain is not running");
 		return -ESRCH;
 	}
 	return 0;
 }
 
 static int
-rec_attach(void *u, const char *uri _unused_, const char *d, const char *xml,
-    char **e)
+rec_attach(void *u, struct plan_action *a, const char *xml)
 {
-	return record(u, "attach", d, xml, e);
+	return record(u, "attach", a, xml);
 }
 
 static int
-rec_detach_alias(void *u, const char *uri _unused_, const char *d,
-    const char *alias, char **e)
+rec_detach_alias(void *u, struct plan_action *a)
 {
-	return record(u, "detach-alias", d, alias, e);
+	return record(u, "detach-alias", a, a->alias);
 }
 
 static int
-rec_detach_xml(void *u, const char *uri _unused_, const char *d,
-    const char *xml, char **e)
+rec_detach_xml(void *u, struct plan_action *a, const char *xml)
 {
-	return record(u, "detach-xml", d, xml, e);
+	return record(u, "detach-xml", a, xml);
 }
 
 static int
-rec_wait_gone(void *u, const char *uri _unused_, const char *d,
-    const char *alias, char **e)
+rec_wait_gone(void *u, struct plan_action *a)
 {
-	return record(u, "wait-gone", d, alias, e);
+	return record(u, "wait-gone", a, a->alias);
 }
 
 static const struct apply_ops rec_ops = {

@@ -746,15 +746,14 @@ fake_add(struct vdomain *d, const struct hostdev *hd)
 }
 
 static int
-fake_attach(void *userdata, const char *uri, const char *domain,
-    const char *xml, char **ret_error _unused_)
+fake_attach(void *userdata, struct plan_action *a, const char *xml)
 {
 	struct virtsnap *snap = userdata;
 	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
 
 	fake_parse(xml, &l);
 	l.v[0].live_only = true;
-	fake_each(snap, fake_domain(snap, uri, domain), fake_add, &l.v[0]);
+	fake_each(snap, fake_domain(snap, a->uri, a->domain), fake_add, &l.v[0]);
 	return 0;
 }
 
@@ -776,19 +775,17 @@ fake_remove(struct vdomain *d, const struct hostdev *hd)
 }
 
 static int
-fake_detach_alias(void *userdata, const char *uri, const char *domain,
-    const char *alias, char **ret_error _unused_)
+fake_detach_alias(void *userdata, struct plan_action *a)
 {
 	struct virtsnap *snap = userdata;
-	struct hostdev hd = { .alias = (char *)alias };
+	struct hostdev hd = { .alias = a->alias };
 
-	fake_each(snap, fake_domain(snap, uri, domain), fake_remove, &hd);
+	fake_each(snap, fake_domain(snap, a->uri, a->domain), fake_remove, &hd);
 	return 0;
 }
 
 static int
-fake_detach_xml(void *userdata, const char *uri, const char *domain,
-    const char *xml, char **ret_error _unused_)
+fake_detach_xml(void *userdata, struct plan_action *a, const char *xml)
 {
 	struct virtsnap *snap = userdata;
 	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
@@ -796,14 +793,13 @@ fake_detach_xml(void *userdata, const char *uri, const char *domain,
 	fake_parse(xml, &l);
 	free(l.v[0].alias);
 	l.v[0].alias = NULL;
-	fake_each(snap, fake_domain(snap, uri, domain), fake_remove, &l.v[0]);
+	fake_each(snap, fake_domain(snap, a->uri, a->domain), fake_remove,
+	    &l.v[0]);
 	return 0;
 }
 
 static int
-fake_wait_gone(void *userdata _unused_, const char *uri _unused_,
-    const char *domain _unused_, const char *alias _unused_,
-    char **ret_error _unused_)
+fake_wait_gone(void *userdata _unused_, struct plan_action *a _unused_)
 {
 	return 0;
 }
