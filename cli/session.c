@@ -264,13 +264,13 @@ read_guests(struct session *s, const struct strv *uris, bool with_default,
 		v[n++] = uris->v[i];
 	runtime_phase("waiting for libvirt");
 	r = virtconns_open(v, n, !command_changes(&s->a->line), &s->conns);
-	if (r == -ENOMEM)
+	if (r < 0)
 		return r;
-	o->failed = o->failed || r < 0;
 	r = virtsnap_collect(&s->conns, plan_adoptable, &s->in, &s->guests);
-	if (r == -ENOMEM)
+	if (r < 0)
 		return r;
-	o->failed = o->failed || r < 0;
+	/* A daemon that could not be reached or read fails the run. */
+	o->failed = o->failed || virtconns_failed(&s->conns);
 	for (size_t i = 0; i < s->devices.n; i++)
 		n_managed += s->devices.v[i].managed;
 	log_info("snapshot: %zu managed devices, %zu domains, %lu libvirt calls",

@@ -160,7 +160,6 @@ virtconns_open(const char *const *uris, size_t n_uris, bool read_only,
     struct virtconns *ret)
 {
 	_cleanup_(virtconns_done) struct virtconns c = { 0 };
-	bool failed = false;
 	int r;
 
 	c.v = calloc(n_uris + 1, sizeof(*c.v));
@@ -175,7 +174,6 @@ virtconns_open(const char *const *uris, size_t n_uris, bool read_only,
 			r = open_default(&c, read_only);
 			if (r == -ENOMEM)
 				return log_oom();
-			failed = r < 0;
 			break;
 		}
 	for (size_t i = 0; i < n_uris; i++) {
@@ -186,16 +184,21 @@ virtconns_open(const char *const *uris, size_t n_uris, bool read_only,
 		vc = &c.v[c.n++];
 		if ((vc->uri = strdup(uris[i])) == NULL)
 			return log_oom();
-		r = open_one(&c, vc, read_only);
-		if (r < 0) {
-			failed = true;
-			continue;
-		}
-		check_host(&c, vc);
+		if (open_one(&c, vc, read_only) >= 0)
+			check_host(&c, vc);
 	}
 	*ret = c;
 	c = (struct virtconns){ 0 };
-	return failed ? -EIO : 0;
+	return 0;
+}
+
+bool
+virtconns_failed(const struct virtconns *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->v[i].conn == NULL)
+			return true;
+	return false;
 }
 
 const char *

@@ -31,13 +31,15 @@ struct virtconns {
  * Opens each distinct URI once (NULL means libvirt's default, which is
  * resolved to the URI it names so that it and an explicit spelling of it
  * share one connection), read-only when read_only, and asks each for its
- * hostname. A URI that cannot be reached is logged and kept with conn NULL;
- * a remote one is logged once. Returns 0 when every URI answered, -EIO when
- * one did not (the set is still filled), or -ENOMEM.
+ * hostname. A URI that cannot be reached is logged and kept with conn NULL
+ * and its reason in error (virtconns_failed()); a remote one is logged
+ * once. Returns 0, or -errno (logged) when there is no set at all.
  */
 int virtconns_open(const char *const *uris, size_t n_uris, bool read_only,
     struct virtconns *ret);
 void virtconns_done(struct virtconns *c);      /* closes the connections */
+/* Whether a connection of the set failed, to open or to list its domains. */
+bool virtconns_failed(const struct virtconns *c);
 
 /* uri, or for NULL the URI libvirt's default resolved to. */
 const char *virtconns_uri(const struct virtconns *c, const char *uri);

@@ -164,8 +164,8 @@ list_domains(struct virtsnap *snap, size_t conn,
 		log_error("cannot list the domains on %s: %s",
 		    virtconn_uri_name(vc->uri), vc->error != NULL ? vc->error : "?");
 		(void)virConnectClose(vc->conn);
-		vc->conn = NULL;
-		return -EIO;
+		vc->conn = NULL;        /* failed: virtconns_failed() says so */
+		return 0;
 	}
 	for (int i = 0; i < n; i++) {
 		if (r >= 0)
@@ -191,7 +191,6 @@ virtsnap_collect(struct virtconns *conns, virtsnap_adoptable_fn adoptable,
     void *userdata, struct virtsnap *ret_snap)
 {
 	_cleanup_(virtsnap_done) struct virtsnap snap = { .conns = conns };
-	bool failed = false;
 	int r;
 
 	for (size_t i = 0; i < conns->n; i++) {
@@ -200,14 +199,13 @@ virtsnap_collect(struct virtconns *conns, virtsnap_adoptable_fn adoptable,
 		r = list_domains(&snap, i, adoptable, userdata);
 		if (r == -ENOMEM)
 			return log_oom();
-		failed = failed || r < 0;
 	}
 	if (snap.n_domains > 0)
 		qsort(snap.domains, snap.n_domains, sizeof(*snap.domains),
 		    vdomain_cmp);
 	*ret_snap = snap;
 	snap = (struct virtsnap){ 0 };
-	return failed ? -EIO : 0;
+	return 0;
 }
 
 const char *

@@ -37,8 +37,8 @@ typedef bool (*virtsnap_adoptable_fn)(const struct hostdev *hd, void *userdata);
  * on this host, its USB hostdevs from the live XML. When adoptable accepts
  * one of them, reads whether it is also in the persistent definition (a
  * transient domain has none) into its live_only. A connection that failed
- * contributes nothing. Returns 0, -EIO when a connection could not list
- * its domains (logged; the snapshot is still filled), or -ENOMEM.
+ * contributes nothing; one that cannot list its domains is logged, closed
+ * and marked failed (virtconns_failed()). Returns 0 or -ENOMEM.
  */
 int virtsnap_collect(struct virtconns *conns, virtsnap_adoptable_fn adoptable,
     void *userdata, struct virtsnap *ret_snap);
