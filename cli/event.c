@@ -133,8 +133,8 @@ take_entry(int dfd, const char *name)
 static int
 open_queue(DIR **ret)
 {
-	int fd = open(arg_queue, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	_cleanup_close_ int fd = open(arg_queue, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 	DIR *d;
 
@@ -145,17 +145,14 @@ open_queue(DIR **ret)
 		    arg_queue, errno == ELOOP || errno == ENOTDIR ?
 		    "not a directory (a link is not followed)" : strerror(errno));
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		(void)close(fd);
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return log_error_errno(-EPERM, "cannot take the event queue %s: it must be owned by uid %u and writable by no one else",
 		    arg_queue, (unsigned)geteuid());
-	}
 	d = fdopendir(fd);
-	if (d == NULL) {
-		(void)close(fd);
+	if (d == NULL)
 		return log_error_errno(-errno, "cannot open the event queue %s: %s",
 		    arg_queue, strerror(errno));
-	}
+	(void)TAKE_FD(fd);      /* d owns it now */
 	*ret = d;
 	return 1;
 }
