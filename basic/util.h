@@ -147,6 +147,17 @@ int greedy_grow(void *p, size_t n, size_t extra, size_t size);
 		return name##_table[i];                         \
 	}
 
+/* Defines name_from_string(): the index of s in name_table, or -EINVAL. */
+#define DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(name)            \
+	int name##_from_string(const char *s)                   \
+	{                                                       \
+		for (size_t i = 0; i < ARRAY_SIZE(name##_table); i++) \
+			if (name##_table[i] != NULL &&          \
+			    strcmp(s, name##_table[i]) == 0)    \
+				return (int)i;                  \
+		return -EINVAL;                                 \
+	}
+
 /* A growable array of owned strings, always NULL-terminated once non-empty. */
 struct strv {
 	char **v;

@@ -32,33 +32,10 @@ static const char *const command_libvirt_table[_COMMAND_LIBVIRT_MAX] = {
 	[COMMAND_LIBVIRT_NOWHERE] = "nowhere",
 };
 
-const char *
-command_to_string(enum command c)
-{
-	return (unsigned)c < _COMMAND_MAX ? command_table[c] : NULL;
-}
-
-int
-command_from_string(const char *s)
-{
-	for (int c = 0; c < _COMMAND_MAX; c++)
-		if (strcmp(s, command_table[c]) == 0)
-			return c;
-	return -EINVAL;
-}
-
-const char *
-command_hold_to_string(enum command_hold h)
-{
-	return (unsigned)h < _COMMAND_HOLD_MAX ? command_hold_table[h] : NULL;
-}
-
-const char *
-command_libvirt_to_string(enum command_libvirt l)
-{
-	return (unsigned)l < _COMMAND_LIBVIRT_MAX ?
-	    command_libvirt_table[l] : NULL;
-}
+DEFINE_STRING_TABLE_LOOKUP(command, enum command)
+DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(command)
+DEFINE_STRING_TABLE_LOOKUP(command_hold, enum command_hold)
+DEFINE_STRING_TABLE_LOOKUP(command_libvirt, enum command_libvirt)
 
 static bool
 one_device(enum command c)

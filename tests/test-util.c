@@ -73,7 +73,9 @@ static const char *const colour_table[_COLOUR_MAX] = {
 	[GREEN] = "green",
 };
 const char *colour_to_string(enum colour c);
+int colour_from_string(const char *s);
 DEFINE_STRING_TABLE_LOOKUP(colour, enum colour)
+DEFINE_STRING_TABLE_LOOKUP_FROM_STRING(colour)
 
 static void
 test_string_table(void **state _unused_)
@@ -82,6 +84,9 @@ test_string_table(void **state _unused_)
 	assert_string_equal(colour_to_string(GREEN), "green");
 	assert_null(colour_to_string(_COLOUR_MAX));
 	assert_null(colour_to_string((enum colour)-1));
+	assert_int_equal(colour_from_string("green"), GREEN);
+	assert_int_equal(colour_from_string("blue"), -EINVAL);
+	assert_int_equal(colour_from_string(""), -EINVAL);
 }
 
 static void
