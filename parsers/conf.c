@@ -753,7 +753,7 @@ conf_parse(const char *file, const char *buf, size_t len, struct conf *ret_conf)
 	if (r < 0)
 		return r;
 	if (conf.n_usb_ids == 0 && conf_add_usb_id(&conf,
-	    (struct usb_id){ 0x0403, 0x7840 }) < 0)
+	    CONF_DEFAULT_USB_ID) < 0)
 		return log_oom();
 	r = check_conf(&conf);
 	if (r < 0)

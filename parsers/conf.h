@@ -33,6 +33,9 @@ struct usb_id {
 	uint16_t product;
 };
 
+/* The type managed when the config names none: the BitBabbler, as the original's. */
+#define CONF_DEFAULT_USB_ID ((struct usb_id){ .vendor = 0x0403, .product = 0x7840 })
+
 /* serials = SERIAL, or devices = VENDOR:PRODUCT/SERIAL (has_id): one rank. */
 struct conf_serial {
 	char *serial;
