@@ -283,6 +283,7 @@ install: bbvirt bbvirt-event
 		>$(DESTDIR)$(COMPLETIONDIR)/bbvirt
 	chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/bbvirt
 	install -m 0644 contrib/vm.conf.example $(DESTDIR)$(DOCDIR)/examples/vm.conf
+	install -m 0644 contrib/bbvirt.rules.yml $(DESTDIR)$(DOCDIR)/examples/bbvirt.rules.yml
 	install -m 0755 contrib/qemu-hook-legacy $(DESTDIR)$(DOCDIR)/examples/qemu-hook
 	test -e $(DESTDIR)$(CONFDIR)/vm.conf || \
 		install -m 0644 contrib/vm.conf.example $(DESTDIR)$(CONFDIR)/vm.conf
@@ -302,6 +303,7 @@ uninstall:
 		$(DESTDIR)$(TMPFILESDIR)/bbvirt.conf \
 		$(DESTDIR)$(COMPLETIONDIR)/bbvirt \
 		$(DESTDIR)$(DOCDIR)/examples/vm.conf \
+		$(DESTDIR)$(DOCDIR)/examples/bbvirt.rules.yml \
 		$(DESTDIR)$(DOCDIR)/examples/qemu-hook \
 		$(DESTDIR)$(PKGDATADIR)/qemu-hook
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \

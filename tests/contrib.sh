@@ -42,6 +42,7 @@ done <<LIST
 644 $tmpfilesdir/bbvirt.conf
 644 /usr/share/bash-completion/completions/bbvirt
 644 /usr/share/doc/bbvirt/examples/vm.conf
+644 /usr/share/doc/bbvirt/examples/bbvirt.rules.yml
 755 /usr/share/doc/bbvirt/examples/qemu-hook
 644 /etc/bit-babbler/vm.conf
 LIST

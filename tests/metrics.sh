@@ -1,7 +1,8 @@
 #!/bin/bash
 # The metrics file as Prometheus reads it: promtool (Debian's prometheus
 # package, a test dependency) checks the text of a range of hostile
-# worlds that test-metrics renders. The metrics a real sync writes
+# worlds that test-metrics renders, the example alerting rules, and what
+# those rules make of a host over time. The metrics a real sync writes
 # are checked in tests/cli-cases.sh. Prints "metrics-summary P F".
 set -u
 export LC_ALL=C TZ=UTC
@@ -28,5 +29,9 @@ for f in "$tmp"/world-*.prom; do
 	else no "promtool check metrics ${f##*/}: $out"; head -c 2000 "$f"; fi
 done
 [ "$n" -ge 40 ] && ok || no "only $n worlds rendered"
+if out=$(promtool check rules contrib/bbvirt.rules.yml 2>&1); then ok
+else no "promtool check rules: $out"; fi
+if out=$(promtool test rules tests/fixtures/rules-test.yml 2>&1); then ok
+else no "promtool test rules: $out"; fi
 echo "metrics-summary $passed $failed"
 [ "$failed" -eq 0 ]
