@@ -491,7 +491,10 @@ session_plan(struct session *s, struct outcome *o)
 	/* Built from the snapshot, before anything changes: what status says. */
 	if ((c == COMMAND_SYNC || c == COMMAND_RECLAIM) &&
 	    (s->metrics != NULL || log_get_max_level() >= LOG_INFO)) {
-		r = status_build(&s->in, &s->status);
+		/* An unscoped sync's plan is the one status asks for. */
+		r = status_build_with(&s->in, s->in.n_only == 0 &&
+		    s->in.requests == NULL && !s->in.release ? plan : NULL,
+		    &s->status);
 		if (r < 0)
 			return log_oom();
 		log_left_alone(s->status);

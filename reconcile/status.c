@@ -384,9 +384,16 @@ status_add_domain(const struct world *w, struct status *st,
 int
 status_build(const struct plan_input *in, struct status **ret_status)
 {
+	return status_build_with(in, NULL, ret_status);
+}
+
+int
+status_build_with(const struct plan_input *in, const struct plan *sync,
+    struct status **ret_status)
+{
 	_cleanup_(world_done) struct world w = { 0 };
 	_cleanup_(status_freep) struct status *st = NULL;
-	_cleanup_(plan_freep) struct plan *sync = NULL;
+	_cleanup_(plan_freep) struct plan *own = NULL;
 	const struct plan_input sync_in = {
 		.conf = in->conf, .devices = in->devices, .guests = in->guests,
 		.uri_override = in->uri_override,
@@ -398,9 +405,12 @@ status_build(const struct plan_input *in, struct status **ret_status)
 	if (r < 0)
 		return r;
 	/* Pending and stale are what sync would do: its own plan says. */
-	r = plan_build(&sync_in, &sync);
-	if (r < 0)
-		return r;
+	if (sync == NULL) {
+		r = plan_build(&sync_in, &own);
+		if (r < 0)
+			return r;
+		sync = own;
+	}
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return -ENOMEM;
