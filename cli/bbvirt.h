@@ -106,7 +106,7 @@ void session_metrics(struct session *s, int r, const struct outcome *o);
 int metrics_file_path(const struct conf *conf, char **ret_path);
 /*
  * Writes len bytes of text to path atomically: a hidden temporary file
- * beside it, mode 0644 whatever the umask, fsync, rename. Logs one
+ * beside it, mode 0644 whatever the umask, renamed into place. Logs one
  * warning on failure. Returns 0 or -errno.
  */
 int metrics_file_write(const char *path, const char *text, size_t len);
