@@ -233,9 +233,16 @@ e2e:
 	$(Q)tests/e2e/run.sh
 
 # Figures, not a pass/fail test: see bench/README. CSV in bench/results/.
-bench: bbvirt bbvirt-event
+bench: bbvirt bbvirt-event $(O)/bench/bench-metrics
 	$(Q)bench/run.sh
 	$(Q)bench/restore-filter.sh
+	$(Q)BENCH_METRICS=$(O)/bench/bench-metrics bench/metrics.sh
+
+# What the metrics file adds to a sync, measured in one process.
+$(O)/bench/bench-metrics: $(O)/bench/metrics.o $(LIB_SRCS:%.c=$(O)/%.o) \
+    $(O)/cli/metrics.o
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lpthread
 
 # Every installed path starts with $(DESTDIR). An existing config is never
 # overwritten: the example goes beside it. The hook in /etc is replaced only
