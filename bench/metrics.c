@@ -44,7 +44,7 @@ enum {
 
 static const char *const part_names[_PART_ALL] = {
 	[PART_DEVICES] = "USB devices: every serial read, less a sync's read",
-	[PART_STATUS] = "status_build (device states)",
+	[PART_STATUS] = "status_build_with (device states, the sync's plan)",
 	[PART_RENDER] = "metrics_render (text)",
 	[PART_WRITE] = "metrics_file_write (tmp, fchmod, rename)",
 	[PART_WITH] = "USB devices, every serial read (status's read)",

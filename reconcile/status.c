@@ -432,7 +432,8 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 		for (size_t j = 0; r >= 0 && j < cd->n_serials; j++) {
 			const char *s = cd->serials[j].serial;
 
-			if (udevsnap_count_serial(in->devices, s) == 0 &&
+			/* Each serial of the config: not a scan of the devices. */
+			if (!world_serial_present(&w, s) &&
 			    !other_serial_present(in->devices, s))
 				r = status_add(&w, sync, st, s, NULL);
 		}
