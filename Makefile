@@ -69,9 +69,11 @@ LIB_SRCS := basic/util.c basic/log.c cli/report.c \
 	state/udevsnap.c state/virtconn.c state/virtsnap.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
 	reconcile/status.c reconcile/apply.c reconcile/restore.c \
-	reconcile/event.c reconcile/claim.c reconcile/command.c
+	reconcile/event.c reconcile/claim.c reconcile/command.c \
+	reconcile/metrics.c
 SRCS := $(LIB_SRCS) cli/main.c cli/startup.c cli/runtime.c cli/session.c \
-	cli/sync.c cli/device.c cli/status.c cli/release.c cli/restore-filter.c
+	cli/sync.c cli/device.c cli/status.c cli/release.c cli/restore-filter.c \
+	cli/metrics.c
 # bbvirt-event runs on every USB event: the config and udev alone, never
 # libvirt or libxml2, whose libraries cost more to load than its work.
 EVENT_SRCS := basic/util.c basic/log.c cli/startup.c parsers/conf.c parsers/ini.c parsers/legacy.c \
@@ -183,6 +185,13 @@ $(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(AFTER_DEPS)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# The metrics text is rendered from a status, whose names come from
+# every module: this one links them all.
+$(O)/fuzz/fuzz-metrics: tests/fuzz/fuzz-metrics.c $(LIB_SRCS) | $(AFTER_DEPS)
+	$(call say,CLANG,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Istate -Ireconcile -Icli -o $@ $^ $(DEP_LIBS)
+
 fuzz: $(FUZZERS:%=$(O)/fuzz/%)
 
 fuzz-check: fuzz
@@ -195,10 +204,11 @@ fuzz-check: fuzz
 			{ tail -40 $(O)/fuzz/$$f.log; exit 1; }; \
 	done
 
-# The packages a fresh Debian 12 or 13 needs to build, test and demo bbvirt.
+# The packages a fresh Debian 12 or 13 needs to build, test and demo bbvirt;
+# prometheus for its promtool, which checks the metrics and alert rules.
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-dev libvirt-dev libudev-dev \
 	libinih-dev libxml2-dev libjson-c-dev libcmocka-dev umockdev \
-	libvirt-clients mandoc systemd udev debhelper
+	libvirt-clients mandoc systemd udev debhelper prometheus
 # udev.pc and systemd.pc (UDEVDIR, SYSTEMDUNITDIR): in systemd-dev on 13,
 # in udev and systemd on 12, which has no systemd-dev. The same expression
 # as debian/control's Build-Depends, resolved by apt on either release.
@@ -224,9 +234,16 @@ e2e:
 	$(Q)tests/e2e/run.sh
 
 # Figures, not a pass/fail test: see bench/README. CSV in bench/results/.
-bench: bbvirt bbvirt-event
+bench: bbvirt bbvirt-event $(O)/bench/bench-metrics
 	$(Q)bench/run.sh
 	$(Q)bench/restore-filter.sh
+	$(Q)BENCH_METRICS=$(O)/bench/bench-metrics bench/metrics.sh
+
+# What the metrics file adds to a sync, measured in one process.
+$(O)/bench/bench-metrics: $(O)/bench/metrics.o $(LIB_SRCS:%.c=$(O)/%.o) \
+    $(O)/cli/metrics.o
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) -lpthread
 
 # Every installed path starts with $(DESTDIR). An existing config is never
 # overwritten: the example goes beside it. The hook in /etc is replaced only
@@ -274,6 +291,7 @@ install: bbvirt bbvirt-event
 		>$(DESTDIR)$(COMPLETIONDIR)/bbvirt
 	chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/bbvirt
 	install -m 0644 contrib/vm.conf.example $(DESTDIR)$(DOCDIR)/examples/vm.conf
+	install -m 0644 contrib/bbvirt.rules.yml $(DESTDIR)$(DOCDIR)/examples/bbvirt.rules.yml
 	install -m 0755 contrib/qemu-hook-legacy $(DESTDIR)$(DOCDIR)/examples/qemu-hook
 	test -e $(DESTDIR)$(CONFDIR)/vm.conf || \
 		install -m 0644 contrib/vm.conf.example $(DESTDIR)$(CONFDIR)/vm.conf
@@ -293,6 +311,7 @@ uninstall:
 		$(DESTDIR)$(TMPFILESDIR)/bbvirt.conf \
 		$(DESTDIR)$(COMPLETIONDIR)/bbvirt \
 		$(DESTDIR)$(DOCDIR)/examples/vm.conf \
+		$(DESTDIR)$(DOCDIR)/examples/bbvirt.rules.yml \
 		$(DESTDIR)$(DOCDIR)/examples/qemu-hook \
 		$(DESTDIR)$(PKGDATADIR)/qemu-hook
 	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "command.h"
 #include "conf.h"
@@ -25,6 +26,9 @@ struct outcome {
 	bool failed;            /* something asked for could not be done */
 	bool pending;           /* --dry-run: changes are pending */
 };
+
+/* The exit status of a run that returned r (0 or -errno) with *o. */
+int outcome_exit_status(int r, const struct outcome *o);
 
 /*
  * A verb runs one command. It returns 0 or -errno (logged), and records
@@ -55,6 +59,12 @@ struct session {
 	char since[64];                 /* the hold's start, when one is in place */
 	bool held;
 	bool bad_config;                /* release: the config cannot be read */
+	bool locked;                    /* it holds the lock */
+	bool config_read;
+	uint64_t start_usec;            /* CLOCK_MONOTONIC, when it took the lock */
+	char *metrics;                  /* sync: where its metrics go, NULL: nowhere */
+	struct plan *plan;              /* session_plan()'s, once built */
+	struct status *status;          /* sync: the devices as its snapshot has them, when asked */
 };
 
 void session_done(struct session *s);
@@ -79,3 +89,24 @@ int session_prepare(struct session *s, const struct cli_args *a,
     struct outcome *o);
 /* Plans, then prints (--dry-run) or applies the plan. Returns 0 or -errno. */
 int session_plan(struct session *s, struct outcome *o);
+/*
+ * A sync that holds the lock and has read its config: its metrics, to
+ * s->metrics, whatever r (its result so far) and *o say. A failure to
+ * write is logged once and changes nothing else.
+ */
+void session_metrics(struct session *s, int r, const struct outcome *o);
+
+/*
+ * Where a sync writes its metrics (bbvirt(1), Metrics): the config's
+ * metrics = PATH, nowhere for "none", else bbvirt.prom in
+ * $BBVIRT_METRICS_DIR (default /var/lib/prometheus/node-exporter) when
+ * that directory exists. Silent. Returns 1 with *ret_path (the
+ * caller's), 0 for nowhere, or -ENOMEM.
+ */
+int metrics_file_path(const struct conf *conf, char **ret_path);
+/*
+ * Writes len bytes of text to path atomically: a hidden temporary file
+ * beside it, mode 0644 whatever the umask, renamed into place. Logs one
+ * warning on failure. Returns 0 or -errno.
+ */
+int metrics_file_write(const char *path, const char *text, size_t len);

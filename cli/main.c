@@ -237,17 +237,6 @@ parse_argv(int argc, char *argv[])
 	return r < 0 ? r : 1;
 }
 
-/* Exit statuses are chosen here alone, from what the run found. */
-static int
-exit_status(int r, const struct outcome *o)
-{
-	if (o->usage)
-		return EXIT_USAGE;
-	if (r < 0 || o->failed)
-		return EXIT_RUNTIME;
-	return o->pending ? EXIT_PENDING : EXIT_OK;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -264,5 +253,5 @@ main(int argc, char *argv[])
 	if (arg.line.command != COMMAND_RESTORE_FILTER)
 		virtconn_init();
 	r = verbs[arg.line.command].run(&arg, &o);
-	return exit_status(r, &o);
+	return outcome_exit_status(r, &o);
 }

@@ -1,17 +1,42 @@
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "apply.h"
 #include "bbvirt.h"
 #include "log.h"
+#include "metrics.h"
 #include "report.h"
 #include "runtime.h"
 #include "startup.h"
 #include "status.h"
 
+/* Exit statuses are chosen here alone, from what the run found. */
+int
+outcome_exit_status(int r, const struct outcome *o)
+{
+	if (o->usage)
+		return EXIT_USAGE;
+	if (r < 0 || o->failed)
+		return EXIT_RUNTIME;
+	return o->pending ? EXIT_PENDING : EXIT_OK;
+}
+
+static uint64_t
+now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 void
 session_done(struct session *s)
 {
+	s->status = status_free(s->status);
+	s->plan = plan_free(s->plan);
+	s->metrics = mfree(s->metrics);
 	strv_done(&s->scope);
 	virtsnap_done(&s->guests);
 	virtconns_done(&s->conns);
@@ -66,8 +91,13 @@ session_begin(struct session *s, const struct cli_args *a, struct outcome *o)
 	r = runtime_watchdog(a->timeout);
 	if (r < 0)
 		return r;
-	if (command_changes(cl) && (r = runtime_lock()) < 0)
-		return r;
+	if (command_changes(cl)) {
+		r = runtime_lock();
+		if (r < 0)
+			return r;
+		s->locked = true;
+		s->start_usec = now_usec(CLOCK_MONOTONIC);
+	}
 	/* release holds before it detaches anything. */
 	if (cl->command == COMMAND_RELEASE && command_changes(cl) &&
 	    (r = runtime_hold_set()) < 0)
@@ -79,11 +109,19 @@ session_begin(struct session *s, const struct cli_args *a, struct outcome *o)
 		s->held = r > 0;
 	}
 	r = read_config(s, path, o);
+	if (r <= 0)
+		return r;
+	s->config_read = !s->bad_config;
+	if ((cl->command == COMMAND_SYNC || cl->command == COMMAND_RECLAIM) &&
+	    s->locked && metrics_file_path(&s->conf, &s->metrics) < 0)
+		return log_oom();
 	/* reclaim ends the hold, then syncs; a config in error changes nothing. */
-	if (r > 0 && cl->command == COMMAND_RECLAIM && command_changes(cl) &&
-	    (r = runtime_hold_end()) == 0)
-		r = 1;
-	return r;
+	if (cl->command == COMMAND_RECLAIM && command_changes(cl)) {
+		r = runtime_hold_end();
+		s->held = r < 0;
+		return r < 0 ? r : 1;
+	}
+	return 1;
 }
 
 /* While bbvirt release holds, nothing is attached. */
@@ -128,9 +166,14 @@ session_devices(struct session *s)
 	unsigned flags = conf->n_by_port > 0 ? UDEVSNAP_PEERS : 0;
 	int r;
 
-	/* status shows every device, those of serials no rule names too. */
+	/*
+	 * status shows every device, those of serials no rule names too; so
+	 * do a sync's metrics, which count what status shows.
+	 */
 	if (s->a->line.command == COMMAND_STATUS)
 		flags = UDEVSNAP_PEERS | UDEVSNAP_ALL_SERIALS;
+	if (s->metrics != NULL)
+		flags |= UDEVSNAP_ALL_SERIALS;
 	runtime_phase("reading USB devices");
 	r = udevsnap_collect(conf->managed_ids, conf->n_managed_ids, flags,
 	    &s->devices);
@@ -362,17 +405,9 @@ log_map(const struct conf *conf, const char *connect)
  * -v: the decisions the plan does not show, the devices left alone and
  * why; the actions themselves are in the plan (-n) or in the notices.
  */
-static int
-log_left_alone(const struct session *s)
+static void
+log_left_alone(const struct status *st)
 {
-	_cleanup_(status_freep) struct status *st = NULL;
-	int r;
-
-	if (log_get_max_level() < LOG_INFO)
-		return 0;
-	r = status_build(&s->in, &st);
-	if (r < 0)
-		return log_oom();
 	for (size_t i = 0; i < st->n_devices; i++) {
 		const struct status_device *d = &st->devices[i];
 		/* A device without a serial is named by its port. */
@@ -400,7 +435,6 @@ log_left_alone(const struct session *s)
 			log_info("leaving %u:%u (port %s) alone: a hub, which the rule at %s does not pass through",
 			    d->bus, d->dev, d->port, d->rule_at[0]);
 	}
-	return 0;
 }
 
 /*
@@ -442,7 +476,7 @@ session_plan(struct session *s, struct outcome *o)
 {
 	const struct cli_args *a = s->a;
 	enum command c = a->line.command;
-	_cleanup_(plan_freep) struct plan *plan = NULL;
+	struct plan *plan;
 	int failed;
 	int r;
 
@@ -450,12 +484,21 @@ session_plan(struct session *s, struct outcome *o)
 		log_snapshot(s);
 	if (a->common.verbose >= 3)
 		log_map(&s->conf, a->line.connect);
-	r = plan_build(&s->in, &plan);
+	r = plan_build(&s->in, &s->plan);
 	if (r < 0)
 		return log_oom();
+	plan = s->plan;
+	/* Built from the snapshot, before anything changes: what status says. */
 	if ((c == COMMAND_SYNC || c == COMMAND_RECLAIM) &&
-	    (r = log_left_alone(s)) < 0)
-		return r;
+	    (s->metrics != NULL || log_get_max_level() >= LOG_INFO)) {
+		/* An unscoped sync's plan is the one status asks for. */
+		r = status_build_with(&s->in, s->in.n_only == 0 &&
+		    s->in.requests == NULL && !s->in.release ? plan : NULL,
+		    &s->status);
+		if (r < 0)
+			return log_oom();
+		log_left_alone(s->status);
+	}
 	if (refused(s, plan, o))
 		return 0;
 	if (a->line.dry_run)
@@ -467,4 +510,27 @@ session_plan(struct session *s, struct outcome *o)
 	log_debug("%lu libvirt calls in all", s->conns.calls);
 	o->failed = o->failed || failed > 0;
 	return a->json ? report_plan(stdout, plan, true) : 0;
+}
+
+void
+session_metrics(struct session *s, int r, const struct outcome *o)
+{
+	struct metrics_sync m = {
+		.status = s->status, .plan = s->plan,
+		.end_usec = now_usec(CLOCK_REALTIME),
+		.duration_usec = now_usec(CLOCK_MONOTONIC) - s->start_usec,
+		.success = outcome_exit_status(r, o) == EXIT_OK,
+		.released = s->held,
+	};
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (s->metrics == NULL || !s->locked || !s->config_read)
+		return;
+	runtime_phase("writing the metrics");
+	if (metrics_render(&m, &text, &len) < 0) {
+		(void)log_oom();
+		return;
+	}
+	(void)metrics_file_write(s->metrics, text, len);
 }

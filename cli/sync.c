@@ -37,5 +37,6 @@ verb_sync(const struct cli_args *a, struct outcome *o)
 	if ((r = session_prepare(&s, a, o)) > 0 &&
 	    (r = check_scope(&s, o)) > 0)
 		r = session_plan(&s, o);
+	session_metrics(&s, r < 0 ? r : 0, o);
 	return r < 0 ? r : 0;
 }

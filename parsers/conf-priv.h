@@ -23,6 +23,8 @@ int conf_add_usb_id(struct conf *conf, struct usb_id id);
 /* True for a name libvirt accepts and we can print: 1-255 bytes, no control characters, no '/'. */
 bool conf_name_valid(const char *s);
 bool conf_uri_valid(const char *s);
+/* "none", or an absolute path of printable characters, not ending in '/'. */
+bool conf_metrics_valid(const char *s);
 
 /* Parses the INI syntax; the caller has checked the encoding. */
 int ini_conf_parse(const char *file, const char *buf, size_t len,

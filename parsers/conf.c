@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -148,6 +149,19 @@ conf_uri_valid(const char *s)
 	return n >= 1 && n <= CONF_URI_MAX;
 }
 
+bool
+conf_metrics_valid(const char *s)
+{
+	size_t n;
+
+	if (strcmp(s, "none") == 0)
+		return true;
+	for (n = 0; s[n] != '\0'; n++)
+		if ((unsigned char)s[n] < ' ' || s[n] == 0x7f)
+			return false;
+	return n >= 2 && n < PATH_MAX && s[0] == '/' && s[n - 1] != '/';
+}
+
 struct conf_domain *
 conf_add_domain(struct conf *conf, const char *key, unsigned line)
 {
@@ -240,6 +254,7 @@ conf_done(struct conf *conf)
 	free(conf->managed_ids);
 	free(conf->usb_ids);
 	free(conf->uri);
+	free(conf->metrics);
 	free(conf->file);
 	*conf = (struct conf){ 0 };
 }

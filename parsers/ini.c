@@ -297,6 +297,11 @@ ini_key(struct ini_ctx *c, const char *key, const char *value)
 		return set_once(c, &c->conf->uri, &seen, key, value,
 		    conf_uri_valid, uri_what);
 	}
+	if (c->in_defaults && strcmp(key, "metrics") == 0) {
+		seen = c->conf->metrics != NULL;
+		return set_once(c, &c->conf->metrics, &seen, key, value,
+		    conf_metrics_valid, "an absolute path or 'none'");
+	}
 	if (c->in_defaults && strcmp(key, "usb-ids") == 0) {
 		/* The first usb-ids replaces the built-in BitBabbler default. */
 		c->seen_usb_ids = true;
@@ -325,7 +330,7 @@ ini_key(struct ini_ctx *c, const char *key, const char *value)
 		    "expected a section header before '%s'", key));
 	return ini_fail(c, conf_error(c->file, c->line,
 	    "expected %s, got '%s'", c->in_defaults ?
-	    "'uri' or 'usb-ids' in [defaults]" :
+	    "'uri', 'usb-ids' or 'metrics' in [defaults]" :
 	    "'name', 'uri', 'serials', 'ports' or 'devices' in a domain section",
 	    key));
 }

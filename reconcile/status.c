@@ -376,9 +376,16 @@ status_add_domain(const struct world *w, struct status *st,
 int
 status_build(const struct plan_input *in, struct status **ret_status)
 {
+	return status_build_with(in, NULL, ret_status);
+}
+
+int
+status_build_with(const struct plan_input *in, const struct plan *sync,
+    struct status **ret_status)
+{
 	_cleanup_(world_done) struct world w = { 0 };
 	_cleanup_(status_freep) struct status *st = NULL;
-	_cleanup_(plan_freep) struct plan *sync = NULL;
+	_cleanup_(plan_freep) struct plan *own = NULL;
 	const struct plan_input sync_in = {
 		.conf = in->conf, .devices = in->devices, .guests = in->guests,
 		.uri_override = in->uri_override,
@@ -390,9 +397,12 @@ status_build(const struct plan_input *in, struct status **ret_status)
 	if (r < 0)
 		return r;
 	/* Pending and stale are what sync would do: its own plan says. */
-	r = plan_build(&sync_in, &sync);
-	if (r < 0)
-		return r;
+	if (sync == NULL) {
+		r = plan_build(&sync_in, &own);
+		if (r < 0)
+			return r;
+		sync = own;
+	}
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return -ENOMEM;
@@ -414,7 +424,8 @@ status_build(const struct plan_input *in, struct status **ret_status)
 		for (size_t j = 0; r >= 0 && j < cd->n_serials; j++) {
 			const char *s = cd->serials[j].serial;
 
-			if (udevsnap_count_serial(in->devices, s) == 0 &&
+			/* Each serial of the config: not a scan of the devices. */
+			if (!world_serial_present(&w, s) &&
 			    !other_serial_present(in->devices, s))
 				r = status_add(&w, sync, st, s, NULL);
 		}

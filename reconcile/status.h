@@ -67,6 +67,13 @@ struct status {
  * plan_build(). Pure. Returns 0 or -ENOMEM; *ret_status is the caller's.
  */
 int status_build(const struct plan_input *in, struct status **ret_status);
+/*
+ * status_build(), given sync: what plan_build() makes of in without its
+ * only, requests and release, which a full sync has just built (NULL:
+ * build it). Pure. Returns 0 or -ENOMEM.
+ */
+int status_build_with(const struct plan_input *in, const struct plan *sync,
+    struct status **ret_status);
 struct status *status_free(struct status *st);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct status *, status_free)
 

@@ -170,6 +170,18 @@ world_shared(const struct world *w, const char *serial)
 	    strcmp(w->all_serial[i + 1]->serial, serial) == 0;
 }
 
+bool
+world_serial_present(const struct world *w, const char *serial)
+{
+	const struct usbdev k = { .serial = (char *)serial };
+	const struct usbdev *kp = &k;
+	size_t i = lower_bound(w->all_serial, w->n_all_serial,
+	    sizeof(*w->all_serial), &kp, usbdev_serial_cmp);
+
+	return i < w->n_all_serial &&
+	    strcmp(w->all_serial[i]->serial, serial) == 0;
+}
+
 const struct conf_domain *
 world_assigned(const struct world *w, const char *serial, const char **ret_uri)
 {

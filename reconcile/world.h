@@ -119,6 +119,8 @@ const struct holding *world_foreign_at(const struct world *w, unsigned bus,
     unsigned dev);
 /* Whether serial is on more than one present device. */
 bool world_shared(const struct world *w, const char *serial);
+/* Whether serial is on a present device, as udevsnap_count_serial() > 0. O(log n). */
+bool world_serial_present(const struct world *w, const char *serial);
 /*
  * The config domain a serial rule gives serial and its URI (resolved),
  * or NULL: for a present device the claim's, when it is a serial claim;

@@ -651,3 +651,66 @@ T_PROG=$BBVIRT_EVENT t queue-world-writable 1 ports/devices.umockdev -C ./ports/
 [ -e "$world/events/add@3-1" ] || { echo "FAIL queue-world-writable: an entry was taken"; passed=$((passed - 1)) failed=$((failed + 1)); }
 rm -rf "$world/events" "$world/sync-requested"
 T_PROG=$BBVIRT_EVENT t queue-two-queues 2 - ./a ./b
+
+# Metrics (issue 23): a sync that holds the lock writes them, atomically
+# and mode 0644 whatever the umask; promtool accepts them; nothing else
+# writes them. prom_check NAME FILE compares FILE, its times masked, with
+# tests/cli/NAME.prom.
+prom_check() {
+	local name=$1 f=$2 got=$tmp/got.prom want=$top/tests/cli/$1.prom out
+	if [ ! -f "$f" ]; then
+		echo "FAIL $name: no metrics in $f"; passed=$((passed - 1)) failed=$((failed + 1)); return
+	fi
+	sed -E -e 's/^(bbvirt_last_sync_end_timestamp_seconds|bbvirt_sync_duration_seconds) [0-9]+\.[0-9]{6}$/\1 @TIME@/' \
+		-e "s|$world|@WORLD@|g" "$f" >"$got"
+	[ "${BLESS:-0}" = 1 ] && cp "$got" "$want"
+	if [ "$(stat -c %a "$f")" != 644 ]; then
+		echo "FAIL $name: $f has mode $(stat -c %a "$f")"; passed=$((passed - 1)) failed=$((failed + 1))
+	elif ! out=$(promtool check metrics <"$f" 2>&1); then
+		echo "FAIL $name: promtool check metrics: $out"; passed=$((passed - 1)) failed=$((failed + 1))
+	elif ! diff -u "$want" "$got"; then
+		echo "FAIL $name: metrics differ"; passed=$((passed - 1)) failed=$((failed + 1))
+	elif [ -n "$(find "$(dirname "$f")" -name '.*.XXXXXX' -o -name '.bbvirt.prom.*')" ]; then
+		echo "FAIL $name: a temporary file is left"; passed=$((passed - 1)) failed=$((failed + 1))
+	fi
+}
+prom=$tmp/prom
+mkdir -p "$prom"
+mask=$(umask)
+umask 077
+# The collector's directory: the scoped sync changes nothing (exit 0) and
+# counts every device of the host, as status shows them.
+BBVIRT_METRICS_DIR=$prom t metrics-sync 0 devices.umockdev -C ./vm.ini sync kvm0
+prom_check metrics-sync "$prom/bbvirt.prom"
+# Neither the audit, status nor a one-device command writes them.
+rm -f "$prom/bbvirt.prom"
+BBVIRT_METRICS_DIR=$prom t metrics-dry 0 devices.umockdev -C ./vm.ini sync kvm0 -n
+BBVIRT_METRICS_DIR=$prom t metrics-status 0 devices.umockdev -C ./vm.ini status --json
+BBVIRT_METRICS_DIR=$prom t metrics-attach 0 devices.umockdev -C ./vm.conf attach GK9VZF
+if [ -e "$prom/bbvirt.prom" ]; then
+	echo "FAIL metrics-dry: sync -n, status or attach wrote metrics"; passed=$((passed - 1)) failed=$((failed + 1))
+fi
+# metrics = none: nowhere, even with the directory there.
+sed '/^\[defaults\]/a metrics = none' "$world/vm.ini" | conf metrics-none.ini
+BBVIRT_METRICS_DIR=$prom t metrics-none 0 devices.umockdev -C ./metrics-none.ini sync kvm0
+[ ! -e "$prom/bbvirt.prom" ] || { echo "FAIL metrics-none: metrics written"; passed=$((passed - 1)) failed=$((failed + 1)); }
+# metrics = PATH, with hostile domain names (quote, backslash, UTF-8; a
+# config is UTF-8 text, test-metrics feeds other bytes): the file is
+# still what promtool reads. A sync held
+# by release writes too, with no device counts; its hold is said.
+mkdir -p "$world/mine"
+{ sed "/^\\[defaults\\]/a metrics = $world/mine/host.prom" "$world/vm.ini"
+  printf '[domain "we\\"ird\\\\one"]\nserials = ODD1\n[domain "bad"]\nname = caf\xc3\xa9\nserials = ODD2\n'; } | conf metrics-path.ini
+t metrics-path 0 devices.umockdev -C ./metrics-path.ini sync kvm0
+prom_check metrics-path "$world/mine/host.prom"
+: >"$tmp/released"
+t metrics-held 0 devices.umockdev -C ./metrics-path.ini sync
+rm -f "$tmp/released"
+prom_check metrics-held "$world/mine/host.prom"
+# A file that cannot be written: one warning, and the sync succeeds.
+sed "/^\\[defaults\\]/a metrics = $world/nosuchdir/bbvirt.prom" "$world/vm.ini" | conf metrics-unwritable.ini
+t metrics-unwritable 0 devices.umockdev -C ./metrics-unwritable.ini sync kvm0
+# A relative path is a config error.
+printf '[defaults]\nmetrics = bbvirt.prom\n' | conf metrics-relative.ini
+t metrics-relative 2 - -C ./metrics-relative.ini config
+umask "$mask"

@@ -42,6 +42,7 @@ done <<LIST
 644 $tmpfilesdir/bbvirt.conf
 644 /usr/share/bash-completion/completions/bbvirt
 644 /usr/share/doc/bbvirt/examples/vm.conf
+644 /usr/share/doc/bbvirt/examples/bbvirt.rules.yml
 755 /usr/share/doc/bbvirt/examples/qemu-hook
 644 /etc/bit-babbler/vm.conf
 LIST
@@ -85,6 +86,15 @@ if ./bbvirt -C "$d/usr/share/doc/bbvirt/examples/vm.conf" config >/dev/null; the
 make -s uninstall DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >/dev/null 2>&1
 left=$(find "$d" -type f | sed "s|^$d||" | grep -v '^/etc/bit-babbler/vm.conf$')
 if [ -z "$left" ]; then ok; else no "uninstall left: $left"; fi
+
+# The units that run a sync may write its metrics to the collector's
+# directory, and nothing else may write anywhere new.
+for u in bbvirt-sync.service bbvirt-shutdown.service bbvirt-event.service; do
+	got=$(grep '^ReadWritePaths=' "contrib/$u" | tr '\n' ' ')
+	want='ReadWritePaths=/run/bbvirt ReadWritePaths=-/var/lib/prometheus/node-exporter '
+	[ "$u" = bbvirt-event.service ] && want='ReadWritePaths=/run/bbvirt '
+	if [ "$got" = "$want" ]; then ok; else no "$u: $got, expected $want"; fi
+done
 
 # systemd reads the units; the binary path must exist for verify.
 mkdir -p "$tmp/units"

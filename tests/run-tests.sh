@@ -24,7 +24,7 @@ for t in "$@"; do
 done
 
 # Script suites end with "NAME-summary PASSED FAILED".
-for suite in cli contrib; do
+for suite in cli contrib metrics; do
 	out=$(tests/$suite.sh 2>&1); rc=$?
 	printf '%s\n' "$out" | grep -v "^$suite-summary"
 	p=$(sed -n "s/^$suite-summary \([0-9]*\) \([0-9]*\)\$/\1/p" <<<"$out")

@@ -84,7 +84,15 @@ static const struct ccase bad[] = {
 	{ "junk after section", "[defaults] x\n", 0,
 	  "bbvirt: t.conf:1: expected '[defaults]' or '[domain \"NAME\"]', got '[defaults] x'\n" },
 	{ "unknown key in defaults", "[defaults]\nserials = A\n", 0,
-	  "bbvirt: t.conf:2: expected 'uri' or 'usb-ids' in [defaults], got 'serials'\n" },
+	  "bbvirt: t.conf:2: expected 'uri', 'usb-ids' or 'metrics' in [defaults], got 'serials'\n" },
+	{ "relative metrics path", "[defaults]\nmetrics = bbvirt.prom\n", 0,
+	  "bbvirt: t.conf:2: expected an absolute path or 'none', got 'bbvirt.prom'\n" },
+	{ "metrics directory", "[defaults]\nmetrics = /var/lib/\n", 0,
+	  "bbvirt: t.conf:2: expected an absolute path or 'none', got '/var/lib/'\n" },
+	{ "metrics twice", "[defaults]\nmetrics = none\nmetrics = /x.prom\n", 0,
+	  "bbvirt: t.conf:3: expected one 'metrics' in this section, got a second\n" },
+	{ "metrics in a domain", "[domain \"v\"]\nmetrics = none\n", 0,
+	  "bbvirt: t.conf:2: expected 'name', 'uri', 'serials', 'ports' or 'devices' in a domain section, got 'metrics'\n" },
 	{ "unknown key in domain", "[domain \"v\"]\nserial = A\n", 0,
 	  "bbvirt: t.conf:2: expected 'name', 'uri', 'serials', 'ports' or 'devices' in a domain section, got 'serial'\n" },
 	{ "line without =", "[domain \"v\"]\nserials A\n", 0,
@@ -167,7 +175,7 @@ static const struct ccase bad[] = {
 	{ "a device with an empty serial", "[domain \"a\"]\ndevices = 1a86:7523/\n", 0,
 	  "bbvirt: t.conf:2: expected VENDOR:PRODUCT or VENDOR:PRODUCT/SERIAL in hex, like 1a86:7523, got '1a86:7523/'\n" },
 	{ "ports in defaults", "[defaults]\nports = 3-2\n", 0,
-	  "bbvirt: t.conf:2: expected 'uri' or 'usb-ids' in [defaults], got 'ports'\n" },
+	  "bbvirt: t.conf:2: expected 'uri', 'usb-ids' or 'metrics' in [defaults], got 'ports'\n" },
 };
 
 static char *
@@ -306,6 +314,30 @@ many_domains(enum conf_format format, size_t n)
 }
 
 /* What each rule makes managed, and the lookups the planner makes. */
+/* metrics = PATH or none, kept as written for the front end. */
+static void
+test_conf_metrics(void **state _unused_)
+{
+	static const struct { const char *in; const char *metrics; } cases[] = {
+		{ "[defaults]\nuri = test:///default\n", NULL },
+		{ "[defaults]\nmetrics = none\n", "none" },
+		{ "[defaults]\nmetrics = /srv/prom/bbvirt.prom ; here\n", "/srv/prom/bbvirt.prom" },
+		{ "DOMAIN_NAME_0=vm\n", NULL },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_(conf_done) struct conf conf = { 0 };
+
+		print_message("metrics: %s", cases[i].in);
+		assert_int_equal(conf_parse("t.conf", cases[i].in,
+		    strlen(cases[i].in), &conf), 0);
+		if (cases[i].metrics == NULL)
+			assert_null(conf.metrics);
+		else
+			assert_string_equal(conf.metrics, cases[i].metrics);
+	}
+}
+
 static void
 test_conf_rules(void **state _unused_)
 {
@@ -417,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_conf_good),
 		cmocka_unit_test(test_conf_bad),
 		cmocka_unit_test(test_conf_many_domains),
+		cmocka_unit_test(test_conf_metrics),
 		cmocka_unit_test(test_conf_rules),
 		cmocka_unit_test(test_conf_path),
 		cmocka_unit_test(test_conf_load_modes),

@@ -668,11 +668,26 @@ run_status(const struct pworld *w, struct pstatus *s)
 {
 	struct pin p;
 	struct status *st = NULL;
+	struct status *again = NULL;
+	struct plan *sync = NULL;
 
 	*s = (struct pstatus){ 0 };
 	pin_start(w, true, &p);
 	pin_guests(w, &p);
 	assert_int_equal(status_build(&p.in, &st), 0);
+	/* Given the plan of a sync, the very same answer (its metrics). */
+	assert_int_equal(plan_build(&p.in, &sync), 0);
+	assert_int_equal(status_build_with(&p.in, sync, &again), 0);
+	assert_int_equal(again->n_devices, st->n_devices);
+	for (size_t i = 0; i < st->n_devices; i++) {
+		assert_int_equal(again->devices[i].state, st->devices[i].state);
+		assert_true(streq_null(again->devices[i].serial,
+		    st->devices[i].serial));
+		assert_true(streq_null(again->devices[i].port,
+		    st->devices[i].port));
+	}
+	status_free(again);
+	plan_free(sync);
 	for (size_t i = 0; i < st->n_devices; i++) {
 		const struct status_device *sd = &st->devices[i];
 		struct pstate *ps;
