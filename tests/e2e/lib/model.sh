@@ -6,7 +6,9 @@
 # scenarios as they act, and from it alone expected() says what each
 # guest must hold. The oracle is written here once, and never asks bbvirt:
 # a test that takes what to expect from the product cannot catch it.
-
+#
+# Every key of the arrays is read with a default (${a[$k]:-}): a scenario
+# run alone (E2E_ONLY) may find a key no earlier one set.
 
 declare -A assign=()   # serial -> guest the config assigns it to
 declare -A plugged=()  # serial -> QMP id of its usb-kbd

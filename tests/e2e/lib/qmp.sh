@@ -103,8 +103,12 @@ plug() {
 	wait_kernel "$s" present
 }
 
+# unplug SERIAL: pulled out. A device the model does not hold is a
+# failure of the scenario, not of the runner (set -u ends the runner on
+# an unset key, as 'plugged[$s]: unbound variable' once did).
 unplug() {
 	local s=$1
+	[ -n "${plugged[$s]:-}" ] || { log "unplug $s: not plugged (in the model)"; return 1; }
 	mono
 	T_EVENT=$MONO
 	qmp '{"execute":"device_del","arguments":{"id":"'"${plugged[$s]}"'"}}' || return 1

@@ -2,6 +2,7 @@
 # name: 2 hot-plug
 # function: sc_hotplug
 # reference: 35 s
+# needs: sc_coldplug
 #
 # 2. Hot-plug into a running guest, through udev, systemd and the sync;
 # and a device nobody is assigned goes nowhere.

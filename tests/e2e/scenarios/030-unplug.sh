@@ -2,6 +2,7 @@
 # name: 3 unplug
 # function: sc_unplug
 # reference: 8 s
+# needs: sc_hotplug
 #
 # 3. Unplug: detached, nothing stale left in the live XML.
 

@@ -2,6 +2,7 @@
 # name: 4 replug
 # function: sc_replug
 # reference: 13 s
+# needs: sc_coldplug
 #
 # 4. Replug: a new device number; the stale hostdev goes, the new one comes.
 

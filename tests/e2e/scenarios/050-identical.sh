@@ -2,6 +2,7 @@
 # name: 5 identical devices
 # function: sc_identical
 # reference: 18 s
+# needs: sc_coldplug
 #
 # 5. Two identical devices assigned to two guests: each gets its own.
 

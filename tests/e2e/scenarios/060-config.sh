@@ -2,6 +2,7 @@
 # name: 6 config change
 # function: sc_config
 # reference: 11 s
+# needs: sc_identical
 #
 # 6. The config moves one device and drops another; a sync follows.
 

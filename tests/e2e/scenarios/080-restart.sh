@@ -2,6 +2,7 @@
 # name: 8 guest restart
 # function: sc_restart
 # reference: 31 s
+# needs: sc_identical
 #
 # 8. A guest stops and starts again: its devices come back.
 

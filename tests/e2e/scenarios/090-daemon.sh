@@ -2,6 +2,7 @@
 # name: 9 libvirt daemon down
 # function: sc_daemon
 # reference: 74 s
+# needs: sc_unplug
 #
 # 9. The libvirt daemon stopped, then hung: bbvirt fails within its
 # timeout; back up, the reconnect hook converges what changed meanwhile.

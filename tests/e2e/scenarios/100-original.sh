@@ -2,6 +2,7 @@
 # name: 10 original commands
 # function: sc_original
 # reference: 211 s
+# needs: sc_identical
 #
 # 10. The original's invocations: udev's add and remove handlers, by hand.
 

@@ -2,6 +2,7 @@
 # name: 11 concurrent syncs
 # function: sc_concurrent
 # reference: 12 s
+# needs: sc_coldplug
 #
 # 11. Several syncs at once, after a drift: converged, no double attach.
 

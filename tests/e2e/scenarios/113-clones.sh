@@ -2,6 +2,7 @@
 # name: clones (one serial twice)
 # function: sc_clones
 # reference: 36 s
+# needs: sc_coldplug
 #
 # Clones: two devices with one serial cannot be told apart, so neither is
 # attached anywhere and status says why; once one is gone, the other is

@@ -2,6 +2,7 @@
 # name: burst and re-trigger
 # function: sc_retrigger
 # reference: 73 s
+# needs: sc_coldplug
 #
 # The trap of a oneshot service: an event that arrives while a sync runs
 # must start another run (bbvirt-sync.path), not wait for the timer. Hold

@@ -2,6 +2,7 @@
 # name: 14 no config, example
 # function: sc_admin_noconf
 # reference: 21 s
+# needs: sc_admin_live
 #
 # 14. The same with no config file, and with the shipped example (which
 # assigns nothing): bbvirt changes nothing, its own attachment included,

@@ -2,6 +2,7 @@
 # name: 15 admin's persistent hostdev
 # function: sc_admin_persistent
 # reference: 52 s
+# needs: sc_admin_live
 #
 # 15. Admin's hostdevs in the definition (live and persistent): one of an
 # unconfigured serial, and one of a serial the config assigns to another

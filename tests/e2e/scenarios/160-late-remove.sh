@@ -2,6 +2,7 @@
 # name: 16 late remove of a replug
 # function: sc_late_remove
 # reference: 32 s
+# needs: sc_admin_live
 #
 # 16. The remove event of a replug, run after the add event (the lock
 # wakes them in any order), in the original's form with udev's

@@ -2,6 +2,7 @@
 # name: 17 remote-looking host
 # function: sc_remote
 # reference: 31 s
+# needs: sc_admin_live
 #
 # 17. A connection that reports another host: libvirtd in its own UTS
 # namespace, named farhost, so that virConnectGetHostname() says so (no

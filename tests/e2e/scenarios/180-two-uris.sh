@@ -2,6 +2,7 @@
 # name: 18 two URI spellings
 # function: sc_two_uris
 # reference: 20 s
+# needs: sc_remote
 #
 # 18. One daemon through two URI spellings: a guest is one guest, and a
 # converged device is not detached as reassigned.
