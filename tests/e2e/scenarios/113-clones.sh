@@ -8,6 +8,7 @@
 # attached anywhere and status says why; once one is gone, the other is
 # attached at its own address.
 
+# copies SERIAL: how many devices with that serial a driver has bound.
 copies() {
 	local f v n=0
 	for f in /sys/bus/usb/devices/*/serial; do
@@ -18,6 +19,7 @@ copies() {
 	echo "$n"
 }
 
+# wait_copies SERIAL N: until N of them are bound and udev is done.
 wait_copies() {
 	local dl
 	deadline dl 30
