@@ -93,7 +93,7 @@ say = @printf '  %-6s %s\n' '$(1)' '$(2)'
 endif
 
 .SECONDARY:
-.PHONY: all check unit-tests fuzz fuzz-check lint-src lint-man clean \
+.PHONY: all check unit-tests fuzz fuzz-check lint-src lint-man lint-shell clean \
 	install uninstall demo deps e2e e2e-deps bench prop
 all: bbvirt bbvirt-event
 
@@ -151,6 +151,9 @@ unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt $(O)/san/bbvirt-eve
 lint-src:
 	$(Q)tests/lint-src.sh
 
+lint-shell:
+	$(Q)tests/lint-shell.sh
+
 lint-man:
 	$(call say,LINT,man)
 	$(Q)out=$$(mandoc -Tlint -Wwarning man/*.[0-9] 2>&1); \
@@ -160,7 +163,7 @@ lint-man:
 # seed (a few hundred small worlds); make prop runs it at length.
 CHECK_TESTS = $(UNIT_TESTS)
 
-check: unit-tests bbvirt bbvirt-event lint-src lint-man fuzz-check
+check: unit-tests bbvirt bbvirt-event lint-src lint-man lint-shell fuzz-check
 	$(Q)O=$(O) BBVIRT=$(O)/san/bbvirt tests/run-tests.sh $(CHECK_TESTS)
 
 # The property test at length: make prop [PROP_SEED=N] [PROP_WORLDS=N]

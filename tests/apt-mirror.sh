@@ -44,6 +44,7 @@ uris_for() {
 
 url=$(uris_for "$1" | head -n 1)
 if [ -z "$url" ]; then
+	# shellcheck source=/dev/null # the host's, not the tree's
 	own=$(. /etc/os-release && echo "${VERSION_CODENAME-}")
 	[ -z "$own" ] || url=$(uris_for "$own" | head -n 1)
 fi

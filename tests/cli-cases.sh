@@ -93,6 +93,7 @@ t domain-with-status 2 - -C ./vm.conf status -D kvm0
 t config-name 2 - -C no-such-name config
 
 # Bad configs: one FILE:LINE line, exit 2, nothing else happens.
+# shellcheck disable=SC2016 # the $(...) is the config's text, unexpanded
 printf 'DOMAIN_RNG_vm=( A1 )\nDOMAIN_URI_vm=$(hostname)\n' | conf cmdsubst.conf
 t config-cmdsubst 2 devices.umockdev -C ./cmdsubst.conf sync
 printf 'DOMAIN_RNG_vm=( A1\n  B2\n' | conf unterminated.conf
@@ -227,7 +228,7 @@ stuck_pid=$!
 head -c 65536 /dev/zero >&"$stuck"
 start=$(date +%s)
 (cd "$world" && exec timeout 10 umockdev-run --device "$world/devices.umockdev" -- \
-	"$BBVIRT" -C ./vm.conf sync -n --json --timeout 2 >&"$stuck" 2>"$tmp/stuck.err")
+	"$BBVIRT" -C ./vm.conf sync -n --json --timeout 2 1>&"$stuck" 2>"$tmp/stuck.err")
 rc=$?
 took=$(($(date +%s) - start))
 exec {stuck}>&-
@@ -330,6 +331,7 @@ fi
 t reclaim-dry 3 devices.umockdev -C ./vm.conf reclaim -n --json
 check_file reclaim-dry-keeps-hold present
 # A config error changes nothing (exit 2): reclaim keeps the hold.
+# shellcheck disable=SC2016 # the $(...) is the config's text, unexpanded
 printf 'DOMAIN_NAME_x=$(oops)\n' | conf typo.conf
 t reclaim-bad-config 2 devices.umockdev -C ./typo.conf reclaim
 check_file reclaim-bad-config-keeps-hold present

@@ -9,6 +9,7 @@
 # fails it. One golden file a case, whatever libvirt's version: a case
 # needing what a version's test driver cannot do runs as td (below) and is
 # named, once, where it cannot.
+# shellcheck source-path=SCRIPTDIR
 set -u
 export LC_ALL=C TZ=UTC
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -124,6 +125,7 @@ t() {
 	fi
 }
 
+# shellcheck source=cli-cases.sh
 . "$top/tests/cli-cases.sh"
 
 if [ ${#td_skipped[@]} -gt 0 ]; then

@@ -17,8 +17,9 @@ no() { echo "FAIL contrib: $*"; failed=$((failed + 1)); }
 udevdir=$(pkg-config --variable=udevdir udev)
 unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
 tmpfilesdir=$(pkg-config --variable=tmpfilesdir systemd)
-[ -n "$udevdir" ] && [ -n "$unitdir" ] && [ -n "$tmpfilesdir" ] ||
+if [ -z "$udevdir" ] || [ -z "$unitdir" ] || [ -z "$tmpfilesdir" ]; then
 	no "pkg-config names no udevdir, systemdsystemunitdir or tmpfilesdir"
+fi
 d=$tmp/root
 if make -s install DESTDIR="$d" PREFIX=/usr SYSCONFDIR=/etc >"$tmp/install.log" 2>&1; then ok
 else no "make install failed"; cat "$tmp/install.log"; fi
@@ -98,14 +99,14 @@ done
 
 # systemd reads the units; the binary path must exist for verify.
 mkdir -p "$tmp/units"
-units="bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer bbvirt-shutdown.service
-bbvirt-event.service bbvirt-event.path"
-for u in $units; do
+units=(bbvirt-sync.service bbvirt-sync.path bbvirt-sync.timer bbvirt-shutdown.service
+	bbvirt-event.service bbvirt-event.path)
+for u in "${units[@]}"; do
 	sed -e "s|@BINDIR@|$top|" -e "s|@LIBEXECDIR@|$top|" "contrib/$u" >"$tmp/units/$u"
 done
 # Units this machine may lack (no libvirt installed): systemd says so.
 absent_ok() { grep -v -E -e '(libvirtd|virtqemud|virtproxyd)\.s' -e 'libvirt-guests\.service'; }
-if out=$(cd "$tmp/units" && systemd-analyze verify --man=no $(printf './%s ' $units) 2>&1) &&
+if out=$(cd "$tmp/units" && systemd-analyze verify --man=no "${units[@]/#/./}" 2>&1) &&
 	! absent_ok <<<"$out" | grep -q .; then ok
 else no "systemd-analyze verify: $out"; fi
 # A boot that starts them all with libvirt-guests, as multi-user.target
@@ -113,9 +114,9 @@ else no "systemd-analyze verify: $out"; fi
 # (after basic.target) and before the path unit (no longer before
 # paths.target, which comes before basic.target). systemd would break a
 # cycle by dropping a job, and say so.
-printf '[Unit]\nDescription=boot\nWants=basic.target libvirt-guests.service %s\n' "$(echo $units)" \
+printf '[Unit]\nDescription=boot\nWants=basic.target libvirt-guests.service %s\n' "${units[*]}" \
 	>"$tmp/units/bbvirt-boot.target"
-if out=$(cd "$tmp/units" && systemd-analyze verify --man=no ./bbvirt-boot.target $(printf './%s ' $units) 2>&1) &&
+if out=$(cd "$tmp/units" && systemd-analyze verify --man=no ./bbvirt-boot.target "${units[@]/#/./}" 2>&1) &&
 	! absent_ok <<<"$out" | grep -q .; then ok
 else no "systemd-analyze verify of a boot: $out"; fi
 # Stop order is the reverse of start order: the shutdown unit starts
@@ -165,8 +166,8 @@ for hook in qemu-hook qemu-hook-legacy; do
 	done
 	# Only the begin of a restore or migration is filtered.
 	: >"$tmp/calls"
-	out=$(PATH=$tmp/bin:$PATH timeout 5 sh "contrib/$hook" vm1 restore end - </dev/null)
-	if [ $? -eq 0 ] && [ -z "$out" ] && [ ! -s "$tmp/calls" ]; then ok
+	if out=$(PATH=$tmp/bin:$PATH timeout 5 sh "contrib/$hook" vm1 restore end - </dev/null) &&
+		[ -z "$out" ] && [ ! -s "$tmp/calls" ]; then ok
 	else no "$hook on 'restore end' ran '$(cat "$tmp/calls")'"; fi
 	# The XML reaches the filter; what it prints on success is the hook's
 	# output; on failure, whatever it printed, the hook prints nothing and
@@ -174,7 +175,7 @@ for hook in qemu-hook qemu-hook-legacy; do
 	printf '<domain>\n  <name>vm1</name>\n</domain>\n' >"$tmp/in.xml"
 	for mode in rewrite silent fail-after-output fail; do
 		case $mode in
-		rewrite) echo "printf '<domain><name>new</name></domain>\\n'; exit 0" ;;
+		rewrite) printf '%s\n' "printf '<domain><name>new</name></domain>\\n'; exit 0" ;;
 		silent) echo 'exit 0' ;;
 		fail-after-output) echo "printf '<domain><na'; exit 1" ;;
 		fail) echo 'exit 2' ;;
@@ -191,6 +192,7 @@ for hook in qemu-hook qemu-hook-legacy; do
 	echo 'exit 0' >"$tmp/filter"
 done
 # They never call libvirt: bbvirt only as the filter, which never does.
+# shellcheck disable=SC2016 # "$1" is the hook's text, unexpanded
 if ! cat contrib/qemu-hook contrib/qemu-hook-legacy | grep -v '^[[:space:]]*#' |
 	grep -v 'bbvirt --syslog --timeout 10 restore-filter -- "$1"' |
 	grep -qE 'virsh|bbvirt '; then ok
@@ -207,6 +209,7 @@ ACTION!="add|bind|change|remove", GOTO="bbvirt_end"'
 if [ "$conds" = "$want" ]; then ok
 else no "udev rule has other conditions than usb_device and its actions: $conds"; fi
 runs=$(sed -n 's/^RUN+="\(.*\)"$/\1/p' contrib/60-bbvirt.rules)
+# shellcheck disable=SC2016 # $env{ACTION} is the rule's text, unexpanded
 want='/usr/bin/mkdir -p /run/bbvirt/events
 /usr/bin/touch /run/bbvirt/events/$env{ACTION}@%k'
 if [ "$runs" = "$want" ]; then ok

@@ -22,6 +22,7 @@ set -eu
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
 top=$(cd "$(dirname "$0")/.." && pwd)
 package=
+# shellcheck source=/dev/null # the host's, not the tree's
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME-}")
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -51,6 +52,7 @@ fi
 work=$(mktemp -d /var/tmp/bbvirt-fresh.XXXXXX)
 root=$work/root
 mounts=()
+# shellcheck disable=SC2317 # run by the trap below, which shellcheck does not follow
 cleanup() {
 	local i m
 	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
@@ -73,17 +75,18 @@ trap 'exit 2' HUP INT TERM
 
 # A debootstrap older than the suite builds it by sid's script, as Debian's
 # own do for a suite they predate.
-script=
-[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=/usr/share/debootstrap/scripts/sid
+script=()
+[ -e "/usr/share/debootstrap/scripts/$suite" ] || script=(/usr/share/debootstrap/scripts/sid)
 t0=$SECONDS
-cache_opt=
+cache_opt=()
 if [ -n "${FRESH_CACHE-}" ]; then
 	cache=$(realpath -m "$FRESH_CACHE/$suite")
 	mkdir -p "$cache/debootstrap" "$cache/apt/partial"
-	cache_opt=--cache-dir=$cache/debootstrap
+	cache_opt=(--cache-dir="$cache/debootstrap")
 fi
 log "debootstrap --variant=minbase $suite from $url"
-if ! debootstrap --variant=minbase $cache_opt "$suite" "$root" "$url" $script >"$work/debootstrap.log" 2>&1; then
+if ! debootstrap --variant=minbase "${cache_opt[@]}" "$suite" "$root" "$url" "${script[@]}" \
+	>"$work/debootstrap.log" 2>&1; then
 	tail -n 20 "$work/debootstrap.log"
 	log "debootstrap failed" >&2
 	exit 2
@@ -100,7 +103,7 @@ for m in proc sys dev dev/pts; do
 	esac
 	mounts+=("$root/$m")
 done
-if [ -n "$cache_opt" ]; then
+if [ ${#cache_opt[@]} -gt 0 ]; then
 	mount --bind "$cache/apt" "$root/var/cache/apt/archives"
 	mounts+=("$root/var/cache/apt/archives")
 fi
@@ -163,6 +166,7 @@ if [ $failed = 0 ] && [ -n "$package" ]; then
 		failed=1
 	elif in_root "lintian --fail-on error --tag-display-limit 0 ../bbvirt_*.changes" >"$work/step.log" 2>&1; then
 		cat "$work/step.log"
+		# shellcheck disable=SC2016 # the root's shell expands it, not this one
 		log "lintian: no error, in $((SECONDS - t)) s ($(in_root 'dpkg-query -W -f="\${Version}" lintian'))"
 	else
 		cat "$work/step.log"

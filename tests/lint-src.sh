@@ -1,17 +1,18 @@
 #!/bin/bash
 # The house rules the build enforces: layering and banned calls (STYLE.md).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 rc=0
 fail() { echo "lint: $*"; rc=1; }
-src=$(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/')
-[ -n "$src" ] || src=$(find . -path ./tests -prune -o -path ./build -prune -o -name '*.[ch]' -print | sed 's|^\./||')
+mapfile -t src < <(git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^tests/')
+[ ${#src[@]} -gt 0 ] ||
+	mapfile -t src < <(find . -path ./tests -prune -o -path ./build -prune -o -name '*.[ch]' -print | sed 's|^\./||')
 
 only() {        # only() HEADER FILE... : nothing else may include HEADER
 	local h=$1; shift
-	for f in $(grep -l "#include <$h" $src); do
+	while IFS= read -r f; do
 		case " $* " in *" $f "*) ;; *) fail "$f includes <$h>, reserved to $*";; esac
-	done
+	done < <(grep -l "#include <$h" "${src[@]}")
 }
 only libudev.h state/udevsnap.c
 only libvirt/ state/virtconn.c state/virtsnap.c reconcile/apply.c
@@ -22,19 +23,19 @@ only ini.h parsers/ini.c
 # request.c and status.c format messages and addresses into memory
 # (asprintf), and metrics.c the metrics text (vsnprintf), and only that:
 # they may include stdio.h, never write.
-pure="reconcile/world.c reconcile/plan.c reconcile/request.c reconcile/status.c reconcile/restore.c reconcile/event.c reconcile/claim.c reconcile/command.c reconcile/metrics.c"
+pure=(reconcile/world.c reconcile/plan.c reconcile/request.c reconcile/status.c reconcile/restore.c reconcile/event.c reconcile/claim.c reconcile/command.c reconcile/metrics.c)
 grep -nE '#include <(stdio|unistd|fcntl|syslog)\.h>' reconcile/world.c reconcile/plan.c reconcile/restore.c reconcile/event.c reconcile/claim.c reconcile/command.c && fail "the planner does I/O"
-grep -nE '#include <(unistd|fcntl|syslog)\.h>|#include "log\.h"' $pure && fail "the planner does I/O"
-grep -nE '\b(printf|fprintf|fputs|puts|fwrite|fopen|write|read|open)[[:space:]]*\(' $pure && fail "the planner does I/O"
-grep -nE '\blog_(error|warning|notice|info|debug)' $pure && fail "the planner logs"
+grep -nE '#include <(unistd|fcntl|syslog)\.h>|#include "log\.h"' "${pure[@]}" && fail "the planner does I/O"
+grep -nE '\b(printf|fprintf|fputs|puts|fwrite|fopen|write|read|open)[[:space:]]*\(' "${pure[@]}" && fail "the planner does I/O"
+grep -nE '\blog_(error|warning|notice|info|debug)' "${pure[@]}" && fail "the planner logs"
 
 banned='\b(strcpy|strcat|sprintf|vsprintf|strncpy|strtok|gets|atoi|atol|alloca|system|popen)[[:space:]]*\('
-grep -nE "$banned" $src $(ls tests/*.c tests/fuzz/*.c 2>/dev/null) && fail "banned call"
-grep -nE '\bgoto\b' $src && fail "goto"
-grep -nE '^\s*//' $src && fail "C++ comment"
+grep -nE "$banned" "${src[@]}" tests/*.c tests/fuzz/*.c && fail "banned call"
+grep -nE '\bgoto\b' "${src[@]}" && fail "goto"
+grep -nE '^\s*//' "${src[@]}" && fail "C++ comment"
 # A function fits on a screen (STYLE.md §8): at most 80 lines between the
 # braces of its definition, counted in every C file outside tests/.
-long=$(for f in $src; do
+long=$(for f in "${src[@]}"; do
 	case $f in *.c) ;; *) continue;; esac
 	awk -v f="$f" -v max=80 '
 		/^[a-zA-Z_][a-zA-Z0-9_]*\(/ { name = $0; sub(/\(.*/, "", name) }

@@ -254,15 +254,15 @@ runs_as() {   # runs_as OUTPUT-PATTERN COMMAND...
 	in_root "$@" 2>&1 | grep -q -- "$pat"
 }
 
-ours_in_place() { ours_at $BIN && ours_at $MAN; }
-theirs_in_place() { theirs_at $BIN $BIN && theirs_at $MAN $MAN; }
-theirs_aside() { theirs_at $BIN $BIN_AWAY && theirs_at $MAN $MAN_AWAY; }
-nothing_aside() { absent $BIN_AWAY && absent $MAN_AWAY; }
-both_diverted() { diverted $BIN $BIN_AWAY && diverted $MAN $MAN_AWAY; }
-none_diverted() { not_diverted $BIN && not_diverted $MAN; }
+ours_in_place() { ours_at "$BIN" && ours_at "$MAN"; }
+theirs_in_place() { theirs_at "$BIN" "$BIN" && theirs_at "$MAN" "$MAN"; }
+theirs_aside() { theirs_at "$BIN" "$BIN_AWAY" && theirs_at "$MAN" "$MAN_AWAY"; }
+nothing_aside() { absent "$BIN_AWAY" && absent "$MAN_AWAY"; }
+both_diverted() { diverted "$BIN" "$BIN_AWAY" && diverted "$MAN" "$MAN_AWAY"; }
+none_diverted() { not_diverted "$BIN" && not_diverted "$MAN"; }
 theirs_others() {
 	theirs_at /usr/bin/seedd /usr/bin/seedd &&
-		theirs_at $THEIR_RULE $THEIR_RULE
+		theirs_at "$THEIR_RULE" "$THEIR_RULE"
 }
 both_verify() { verifies bbvirt && verifies bit-babbler; }
 # dpkg still has bit-babbler installed, owning its two paths (a package
@@ -270,10 +270,10 @@ both_verify() { verifies bbvirt && verifies bit-babbler; }
 theirs_owned() {
 	[ "$(pkg_status bit-babbler)" = installed ] &&
 		in_root dpkg-query -L bit-babbler >"$work/list" &&
-		grep -qx $BIN "$work/list" && grep -qx $MAN "$work/list"
+		grep -qx "$BIN" "$work/list" && grep -qx "$MAN" "$work/list"
 }
-nothing_left() { absent $BIN && absent $MAN && nothing_aside && none_diverted; }
-only_our_rule_gone() { absent $OUR_RULE && theirs_at $THEIR_RULE $THEIR_RULE; }
+nothing_left() { absent "$BIN" && absent "$MAN" && nothing_aside && none_diverted; }
+only_our_rule_gone() { absent "$OUR_RULE" && theirs_at "$THEIR_RULE" "$THEIR_RULE"; }
 
 both_installed() {   # what holds while both are installed, in either order
 	local when=$1
@@ -284,7 +284,7 @@ both_installed() {   # what holds while both are installed, in either order
 	check "$when: bbvirt runs ours" runs_as "^bbvirt [0-9]" bbvirt --version
 	check "$when: bbvirt.bit-babbler runs theirs" runs_as "bit-babbler stand-in" bbvirt.bit-babbler
 	check "$when: seedd and 60-bit-babbler.rules are theirs" theirs_others
-	check "$when: 60-bbvirt.rules is ours" ours_at $OUR_RULE
+	check "$when: 60-bbvirt.rules is ours" ours_at "$OUR_RULE"
 	check "$when: dpkg --verify finds both packages' files intact" both_verify
 }
 
@@ -303,7 +303,7 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -x -C "$work" ./conffiles ./postinst 2>/dev
 dpkg-deb -c "$deb" | awk '{ print $NF }' | sed 's|^\.||' >"$work/contents"
 tmpfiles_once() { [ "$(grep -c 'systemd-tmpfiles.*--create' "$work/postinst")" = 1 ]; }
 no_file_of_theirs() {
-	! grep -qx -e /usr/bin/seedd -e $THEIR_RULE -e /etc/bit-babbler/vm.conf "$work/contents"
+	! grep -qx -e /usr/bin/seedd -e "$THEIR_RULE" -e /etc/bit-babbler/vm.conf "$work/contents"
 }
 no_relation() { ! dpkg-deb -f "$deb" Conflicts Breaks Replaces | grep -q bit-babbler; }
 check "the hook $HOOK is a conffile" grep -qx "$HOOK" "$work/conffiles"

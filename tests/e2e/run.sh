@@ -2,9 +2,9 @@
 # make e2e: bbvirt on a real (virtual) host. Boots an outer QEMU VM with
 # this machine's kernel, /usr and /etc, installs bbvirt into it with
 # 'make install', lets systemd bring up udev and libvirtd, and runs the
-# scenarios in tests/e2e/runner there. This side plugs and unplugs USB
-# devices through the outer QEMU's QMP socket when the runner asks,
-# watches the VM, and prints the results.
+# scenarios in tests/e2e/runner there (with its lib/ and scenarios/).
+# This side plugs and unplugs USB devices through the outer QEMU's QMP
+# socket when the runner asks, watches the VM, and prints the results.
 #
 # Time. The whole run, build included, ends within E2E_CAP seconds of
 # wall clock, whatever the machine. Within that, nothing waits on a
@@ -144,6 +144,10 @@ else
 fi
 tar -C "$work/dest" -cf "$work/share/root.tar" .
 install -m 0755 "$here/stage2" "$here/runner" "$work/share/"
+# The runner's library and scenarios, beside it (tests/e2e/runner).
+mkdir -p "$work/share/lib" "$work/share/scenarios"
+install -m 0644 "$here"/lib/*.sh "$work/share/lib/"
+install -m 0644 "$here"/scenarios/*.sh "$work/share/scenarios/"
 "$here/initramfs.sh" "$kver" "$work/initramfs.cpio.gz" "$root"
 
 pids=()
