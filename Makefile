@@ -211,7 +211,7 @@ fuzz-check: fuzz
 # prometheus for its promtool, which checks the metrics and alert rules.
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-dev libvirt-dev libudev-dev \
 	libinih-dev libxml2-dev libjson-c-dev libcmocka-dev umockdev \
-	libvirt-clients mandoc systemd udev debhelper prometheus
+	libvirt-clients mandoc systemd udev debhelper shellcheck prometheus
 # udev.pc and systemd.pc (UDEVDIR, SYSTEMDUNITDIR): in systemd-dev on 13,
 # in udev and systemd on 12, which has no systemd-dev. The same expression
 # as debian/control's Build-Depends, resolved by apt on either release.

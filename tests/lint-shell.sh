@@ -12,8 +12,8 @@
 # sources them after it as the runner does. bash-completion sources
 # contrib/bbvirt.bash-completion into bash.
 #
-# Without shellcheck (a package build, a fresh root: make deps does not
-# install it) the lint says it is skipped and passes.
+# make deps installs shellcheck; without it (a package build, whose
+# Build-Depends do not ask for it) the lint says it is skipped and passes.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 export LC_ALL=C

@@ -28,7 +28,7 @@ for f in "$tmp"/world-*.prom; do
 	if out=$(promtool check metrics <"$f" 2>&1); then ok
 	else no "promtool check metrics ${f##*/}: $out"; head -c 2000 "$f"; fi
 done
-[ "$n" -ge 40 ] && ok || no "only $n worlds rendered"
+if [ "$n" -ge 40 ]; then ok; else no "only $n worlds rendered"; fi
 if out=$(promtool check rules contrib/bbvirt.rules.yml 2>&1); then ok
 else no "promtool check rules: $out"; fi
 if out=$(promtool test rules tests/fixtures/rules-test.yml 2>&1); then ok
