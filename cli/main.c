@@ -237,6 +237,17 @@ parse_argv(int argc, char *argv[])
 	return r < 0 ? r : 1;
 }
 
+/* Exit statuses are chosen here alone, from what the run found. */
+int
+outcome_exit_status(int r, const struct outcome *o)
+{
+	if (o->usage)
+		return EXIT_USAGE;
+	if (r < 0 || o->failed)
+		return EXIT_RUNTIME;
+	return o->pending ? EXIT_PENDING : EXIT_OK;
+}
+
 int
 main(int argc, char *argv[])
 {

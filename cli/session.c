@@ -11,17 +11,6 @@
 #include "startup.h"
 #include "status.h"
 
-/* Exit statuses are chosen here alone, from what the run found. */
-int
-outcome_exit_status(int r, const struct outcome *o)
-{
-	if (o->usage)
-		return EXIT_USAGE;
-	if (r < 0 || o->failed)
-		return EXIT_RUNTIME;
-	return o->pending ? EXIT_PENDING : EXIT_OK;
-}
-
 static uint64_t
 now_usec(clockid_t clock)
 {
