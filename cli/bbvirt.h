@@ -59,7 +59,6 @@ struct session {
 	char since[64];                 /* the hold's start, when one is in place */
 	bool held;
 	bool bad_config;                /* release: the config cannot be read */
-	bool locked;                    /* it holds the lock */
 	bool config_read;
 	uint64_t start_usec;            /* CLOCK_MONOTONIC, when it took the lock */
 	char *metrics;                  /* sync: where its metrics go, NULL: nowhere */

@@ -84,7 +84,6 @@ session_begin(struct session *s, const struct cli_args *a, struct outcome *o)
 		r = runtime_lock();
 		if (r < 0)
 			return r;
-		s->locked = true;
 		s->start_usec = now_usec(CLOCK_MONOTONIC);
 	}
 	/* release holds before it detaches anything. */
@@ -101,8 +100,8 @@ session_begin(struct session *s, const struct cli_args *a, struct outcome *o)
 	if (r <= 0)
 		return r;
 	s->config_read = !s->bad_config;
-	if ((cl->command == COMMAND_SYNC || cl->command == COMMAND_RECLAIM) &&
-	    s->locked && metrics_file_path(&s->conf, &s->metrics) < 0)
+	if (command_writes_metrics(cl) &&
+	    metrics_file_path(&s->conf, &s->metrics) < 0)
 		return log_oom();
 	/* reclaim ends the hold, then syncs; a config in error changes nothing. */
 	if (cl->command == COMMAND_RECLAIM && command_changes(cl)) {
@@ -514,7 +513,7 @@ session_metrics(struct session *s, int r, const struct outcome *o)
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 
-	if (s->metrics == NULL || !s->locked || !s->config_read)
+	if (s->metrics == NULL || !s->config_read)
 		return;
 	runtime_phase("writing the metrics");
 	if (metrics_render(&m, &text, &len) < 0) {

@@ -57,6 +57,13 @@ command_changes(const struct command_line *cl)
 	    cl->command != COMMAND_RESTORE_FILTER;
 }
 
+bool
+command_writes_metrics(const struct command_line *cl)
+{
+	return (cl->command == COMMAND_SYNC || cl->command == COMMAND_RECLAIM) &&
+	    command_changes(cl);
+}
+
 enum command_hold
 command_hold(const struct command_line *cl)
 {

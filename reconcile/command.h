@@ -54,6 +54,12 @@ bool command_is_event(const struct command_line *cl);
 /* Whether the run may change guests, and so takes the lock. */
 bool command_changes(const struct command_line *cl);
 
+/*
+ * Whether the run writes the metrics file: a sync (reclaim is one) that
+ * takes the lock; never status, --dry-run or a one-device command.
+ */
+bool command_writes_metrics(const struct command_line *cl);
+
 /* What a hold in place (bbvirt release) makes of a run. */
 enum command_hold {
 	COMMAND_HOLD_UNREAD,    /* the command does not look at the hold */

@@ -50,22 +50,23 @@ test_command_hold(void **state _unused_)
 		bool event;
 		bool changes;
 		enum command_hold hold;
+		bool metrics;
 	} cases[] = {
-		{ COMMAND_SYNC, 0, false, false, true, COMMAND_HOLD_QUIET },
-		{ COMMAND_SYNC, 0, true, false, false, COMMAND_HOLD_QUIET },
-		{ COMMAND_STATUS, 0, false, false, false, COMMAND_HOLD_GO_ON },
-		{ COMMAND_CONFIG, 0, false, false, false, COMMAND_HOLD_UNREAD },
-		{ COMMAND_ATTACH, 0, false, false, true, COMMAND_HOLD_REFUSED },
-		{ COMMAND_ATTACH, 3, false, true, true, COMMAND_HOLD_QUIET },
-		{ COMMAND_ATTACH, 3, true, true, false, COMMAND_HOLD_QUIET },
-		{ COMMAND_DETACH, 0, false, false, true, COMMAND_HOLD_GO_ON },
-		{ COMMAND_DETACH, 3, false, true, true, COMMAND_HOLD_GO_ON },
-		{ COMMAND_ATTACH_ALL, 0, false, false, true, COMMAND_HOLD_REFUSED },
-		{ COMMAND_DETACH_ALL, 0, false, false, true, COMMAND_HOLD_GO_ON },
-		{ COMMAND_RELEASE, 0, false, false, true, COMMAND_HOLD_UNREAD },
-		{ COMMAND_RELEASE, 0, true, false, false, COMMAND_HOLD_UNREAD },
-		{ COMMAND_RECLAIM, 0, false, false, true, COMMAND_HOLD_UNREAD },
-		{ COMMAND_RESTORE_FILTER, 0, false, false, false, COMMAND_HOLD_UNREAD },
+		{ COMMAND_SYNC, 0, false, false, true, COMMAND_HOLD_QUIET, true },
+		{ COMMAND_SYNC, 0, true, false, false, COMMAND_HOLD_QUIET, false },
+		{ COMMAND_STATUS, 0, false, false, false, COMMAND_HOLD_GO_ON, false },
+		{ COMMAND_CONFIG, 0, false, false, false, COMMAND_HOLD_UNREAD, false },
+		{ COMMAND_ATTACH, 0, false, false, true, COMMAND_HOLD_REFUSED, false },
+		{ COMMAND_ATTACH, 3, false, true, true, COMMAND_HOLD_QUIET, false },
+		{ COMMAND_ATTACH, 3, true, true, false, COMMAND_HOLD_QUIET, false },
+		{ COMMAND_DETACH, 0, false, false, true, COMMAND_HOLD_GO_ON, false },
+		{ COMMAND_DETACH, 3, false, true, true, COMMAND_HOLD_GO_ON, false },
+		{ COMMAND_ATTACH_ALL, 0, false, false, true, COMMAND_HOLD_REFUSED, false },
+		{ COMMAND_DETACH_ALL, 0, false, false, true, COMMAND_HOLD_GO_ON, false },
+		{ COMMAND_RELEASE, 0, false, false, true, COMMAND_HOLD_UNREAD, false },
+		{ COMMAND_RELEASE, 0, true, false, false, COMMAND_HOLD_UNREAD, false },
+		{ COMMAND_RECLAIM, 0, false, false, true, COMMAND_HOLD_UNREAD, true },
+		{ COMMAND_RESTORE_FILTER, 0, false, false, false, COMMAND_HOLD_UNREAD, false },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -78,6 +79,7 @@ test_command_hold(void **state _unused_)
 		assert_int_equal(command_changes(&cl), cases[i].changes);
 		assert_string_equal(command_hold_to_string(command_hold(&cl)),
 		    command_hold_to_string(cases[i].hold));
+		assert_int_equal(command_writes_metrics(&cl), cases[i].metrics);
 	}
 }
 
