@@ -35,7 +35,7 @@ mount --bind /dev "$root/dev" && mounts+=("$root/dev")
 rm -rf "${root:?}$in" "${root:?}$out"
 mkdir -p "$root$in"
 # The sources, without this machine's objects, binaries and e2e work.
-tar -C "$src" --exclude=./.git --exclude=./build --exclude=./tests/e2e/work \
+tar -C "$src" --exclude=./.git --exclude=./build --exclude='./tests/e2e/work*' \
 	--exclude=./bbvirt --exclude=./bbvirt-event -cf - . | tar -C "$root$in" -xf -
 chroot "$root" /bin/sh -c "cd $in && make -s bbvirt bbvirt-event &&
 	make -s install DESTDIR=$out PREFIX=/usr >/dev/null" || exit 1
