@@ -311,6 +311,17 @@ add_strv(struct json_object *o, const char *key, char **v)
 	return 0;
 }
 
+/* Mb/s as the kernel writes it: a whole number, or 1.5; null when unknown. */
+static int
+add_speed(struct json_object *o, const char *key, double mbps)
+{
+	if (mbps <= 0)
+		return add(o, key, NULL);
+	if (mbps == (double)(int64_t)mbps)
+		return add_int(o, key, (int64_t)mbps);
+	return add(o, key, json_object_new_double(mbps)) < 0 ? -ENOMEM : 0;
+}
+
 static int
 status_json(FILE *f, const struct status *st)
 {
@@ -347,7 +358,10 @@ status_json(FILE *f, const struct status *st)
 		    add_strv(dj, "addresses", d->addresses) < 0 ||
 		    add_str(dj, "rule", d->rule) < 0 ||
 		    add_strv(dj, "rule_at", d->rule_at) < 0 ||
-		    add_str(dj, "state", status_state_to_string(d->state)) < 0)
+		    add_str(dj, "state", status_state_to_string(d->state)) < 0 ||
+		    add_speed(dj, "speed", d->speed) < 0 ||
+		    add_str(dj, "controller", d->controller) < 0 ||
+		    add_bool(dj, "slowed", d->slowed) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < st->n_domains; i++) {
@@ -383,6 +397,20 @@ report_status_holder(FILE *f, const struct status_device *d)
 	for (size_t k = 0; d->addresses != NULL && d->addresses[k] != NULL; k++)
 		fprintf(f, "%s%s", k == 0 ? " (on " : ", ", d->addresses[k]);
 	fprintf(f, "%s", d->addresses != NULL ? ")" : "");
+}
+
+/* A device that its guest's USB controller slows down, said so. */
+static void
+report_status_slowed(FILE *f, const struct status_device *d)
+{
+	char id[10];
+
+	if (!d->slowed)
+		return;
+	(void)snprintf(id, sizeof(id), "%04x:%04x", d->vendor, d->product);
+	fprintf(f, "warning: %s (%s, %g Mb/s) is on a USB 1.1 controller of domain '%s' (%s), which runs it at 12 Mb/s at most: give the domain a qemu-xhci controller\n",
+	    d->serial != NULL ? d->serial : d->port, id, d->speed,
+	    d->attached, d->controller);
 }
 
 int
@@ -427,6 +455,8 @@ report_status(FILE *f, const struct status *st, bool json)
 		    d->remote ? "on another host, left alone" :
 		    d->active ? "running" : "not running");
 	}
+	for (size_t i = 0; i < st->n_devices; i++)
+		report_status_slowed(f, &st->devices[i]);
 	if (st->released != NULL)
 		fprintf(f, "released (held since %s): nothing is attached until 'bbvirt reclaim'\n",
 		    st->released);

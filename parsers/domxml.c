@@ -106,6 +106,14 @@ read_hostdev(const xmlNode *n, struct hostdev *ret)
 			h.product = y;
 		}
 	}
+	/* Where the guest sees it: the <address> beside <source>, not in it. */
+	for (const xmlNode *c = n->children; c != NULL; c = c->next)
+		if (is(c, "address") && prop_is(c, "type", "usb") &&
+		    prop_uint(c, "bus", UINT16_MAX, &x)) {
+			h.has_guest_bus = true;
+			h.guest_bus = x;
+			break;
+		}
 	if (a != NULL) {
 		_cleanup_(xmlfreep) xmlChar *name =
 		    xmlGetProp(a, (const xmlChar *)"name");
@@ -161,6 +169,62 @@ push_hostdev(struct hostdev_list *l, const xmlNode *n)
 		return -ENOMEM;
 	l->n++;
 	return 0;
+}
+
+/*
+ * libvirt's USB controller models (its domain XML documentation), with the
+ * signalling rate of the bus each makes.
+ */
+static const struct usb_model usb_models[] = {
+	{ "piix3-uhci", 12 }, { "piix4-uhci", 12 }, { "vt82c686b-uhci", 12 },
+	{ "ich9-uhci1", 12 }, { "ich9-uhci2", 12 }, { "ich9-uhci3", 12 },
+	{ "pci-ohci", 12 }, { "qusb1", 12 },
+	{ "ehci", 480 }, { "ich9-ehci1", 480 }, { "qusb2", 480 },
+	{ "nec-xhci", 5000 }, { "qemu-xhci", 5000 },
+};
+
+const struct usb_model *
+usb_model_lookup(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(usb_models); i++)
+		if (strcmp(usb_models[i].name, name) == 0)
+			return &usb_models[i];
+	return NULL;
+}
+
+bool
+usb_model_slows(const struct usb_model *m, double device_mbps)
+{
+	return m != NULL && m->mbps < USB_HIGH_SPEED_MBPS &&
+	    device_mbps >= USB_HIGH_SPEED_MBPS;
+}
+
+/*
+ * The model of the controller that makes USB bus index, from the
+ * <devices> under root: the one with that index and no <master>, for an
+ * EHCI's UHCI companions share its index. NULL when none, or unknown.
+ */
+static const struct usb_model *
+bus_model(const xmlNode *root, unsigned long long index)
+{
+	for (const xmlNode *d = root->children; d != NULL; d = d->next) {
+		if (!is(d, "devices"))
+			continue;
+		for (const xmlNode *c = d->children; c != NULL; c = c->next) {
+			_cleanup_(xmlfreep) xmlChar *model = NULL;
+			unsigned long long i;
+
+			if (!is(c, "controller") || !prop_is(c, "type", "usb") ||
+			    !prop_uint(c, "index", UINT16_MAX, &i) || i != index ||
+			    child(c, "master") != NULL)
+				continue;
+			model = xmlGetProp(c, (const xmlChar *)"model");
+			return usb_model_lookup((const char *)model);
+		}
+	}
+	return NULL;
 }
 
 static int
@@ -229,6 +293,9 @@ parse_hostdevs(const char *xml, size_t len, struct hostdev_list *l)
 		if (r < 0)
 			return r;
 	}
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].has_guest_bus)
+			l->v[i].controller = bus_model(root, l->v[i].guest_bus);
 	return 0;
 }
 

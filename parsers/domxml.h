@@ -5,6 +5,29 @@
 #include <stdint.h>
 
 /* A USB hostdev of a domain's live XML. */
+/*
+ * libvirt's USB controller models, each with the fastest signalling rate
+ * (Mb/s) a device gets on it: 12 for UHCI and OHCI (USB 1.1), 480 for
+ * EHCI, 5000 for xHCI.
+ */
+struct usb_model {
+	const char *name;       /* as libvirt writes it: "piix3-uhci", "qemu-xhci" */
+	unsigned mbps;
+};
+
+/* USB 2.0's high speed: the slowest a USB 1.1 controller slows down. */
+#define USB_HIGH_SPEED_MBPS 480
+
+/* The model libvirt calls name, or NULL for a name it has none for. */
+const struct usb_model *usb_model_lookup(const char *name);
+
+/*
+ * Whether a device signalling at device_mbps (the kernel's speed, 1.5 to
+ * 20000) runs slower behind a controller of model m: a 480 Mb/s or faster
+ * device on a USB 1.1 controller. False when m is NULL (unknown).
+ */
+bool usb_model_slows(const struct usb_model *m, double device_mbps);
+
 struct hostdev {
 	char *alias;            /* NULL when the element has none */
 	bool has_address;
@@ -14,6 +37,10 @@ struct hostdev {
 	uint16_t vendor;
 	uint16_t product;
 	bool live_only;         /* set by the snapshot: absent from the persistent definition */
+	/* The guest side: <address type='usb' bus=…>, and its bus's controller. */
+	bool has_guest_bus;
+	unsigned guest_bus;
+	const struct usb_model *controller;     /* NULL when unknown */
 };
 
 struct hostdev_list {

@@ -79,6 +79,24 @@ action_name(const struct plan_action *a, char *buf, size_t n)
 	return k > 0 && (size_t)k < n ? buf : "the device";
 }
 
+/*
+ * After an attach: a device of 480 Mb/s or more that libvirt put on a USB
+ * 1.1 controller of the guest, said so (the live XML tells which).
+ */
+static void
+warn_slowed(struct plan_action *a, const char *name,
+    const struct apply_ops *ops, void *userdata)
+{
+	/* Only a device the controller could slow is worth the look. */
+	if (a->speed < USB_HIGH_SPEED_MBPS || a->alias == NULL || ops->find_controller == NULL ||
+	    ops->find_controller(userdata, a) < 0)
+		return;
+	if (usb_model_slows(a->controller, a->speed))
+		log_warning("%s (%u:%u, %g Mb/s) is on a USB 1.1 controller of '%s' (%s), which runs it at 12 Mb/s at most: give the domain a qemu-xhci controller",
+		    name, a->bus, a->dev, a->speed, a->domain,
+		    a->controller->name);
+}
+
 int
 apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 {
@@ -102,10 +120,11 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 			return log_oom();
 		if (r >= 0) {
 			a->result = PLAN_DONE;
-			if (a->op == PLAN_ATTACH)
+			if (a->op == PLAN_ATTACH) {
 				log_notice("attached %s (%u:%u) to '%s'",
 				    serial, a->bus, a->dev, a->domain);
-			else
+				warn_slowed(a, serial, ops, userdata);
+			} else
 				log_notice("detached %s (%u:%u) from '%s': %s",
 				    serial, a->bus, a->dev, a->domain,
 				    plan_reason_to_string(a->reason));
@@ -264,9 +283,36 @@ virt_wait_gone(void *userdata, struct plan_action *a)
 	    "the guest did not release the device within 5 s");
 }
 
+static int
+virt_find_controller(void *userdata, struct plan_action *a)
+{
+	struct virtconns *c = userdata;
+	_cleanup_(virDomainFreep) virDomainPtr dom = NULL;
+	_cleanup_(hostdev_list_done) struct hostdev_list l = { 0 };
+	_cleanup_free_ char *xml = NULL;
+	int r;
+
+	r = lookup(c, a, &dom);
+	if (r < 0)
+		return r;
+	c->calls++;
+	/* The attach is done: a failure here is no reason of the action's. */
+	xml = virDomainGetXMLDesc(dom, 0);
+	if (xml == NULL)
+		return -EIO;
+	r = domxml_hostdevs(xml, strlen(xml), &l);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < l.n; i++)
+		if (streq_null(l.v[i].alias, a->alias))
+			a->controller = l.v[i].controller;
+	return 0;
+}
+
 const struct apply_ops apply_libvirt_ops = {
 	.attach = virt_attach,
 	.detach_alias = virt_detach_alias,
 	.detach_xml = virt_detach_xml,
 	.wait_gone = virt_wait_gone,
+	.find_controller = virt_find_controller,
 };

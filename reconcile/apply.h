@@ -17,6 +17,11 @@ struct apply_ops {
 	    const char *xml);
 	/* Waits, within reason, until the hostdev with a->alias has left. */
 	int (*wait_gone)(void *userdata, struct plan_action *a);
+	/*
+	 * After an attach: sets a->controller to the model of the USB
+	 * controller the hostdev with a->alias landed on. NULL: not asked.
+	 */
+	int (*find_controller)(void *userdata, struct plan_action *a);
 };
 
 /*
@@ -25,7 +30,9 @@ struct apply_ops {
  * change and one error per failure. A change that failed because its
  * domain stopped since the snapshot is no failure (PLAN_STOPPED): the
  * domain gets its devices when it starts, and has let go of them. An attach whose serial could not be
- * detached first is not tried, and fails. Returns the number of failed actions,
+ * detached first is not tried, and fails. A device attached behind a
+ * USB controller slower than itself gets a warning (usb_model_slows()).
+ * Returns the number of failed actions,
  * or -ENOMEM.
  */
 int apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata);

@@ -87,13 +87,14 @@ plan_add(struct plan *p, enum plan_op op, enum plan_reason reason,
 	return 0;
 }
 
-/* The last action added is of device d: its type, for the notices. */
+/* The last action added is of device d: its type, for the notices, and speed. */
 static int
 typed(struct plan *p, int r, const struct usbdev *d)
 {
 	if (r >= 0 && d != NULL) {
 		p->v[p->n - 1].vendor = d->vendor;
 		p->v[p->n - 1].product = d->product;
+		p->v[p->n - 1].speed = d->speed;
 	}
 	return r;
 }
@@ -402,6 +403,7 @@ plan_copy(struct plan *p, const struct plan_action *a, enum plan_reason reason)
 	if (r >= 0) {
 		p->v[p->n - 1].vendor = a->vendor;
 		p->v[p->n - 1].product = a->product;
+		p->v[p->n - 1].speed = a->speed;
 	}
 	return r;
 }

@@ -48,9 +48,12 @@ struct plan_action {
 	char *port;             /* NULL when the device is not present */
 	uint16_t vendor;        /* the device's type when present, else 0 */
 	uint16_t product;
+	double speed;           /* the device's, Mb/s, when present; else 0 */
 	char *alias;            /* attach: the alias to set; detach: the one to detach by, NULL: by address */
 	enum plan_result result;
 	char *error;            /* why it failed */
+	/* attach done: the model of the guest's USB controller libvirt put it on, NULL: unknown */
+	const struct usb_model *controller;
 };
 
 /* Why a request was not done; the plan holds no action for it. */

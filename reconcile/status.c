@@ -280,6 +280,20 @@ shared_addresses(const struct udevsnap *u, const char *serial, char ***ret)
 	return 0;
 }
 
+/* The hostdev by which the guest holder holds d where it is plugged in, or NULL. */
+static const struct hostdev *
+held_at(const struct world *w, const struct usbdev *d, const char *holder)
+{
+	for (size_t i = 0; holder != NULL && i < w->n; i++) {
+		const struct hostdev *hd = w->h[i].hd;
+
+		if (hd->has_address && hd->bus == d->bus && hd->dev == d->dev &&
+		    strcmp(w->h[i].domain->name, holder) == 0)
+			return hd;
+	}
+	return NULL;
+}
+
 static int
 status_add(const struct world *w, const struct plan *sync, struct status *st,
     const char *serial, const struct usbdev *d)
@@ -293,6 +307,7 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 	};
 	const char *holder = NULL;
 	const char *alias = NULL;
+	const struct hostdev *hd;
 	unsigned line = 0;
 	unsigned line2 = 0;
 
@@ -317,6 +332,12 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 		sd.product = d->product;
 		sd.bus = d->bus;
 		sd.dev = d->dev;
+		sd.speed = d->speed;
+		hd = held_at(w, d, holder);
+		if (hd != NULL && hd->controller != NULL) {
+			sd.controller = hd->controller->name;
+			sd.slowed = usb_model_slows(hd->controller, d->speed);
+		}
 	}
 	/* A type not managed: its serial is shown, never assigned. */
 	if (strdup_null(d != NULL && d->serial == NULL ? d->other_serial :

@@ -40,6 +40,9 @@ struct status_device {
 	char *attached;         /* domain holding it, or NULL */
 	char *holder_alias;     /* foreign: the alias of the hostdev that holds it, NULL if none */
 	char **addresses;       /* shared: "BUS:DEV" of every device with the serial, NULL-terminated */
+	double speed;           /* Mb/s, the kernel's; 0: unknown or absent */
+	const char *controller; /* attached: the model of the guest's USB controller it is on (static), or NULL */
+	bool slowed;            /* that controller is slower than the device (usb_model_slows()) */
 	const char *rule;       /* the kind of rule that assigns it ("serial", "port", "type", "ambiguous"), or NULL */
 	char **rule_at;         /* "FILE:LINE" of that rule (two when ambiguous), NULL-terminated, or NULL */
 	enum status_state state;

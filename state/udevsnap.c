@@ -51,6 +51,21 @@ attr_uint(struct udev_device *d, const char *name, int base,
 	    ret) == 0;
 }
 
+/* The kernel's speed in Mb/s ("1.5", "12", "480", "5000"…), 0 when unknown. */
+static double
+attr_speed(struct udev_device *d)
+{
+	const char *v = udev_device_get_sysattr_value(d, "speed");
+	unsigned long long n;
+
+	if (v == NULL)
+		return 0;
+	/* Low speed is the one rate that is not whole. */
+	if (strcmp(v, "1.5") == 0)
+		return 1.5;
+	return parse_uint(v, 10, 1, 1000000, &n) == 0 ? (double)n : 0;
+}
+
 static bool
 managed(const struct usb_id *ids, size_t n, unsigned long long v,
     unsigned long long p)
@@ -348,6 +363,7 @@ read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
 	u.vendor = v;
 	u.product = p;
 	u.class = class;
+	u.speed = attr_speed(d);
 	u.bus = bus;
 	u.dev = dev;
 	serial = u.managed || c->all_serials ?

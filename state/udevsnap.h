@@ -16,6 +16,7 @@ struct usbdev {
 	uint16_t product;
 	uint8_t class;          /* bDeviceClass: USB_CLASS_HUB for a hub, 0 when its interfaces say */
 	bool managed;           /* of a type whose serials bbvirt manages */
+	double speed;           /* Mb/s, as the kernel says (1.5, 12, 480, 5000…); 0: unknown */
 	unsigned bus;
 	unsigned dev;
 	char *port;             /* the kernel's port path, the sysname: "3-2", "5-2.3" ("usb3": a root hub) */

@@ -12,6 +12,10 @@ t sync-dry-ini 3 devices.umockdev -C ./vm.ini sync --dry-run --json
 t sync-dry-text 3 devices.umockdev -C ./vm.ini sync -n
 t status-json 0 devices.umockdev -C ./vm.ini status --json
 t status-text 0 devices.umockdev -C ./vm.ini status
+# A 480 Mb/s device on a guest's USB 1.1 controller (the one libvirt gave
+# the hostdev's bus in the live XML) is said so; a 12 Mb/s one on EHCI not.
+t status-speed 0 speed.umockdev -C ./vm.ini -c test://@WORLD@/speed.xml status
+t status-speed-json 0 speed.umockdev -C ./vm.ini -c test://@WORLD@/speed.xml status --json
 
 # sync scope, by libvirt name or config key.
 t sync-scope-converged 0 devices.umockdev -C ./vm.conf sync kvm0 -n --json

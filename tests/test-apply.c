@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "apply.h"
+#include "domxml.h"
 #include "log.h"
 #include "plan.h"
 #include "util.h"
@@ -67,8 +68,18 @@ rec_wait_gone(void *u, struct plan_action *a)
 	return record(u, "wait-gone", a, a->alias);
 }
 
+/* The domain "uhci" has the pc machine's USB 1.1 controller, the others xHCI. */
+static int
+rec_find_controller(void *u, struct plan_action *a)
+{
+	a->controller = usb_model_lookup(strcmp(a->domain, "uhci") == 0 ?
+	    "piix3-uhci" : "qemu-xhci");
+	return record(u, "find-controller", a, a->alias);
+}
+
 static const struct apply_ops rec_ops = {
 	rec_attach, rec_detach_alias, rec_detach_xml, rec_wait_gone,
+	rec_find_controller,
 };
 
 static struct plan_action
@@ -137,6 +148,50 @@ test_apply_calls(void **state _unused_)
 	    "Requested operation is not valid: domain is not running");
 	assert_int_equal(p->v[4].result, PLAN_DONE);
 	assert_int_equal(p->v[5].result, PLAN_DONE);
+	free(rec.calls);
+	free(log);
+	plan_free(p);
+}
+
+/*
+ * A device of 480 Mb/s or more that lands on a USB 1.1 controller is
+ * said so once it is attached; the controller is looked up only for a
+ * device it could slow.
+ */
+static void
+test_apply_slowed(void **state _unused_)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	struct recorder rec = { 0 };
+	char *log = NULL;
+	size_t loglen = 0;
+	FILE *logf = open_memstream(&log, &loglen);
+
+	assert_non_null(p);
+	p->n = 3;
+	p->v = calloc(p->n, sizeof(*p->v));
+	assert_non_null(p->v);
+	p->v[0] = action(PLAN_ATTACH, "uhci", "HI", 3, 7, "ua-bbvirt-HI");
+	p->v[0].speed = 480;
+	p->v[1] = action(PLAN_ATTACH, "uhci", "FULL", 3, 8, "ua-bbvirt-FULL");
+	p->v[1].speed = 12;
+	p->v[2] = action(PLAN_ATTACH, "xhci", "SUPER", 3, 9, "ua-bbvirt-SUPER");
+	p->v[2].speed = 5000;
+	rec.f = open_memstream(&rec.calls, &rec.len);
+	assert_non_null(rec.f);
+	log_set_stream(logf);
+	assert_int_equal(apply_plan(p, &rec_ops, &rec), 0);
+	log_set_stream(NULL);
+	fclose(rec.f);
+	fclose(logf);
+	assert_non_null(strstr(rec.calls, "find-controller uhci ua-bbvirt-HI\n"));
+	assert_null(strstr(rec.calls, "find-controller uhci ua-bbvirt-FULL"));
+	assert_non_null(strstr(rec.calls, "find-controller xhci ua-bbvirt-SUPER\n"));
+	assert_string_equal(log,
+	    "bbvirt: attached 'HI' (3:7) to 'uhci'\n"
+	    "bbvirt: 'HI' (3:7, 480 Mb/s) is on a USB 1.1 controller of 'uhci' (piix3-uhci), which runs it at 12 Mb/s at most: give the domain a qemu-xhci controller\n"
+	    "bbvirt: attached 'FULL' (3:8) to 'uhci'\n"
+	    "bbvirt: attached 'SUPER' (3:9) to 'xhci'\n");
 	free(rec.calls);
 	free(log);
 	plan_free(p);
@@ -216,6 +271,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_apply_calls),
 		cmocka_unit_test(test_apply_blocked),
+		cmocka_unit_test(test_apply_slowed),
 		cmocka_unit_test(test_apply_stopped),
 	};
 

@@ -1,8 +1,8 @@
 /*
  * The USB hostdevs of a domain's live XML: each fixture in
  * tests/fixtures/domxml/ and the hostdevs it holds (NAME.hostdevs, one
- * "'ALIAS' BUS:DEV VENDOR:PRODUCT" line each, '-' for what is missing) or
- * the reason it is refused (NAME.err). Then the element bbvirt builds for
+ * "'ALIAS' BUS:DEV VENDOR:PRODUCT [bus GUESTBUS MODEL]" line each, '-' for
+ * what is missing) or the reason it is refused (NAME.err). Then the element bbvirt builds for
  * libvirt, which must read back to what went in.
  */
 #include <errno.h>
@@ -55,9 +55,14 @@ dump(const struct hostdev_list *l)
 		else
 			fputs(" -", f);
 		if (h->has_id)
-			fprintf(f, " %04x:%04x\n", h->vendor, h->product);
+			fprintf(f, " %04x:%04x", h->vendor, h->product);
 		else
-			fputs(" -\n", f);
+			fputs(" -", f);
+		/* Where the guest has it: its USB bus, and that bus's controller. */
+		if (h->has_guest_bus)
+			fprintf(f, " bus %u %s", h->guest_bus, h->controller != NULL ?
+			    h->controller->name : "-");
+		fputs("\n", f);
 	}
 	assert_int_equal(fclose(f), 0);
 	return out;
@@ -92,6 +97,7 @@ test_domxml_fixtures(void **state _unused_)
 		{ "no-devices", 0 },
 		{ "no-hostdevs", 0 },
 		{ "odd-values", 0 },
+		{ "usb-controllers", 0 },
 		{ "malformed", -EINVAL },
 		{ "empty", -EINVAL },
 		{ "not-xml", -EINVAL },
@@ -182,6 +188,36 @@ many_hostdevs(size_t n, size_t *ret_len)
 	fputs("</devices></domain>", f);
 	assert_int_equal(fclose(f), 0);
 	return xml;
+}
+
+/* Which devices a controller slows: 480 Mb/s or more on a USB 1.1 one. */
+static void
+test_domxml_usb_models(void **state _unused_)
+{
+	static const struct {
+		const char *model;
+		double mbps;
+		bool slows;
+	} cases[] = {
+		{ "piix3-uhci", 480, true }, { "piix3-uhci", 5000, true },
+		{ "piix3-uhci", 12, false }, { "piix3-uhci", 1.5, false },
+		{ "piix3-uhci", 0, false }, { "pci-ohci", 480, true },
+		{ "ich9-uhci3", 10000, true }, { "vt82c686b-uhci", 480, true },
+		{ "ehci", 480, false }, { "ich9-ehci1", 5000, false },
+		{ "qemu-xhci", 480, false }, { "nec-xhci", 20000, false },
+		{ "vendor-turbo-xhci", 480, false }, { NULL, 480, false },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct usb_model *m = usb_model_lookup(cases[i].model);
+
+		print_message("usb model %s, %g Mb/s\n", cases[i].model != NULL ?
+		    cases[i].model : "(none)", cases[i].mbps);
+		assert_int_equal(usb_model_slows(m, cases[i].mbps),
+		    cases[i].slows);
+	}
+	assert_string_equal(usb_model_lookup("qemu-xhci")->name, "qemu-xhci");
+	assert_null(usb_model_lookup("vendor-turbo-xhci"));
 }
 
 static void
@@ -297,6 +333,7 @@ main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_domxml_fixtures),
 		cmocka_unit_test(test_domxml_buffers),
+		cmocka_unit_test(test_domxml_usb_models),
 		cmocka_unit_test(test_domxml_limit),
 		cmocka_unit_test(test_domxml_build),
 	};
