@@ -65,7 +65,7 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRCS := basic/util.c basic/log.c cli/report.c \
 	parsers/conf.c parsers/ini.c parsers/legacy.c parsers/devspec.c \
-	parsers/domxml.c parsers/alias.c \
+	parsers/domxml.c parsers/alias.c parsers/seedd.c \
 	state/udevsnap.c state/virtconn.c state/virtsnap.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
 	reconcile/status.c reconcile/apply.c reconcile/restore.c \
@@ -180,7 +180,7 @@ prop: $(O)/san/tests/test-prop
 
 # libFuzzer targets on each parser's buffer entry point.
 FUZZ_SRCS := basic/util.c basic/log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
-	parsers/devspec.c parsers/domxml.c parsers/alias.c
+	parsers/devspec.c parsers/domxml.c parsers/alias.c parsers/seedd.c
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Ibasic -Iparsers \
 	-fsanitize=fuzzer,address,undefined $(DEP_CFLAGS)
 $(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(AFTER_DEPS)
