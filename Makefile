@@ -70,10 +70,10 @@ LIB_SRCS := basic/util.c basic/log.c cli/report.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
 	reconcile/status.c reconcile/apply.c reconcile/restore.c \
 	reconcile/event.c reconcile/claim.c reconcile/command.c \
-	reconcile/metrics.c
+	reconcile/metrics.c reconcile/seeddclaim.c
 SRCS := $(LIB_SRCS) cli/main.c cli/startup.c cli/runtime.c cli/session.c \
 	cli/sync.c cli/device.c cli/status.c cli/release.c cli/restore-filter.c \
-	cli/metrics.c
+	cli/metrics.c cli/seedd.c
 # bbvirt-event runs on every USB event: the config and udev alone, never
 # libvirt or libxml2, whose libraries cost more to load than its work.
 EVENT_SRCS := basic/util.c basic/log.c cli/startup.c parsers/conf.c parsers/ini.c parsers/legacy.c \
