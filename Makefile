@@ -65,15 +65,15 @@ SAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 LIB_SRCS := basic/util.c basic/log.c cli/report.c \
 	parsers/conf.c parsers/ini.c parsers/legacy.c parsers/devspec.c \
-	parsers/domxml.c parsers/alias.c \
+	parsers/domxml.c parsers/alias.c parsers/seedd.c \
 	state/udevsnap.c state/virtconn.c state/virtsnap.c \
 	reconcile/world.c reconcile/plan.c reconcile/request.c \
 	reconcile/status.c reconcile/apply.c reconcile/restore.c \
 	reconcile/event.c reconcile/claim.c reconcile/command.c \
-	reconcile/metrics.c
+	reconcile/metrics.c reconcile/seeddclaim.c
 SRCS := $(LIB_SRCS) cli/main.c cli/startup.c cli/runtime.c cli/session.c \
 	cli/sync.c cli/device.c cli/status.c cli/release.c cli/restore-filter.c \
-	cli/metrics.c
+	cli/metrics.c cli/seedd.c
 # bbvirt-event runs on every USB event: the config and udev alone, never
 # libvirt or libxml2, whose libraries cost more to load than its work.
 EVENT_SRCS := basic/util.c basic/log.c cli/startup.c parsers/conf.c parsers/ini.c parsers/legacy.c \
@@ -180,7 +180,7 @@ prop: $(O)/san/tests/test-prop
 
 # libFuzzer targets on each parser's buffer entry point.
 FUZZ_SRCS := basic/util.c basic/log.c parsers/conf.c parsers/ini.c parsers/legacy.c \
-	parsers/devspec.c parsers/domxml.c parsers/alias.c
+	parsers/devspec.c parsers/domxml.c parsers/alias.c parsers/seedd.c
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Ibasic -Iparsers \
 	-fsanitize=fuzzer,address,undefined $(DEP_CFLAGS)
 $(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) | $(AFTER_DEPS)

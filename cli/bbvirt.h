@@ -6,6 +6,8 @@
 #include "command.h"
 #include "conf.h"
 #include "plan.h"
+#include "seedd.h"
+#include "seeddclaim.h"
 #include "startup.h"
 #include "udevsnap.h"
 #include "util.h"
@@ -109,3 +111,21 @@ int metrics_file_path(const struct conf *conf, char **ret_path);
  * warning on failure. Returns 0 or -errno.
  */
 int metrics_file_write(const char *path, const char *text, size_t len);
+
+/* seedd's config on this host, and what its claim means for the config's. */
+struct seedd_view {
+	struct seedd_conf conf;
+	struct seeddclaim claim;        /* borrows from conf */
+};
+
+void seedd_view_done(struct seedd_view *v);
+/*
+ * For config (in NULL) and status (in: the plugged-in devices): reads
+ * seedd's config (bbvirt(1), seedd on the host) where conf's seedd-conf
+ * says, else $BBVIRT_SEEDD_CONF or SEEDD_DEFAULT_PATH, and logs each
+ * warning of seeddclaim_build(). One that cannot be read is a warning,
+ * the default one missing an info line. Returns 1 with *ret (the
+ * caller's), 0 when nothing was checked, or -ENOMEM (logged).
+ */
+int seedd_check(const struct conf *conf, const struct plan_input *in,
+    struct seedd_view *ret);

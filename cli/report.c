@@ -5,6 +5,7 @@
 #include "conf.h"
 #include "plan.h"
 #include "report.h"
+#include "seeddclaim.h"
 #include "status.h"
 #include "util.h"
 
@@ -186,8 +187,45 @@ domain_json(struct json_object *doms, const struct conf_domain *d)
 	return for_each_rule(d, push_rule, lists);
 }
 
+/* "seedd": what seedd's claim means for the config, added to o when checked. */
 static int
-conf_json(FILE *f, const struct conf *conf)
+seedd_json(struct json_object *o, const struct seeddclaim *c)
+{
+	struct json_object *sj;
+	struct json_object *ws;
+	struct json_object *host = NULL;
+
+	if (c == NULL)
+		return 0;
+	sj = json_object_new_object();
+	if (sj == NULL || add(o, "seedd", sj) < 0 ||
+	    add_str(sj, "file", c->file) < 0 ||
+	    add_bool(sj, "device_sections", c->device_sections) < 0 ||
+	    (ws = add_array(sj, "warnings")) == NULL ||
+	    (c->devices_read ? (host = add_array(sj, "host_devices")) == NULL :
+	    add(sj, "host_devices", NULL) < 0))
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_warnings; i++) {
+		const struct seeddclaim_warning *w = &c->warnings[i];
+		struct json_object *wj = json_object_new_object();
+
+		if (push(ws, wj) < 0 ||
+		    add_str(wj, "kind", seeddclaim_kind_to_string(w->kind)) < 0 ||
+		    add_str(wj, "serial", w->serial) < 0 ||
+		    add_str(wj, "domain", w->domain) < 0 ||
+		    add_str(wj, "seedd_at", w->seedd_at) < 0 ||
+		    add_str(wj, "rule_at", w->rule_at) < 0 ||
+		    add_str(wj, "message", w->message) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; host != NULL && i < c->host.n; i++)
+		if (push(host, json_object_new_string(c->host.v[i])) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int
+conf_json(FILE *f, const struct conf *conf, const struct seeddclaim *seedd)
 {
 	_cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
 	struct json_object *ids;
@@ -209,14 +247,24 @@ conf_json(FILE *f, const struct conf *conf)
 	for (size_t i = 0; i < conf->n_domains; i++)
 		if (domain_json(doms, &conf->domains[i]) < 0)
 			return -ENOMEM;
+	if (seedd_json(o, seedd) < 0)
+		return -ENOMEM;
 	return print_json(f, o);
 }
 
 int
 report_conf(FILE *f, const struct conf *conf, bool json)
 {
+	return report_conf_with(f, conf, NULL, json);
+}
+
+/* seedd's warnings are logged (cli/seedd.c): the text adds nothing to them. */
+int
+report_conf_with(FILE *f, const struct conf *conf,
+    const struct seeddclaim *seedd, bool json)
+{
 	if (json)
-		return conf_json(f, conf);
+		return conf_json(f, conf, seedd);
 	fprintf(f, "file: %s (%s)\n", conf->file,
 	    conf_format_to_string(conf->format));
 	fprintf(f, "usb-ids:");
@@ -379,6 +427,8 @@ status_json(FILE *f, const struct status *st)
 			if (push(sj, json_object_new_string(d->serials[j])) < 0)
 				return -ENOMEM;
 	}
+	if (seedd_json(o, st->seedd) < 0)
+		return -ENOMEM;
 	return print_json(f, o);
 }
 
@@ -411,6 +461,30 @@ report_status_slowed(FILE *f, const struct status_device *d)
 	fprintf(f, "warning: %s (%s, %g Mb/s) is on a USB 1.1 controller of domain '%s' (%s), which runs it at 12 Mb/s at most: give the domain a qemu-xhci controller\n",
 	    d->serial != NULL ? d->serial : d->port, id, d->speed,
 	    d->attached, d->controller);
+}
+
+/*
+ * When seedd takes every BitBabbler (its warning is logged): the sections
+ * that keep it to those the config leaves to the host, ready to paste.
+ */
+static void
+print_seedd_sections(FILE *f, const struct seeddclaim *c)
+{
+	bool takes_all = false;
+
+	for (size_t i = 0; c != NULL && i < c->n_warnings; i++)
+		takes_all = takes_all || c->warnings[i].kind == SEEDDCLAIM_TAKES_ALL;
+	if (!takes_all)
+		return;
+	if (c->host.n == 0) {
+		fprintf(f, "seedd: the config leaves no plugged-in BitBabbler to the host: give %s the [Device:SERIAL] sections of those seedd may use, or stop seedd\n",
+		    c->file);
+		return;
+	}
+	fprintf(f, "seedd: the plugged-in BitBabblers the config leaves to the host, for %s:\n",
+	    c->file);
+	for (size_t i = 0; i < c->host.n; i++)
+		fprintf(f, "[Device:%s]\n", c->host.v[i]);
 }
 
 int
@@ -460,5 +534,6 @@ report_status(FILE *f, const struct status *st, bool json)
 	if (st->released != NULL)
 		fprintf(f, "released (held since %s): nothing is attached until 'bbvirt reclaim'\n",
 		    st->released);
+	print_seedd_sections(f, st->seedd);
 	return ferror(f) ? -EIO : 0;
 }

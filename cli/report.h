@@ -5,11 +5,15 @@
 
 struct conf;
 struct plan;
+struct seeddclaim;
 struct status;
 struct status_device;
 
 /* Each prints to f, as text for people or as one JSON document; returns 0 or -ENOMEM/-EIO. */
 int report_conf(FILE *f, const struct conf *conf, bool json);
+/* report_conf(), with what seedd's claim means for it (NULL: not checked). */
+int report_conf_with(FILE *f, const struct conf *conf,
+    const struct seeddclaim *seedd, bool json);
 int report_plan(FILE *f, const struct plan *plan, bool json);
 int report_status(FILE *f, const struct status *st, bool json);
 /*

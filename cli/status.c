@@ -9,6 +9,7 @@ verb_status(const struct cli_args *a, struct outcome *o)
 {
 	_cleanup_(session_done) struct session s = { 0 };
 	_cleanup_(status_freep) struct status *st = NULL;
+	_cleanup_(seedd_view_done) struct seedd_view seedd = { 0 };
 	int r;
 
 	r = session_prepare(&s, a, o);
@@ -18,6 +19,10 @@ verb_status(const struct cli_args *a, struct outcome *o)
 	if (r < 0)
 		return log_oom();
 	st->released = s.held ? s.since : NULL;
+	r = seedd_check(&s.conf, &s.in, &seedd);
+	if (r < 0)
+		return r;
+	st->seedd = r > 0 ? &seedd.claim : NULL;
 	return report_status(stdout, st, a->json);
 }
 
@@ -26,6 +31,7 @@ int
 verb_config(const struct cli_args *a, struct outcome *o)
 {
 	_cleanup_(conf_done) struct conf conf = { 0 };
+	_cleanup_(seedd_view_done) struct seedd_view seedd = { 0 };
 	_cleanup_free_ char *path = NULL;
 	int r;
 
@@ -36,5 +42,9 @@ verb_config(const struct cli_args *a, struct outcome *o)
 		o->usage = r != -ENOMEM;        /* logged with its file and line */
 		return r;
 	}
-	return report_conf(stdout, &conf, a->json);
+	r = seedd_check(&conf, NULL, &seedd);
+	if (r < 0)
+		return r;
+	return report_conf_with(stdout, &conf, r > 0 ? &seedd.claim : NULL,
+	    a->json);
 }

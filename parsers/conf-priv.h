@@ -23,7 +23,7 @@ int conf_add_usb_id(struct conf *conf, struct usb_id id);
 /* True for a name libvirt accepts and we can print: 1-255 bytes, no control characters, no '/'. */
 bool conf_name_valid(const char *s);
 bool conf_uri_valid(const char *s);
-/* "none", or an absolute path of printable characters, not ending in '/'. */
+/* "none", or an absolute path of printable characters, not ending in '/': metrics and seedd-conf. */
 bool conf_metrics_valid(const char *s);
 
 /* Parses the INI syntax; the caller has checked the encoding. */

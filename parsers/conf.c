@@ -255,6 +255,7 @@ conf_done(struct conf *conf)
 	free(conf->usb_ids);
 	free(conf->uri);
 	free(conf->metrics);
+	free(conf->seedd_conf);
 	free(conf->file);
 	*conf = (struct conf){ 0 };
 }

@@ -89,6 +89,7 @@ struct conf {
 	enum conf_format format;
 	char *uri;              /* default URI, or NULL */
 	char *metrics;          /* [defaults] metrics: an absolute path or "none"; NULL: not set */
+	char *seedd_conf;       /* [defaults] seedd-conf: an absolute path or "none"; NULL: not set */
 	struct usb_id *usb_ids;
 	size_t n_usb_ids;
 	struct conf_domain *domains;

@@ -302,6 +302,11 @@ ini_key(struct ini_ctx *c, const char *key, const char *value)
 		return set_once(c, &c->conf->metrics, &seen, key, value,
 		    conf_metrics_valid, "an absolute path or 'none'");
 	}
+	if (c->in_defaults && strcmp(key, "seedd-conf") == 0) {
+		seen = c->conf->seedd_conf != NULL;
+		return set_once(c, &c->conf->seedd_conf, &seen, key, value,
+		    conf_metrics_valid, "an absolute path or 'none'");
+	}
 	if (c->in_defaults && strcmp(key, "usb-ids") == 0) {
 		/* The first usb-ids replaces the built-in BitBabbler default. */
 		c->seen_usb_ids = true;
@@ -330,7 +335,7 @@ ini_key(struct ini_ctx *c, const char *key, const char *value)
 		    "expected a section header before '%s'", key));
 	return ini_fail(c, conf_error(c->file, c->line,
 	    "expected %s, got '%s'", c->in_defaults ?
-	    "'uri', 'usb-ids' or 'metrics' in [defaults]" :
+	    "'uri', 'usb-ids', 'metrics' or 'seedd-conf' in [defaults]" :
 	    "'name', 'uri', 'serials', 'ports' or 'devices' in a domain section",
 	    key));
 }

@@ -7,6 +7,7 @@
 #include "util.h"
 
 struct plan_input;
+struct seeddclaim;
 
 enum status_state {
 	STATUS_ATTACHED,        /* held by its assigned domain */
@@ -63,6 +64,7 @@ struct status {
 	struct status_domain *domains;  /* config order */
 	size_t n_domains;
 	const char *released;   /* bbvirt release holds since then (borrowed), or NULL */
+	const struct seeddclaim *seedd; /* seedd's claim, when checked (borrowed), or NULL */
 };
 
 /*

@@ -658,6 +658,64 @@ T_PROG=$BBVIRT_EVENT t queue-world-writable 1 ports/devices.umockdev -C ./ports/
 rm -rf "$world/events" "$world/sync-requested"
 T_PROG=$BBVIRT_EVENT t queue-two-queues 2 - ./a ./b
 
+# seedd on the host (issue 24): its config's [Device:SERIAL] sections
+# against the config's assignment. Warnings only, exit 0. seedd_conf NAME
+# writes one into the world; sconf NAME SEEDD [BASE] a config that names
+# it (seedd-conf in [defaults]) on the world's vm.ini or BASE.
+seedd_conf() { cat >"$world/$1"; }
+sconf() {
+	sed "/^\\[defaults\\]/a seedd-conf = $2" "$world/${3:-vm.ini}" | conf "$1"
+}
+printf '# seedd, bit-babbler example\n[Service]\n kernel\n socket-group\tadm\n\n[Device:GK9VZF]\n[Device:NOTHERE]\n  fold 3\n[Device:LX4QPA]\r\n' |
+	seedd_conf seedd-overlap.conf
+sconf seedd-overlap.ini "$world/seedd-overlap.conf"
+# config: both FILE:LINEs of each serial in both (LX4QPA's domain by its libvirt name).
+t seedd-config 0 - -C ./seedd-overlap.ini config
+t seedd-config-json 0 - -C ./seedd-overlap.ini config --json
+# The bash syntax gets the default path ($BBVIRT_SEEDD_CONF in the tests).
+BBVIRT_SEEDD_CONF=$world/seedd-overlap.conf t seedd-config-bash 0 - -C ./vm.conf config
+# status says the same, and carries it in --json.
+t seedd-status 0 devices.umockdev -C ./seedd-overlap.ini status
+t seedd-status-json 0 devices.umockdev -C ./seedd-overlap.ini status --json
+# No device section: seedd takes every BitBabbler, GK9VZF that kvm0 gets
+# too; status prints the sections of those left to the host, to paste.
+printf '[Service]\nkernel\n#[Device:XYZZY]\n' | seedd_conf seedd-all.conf
+printf '[defaults]\nseedd-conf = %s\n[domain "kvm0"]\nserials = GK9VZF\n' "$world/seedd-all.conf" | conf seedd-all.ini
+t seedd-takes-all 0 devices.umockdev -C ./seedd-all.ini status
+t seedd-takes-all-json 0 devices.umockdev -C ./seedd-all.ini status --json
+# config reads no devices: nothing to say of it.
+t seedd-takes-all-config 0 - -C ./seedd-all.ini config
+# Every BitBabbler with a serial goes to a guest: none to paste.
+sconf seedd-all-given.ini "$world/seedd-all.conf"
+t seedd-takes-all-none-left 0 devices.umockdev -C ./seedd-all-given.ini status
+# Hostile names: not serials (a blank, control and non-UTF-8 bytes, 127
+# bytes, empty, another case), yet device sections to seedd, which then
+# does not take every BitBabbler; ']]' and trailing text still name
+# GK9VZF; a lone CR ends a line.
+{ printf '[Device:we ird]\n[Device:\001\377]\n[Device:]\n[device:LX4QPA]\n'
+  printf '[Device:%s]\n' "$(head -c 127 /dev/zero | tr '\0' A)"
+  printf 'kernel\r[Device:GK9VZF]] # x\n'; } | seedd_conf seedd-hostile.conf
+printf '[defaults]\nseedd-conf = %s\n[domain "kvm0"]\nserials = GK9VZF\n' "$world/seedd-hostile.conf" | conf seedd-hostile.ini
+t seedd-hostile 0 devices.umockdev -C ./seedd-hostile.ini status
+# A header seedd refuses: seedd does not start; nothing else is checked.
+printf '[Service]\nkernel\n[Device:GK9VZF\n[Device:LX4QPA]\n' | seedd_conf seedd-refused.conf
+sconf seedd-refused.ini "$world/seedd-refused.conf"
+t seedd-refused 0 devices.umockdev -C ./seedd-refused.ini status
+# seedd-conf = none: not read, even where the default would find a file.
+sconf seedd-none.ini none
+BBVIRT_SEEDD_CONF=$world/seedd-overlap.conf t seedd-none 0 devices.umockdev -C ./seedd-none.ini status
+# A missing file: named, a warning; the default, an info line at -v.
+sconf seedd-missing.ini "$world/no-such-seedd.conf"
+t seedd-missing 0 - -C ./seedd-missing.ini config
+BBVIRT_SEEDD_CONF=$world/no-such-seedd.conf t seedd-default-missing 0 - -C ./vm.ini -v config
+# Not a regular file: a warning, never a wait.
+mkfifo "$world/seedd-fifo.conf"
+sconf seedd-fifo.ini "$world/seedd-fifo.conf"
+t seedd-fifo 0 - -C ./seedd-fifo.ini config
+# A relative path is a config error, as for metrics.
+printf '[defaults]\nseedd-conf = seedd.conf\n' | conf seedd-relative.ini
+t seedd-relative 2 - -C ./seedd-relative.ini config
+
 # Metrics (issue 23): a sync that holds the lock writes them, atomically
 # and mode 0644 whatever the umask; promtool accepts them; nothing else
 # writes them. prom_check NAME FILE compares FILE, its times masked, with

@@ -30,6 +30,9 @@ export BBVIRT_LOCK=$tmp/lock
 # Never the machine's collector directory: this one does not exist, so a
 # sync writes no metrics unless a case says where (tests/cli-cases.sh).
 export BBVIRT_METRICS_DIR=$tmp/no-metrics
+# Nor the machine's seedd config (/etc/bit-babbler/seedd.conf): this one
+# does not exist, so only the cases that name one read one.
+export BBVIRT_SEEDD_CONF=$tmp/no-seedd.conf
 export LIBVIRT_DEFAULT_URI=test://$world/node.xml
 passed=0 failed=0
 

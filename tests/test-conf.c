@@ -84,13 +84,19 @@ static const struct ccase bad[] = {
 	{ "junk after section", "[defaults] x\n", 0,
 	  "bbvirt: t.conf:1: expected '[defaults]' or '[domain \"NAME\"]', got '[defaults] x'\n" },
 	{ "unknown key in defaults", "[defaults]\nserials = A\n", 0,
-	  "bbvirt: t.conf:2: expected 'uri', 'usb-ids' or 'metrics' in [defaults], got 'serials'\n" },
+	  "bbvirt: t.conf:2: expected 'uri', 'usb-ids', 'metrics' or 'seedd-conf' in [defaults], got 'serials'\n" },
 	{ "relative metrics path", "[defaults]\nmetrics = bbvirt.prom\n", 0,
 	  "bbvirt: t.conf:2: expected an absolute path or 'none', got 'bbvirt.prom'\n" },
 	{ "metrics directory", "[defaults]\nmetrics = /var/lib/\n", 0,
 	  "bbvirt: t.conf:2: expected an absolute path or 'none', got '/var/lib/'\n" },
 	{ "metrics twice", "[defaults]\nmetrics = none\nmetrics = /x.prom\n", 0,
 	  "bbvirt: t.conf:3: expected one 'metrics' in this section, got a second\n" },
+	{ "relative seedd-conf path", "[defaults]\nseedd-conf = seedd.conf\n", 0,
+	  "bbvirt: t.conf:2: expected an absolute path or 'none', got 'seedd.conf'\n" },
+	{ "seedd-conf twice", "[defaults]\nseedd-conf = none\nseedd-conf = /x.conf\n", 0,
+	  "bbvirt: t.conf:3: expected one 'seedd-conf' in this section, got a second\n" },
+	{ "seedd-conf in a domain", "[domain \"v\"]\nseedd-conf = none\n", 0,
+	  "bbvirt: t.conf:2: expected 'name', 'uri', 'serials', 'ports' or 'devices' in a domain section, got 'seedd-conf'\n" },
 	{ "metrics in a domain", "[domain \"v\"]\nmetrics = none\n", 0,
 	  "bbvirt: t.conf:2: expected 'name', 'uri', 'serials', 'ports' or 'devices' in a domain section, got 'metrics'\n" },
 	{ "unknown key in domain", "[domain \"v\"]\nserial = A\n", 0,
@@ -175,7 +181,7 @@ static const struct ccase bad[] = {
 	{ "a device with an empty serial", "[domain \"a\"]\ndevices = 1a86:7523/\n", 0,
 	  "bbvirt: t.conf:2: expected VENDOR:PRODUCT or VENDOR:PRODUCT/SERIAL in hex, like 1a86:7523, got '1a86:7523/'\n" },
 	{ "ports in defaults", "[defaults]\nports = 3-2\n", 0,
-	  "bbvirt: t.conf:2: expected 'uri', 'usb-ids' or 'metrics' in [defaults], got 'ports'\n" },
+	  "bbvirt: t.conf:2: expected 'uri', 'usb-ids', 'metrics' or 'seedd-conf' in [defaults], got 'ports'\n" },
 };
 
 static char *
@@ -314,15 +320,17 @@ many_domains(enum conf_format format, size_t n)
 }
 
 /* What each rule makes managed, and the lookups the planner makes. */
-/* metrics = PATH or none, kept as written for the front end. */
+/* metrics = PATH or none, and seedd-conf alike, kept as written for the front end. */
 static void
 test_conf_metrics(void **state _unused_)
 {
-	static const struct { const char *in; const char *metrics; } cases[] = {
-		{ "[defaults]\nuri = test:///default\n", NULL },
-		{ "[defaults]\nmetrics = none\n", "none" },
-		{ "[defaults]\nmetrics = /srv/prom/bbvirt.prom ; here\n", "/srv/prom/bbvirt.prom" },
-		{ "DOMAIN_NAME_0=vm\n", NULL },
+	static const struct { const char *in; const char *metrics; const char *seedd; } cases[] = {
+		{ "[defaults]\nuri = test:///default\n", NULL, NULL },
+		{ "[defaults]\nmetrics = none\n", "none", NULL },
+		{ "[defaults]\nmetrics = /srv/prom/bbvirt.prom ; here\n", "/srv/prom/bbvirt.prom", NULL },
+		{ "[defaults]\nseedd-conf = none\n", NULL, "none" },
+		{ "[defaults]\nseedd-conf = /srv/bb/seedd.conf ; here\nmetrics = none\n", "none", "/srv/bb/seedd.conf" },
+		{ "DOMAIN_NAME_0=vm\n", NULL, NULL },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -335,6 +343,10 @@ test_conf_metrics(void **state _unused_)
 			assert_null(conf.metrics);
 		else
 			assert_string_equal(conf.metrics, cases[i].metrics);
+		if (cases[i].seedd == NULL)
+			assert_null(conf.seedd_conf);
+		else
+			assert_string_equal(conf.seedd_conf, cases[i].seedd);
 	}
 }
 
