@@ -49,6 +49,7 @@ struct plan_action {
 	uint16_t vendor;        /* the device's type when present, else 0 */
 	uint16_t product;
 	char *alias;            /* attach: the alias to set; detach: the one to detach by, NULL: by address */
+	char *rule;             /* "FILE:LINE" of the rule that gives its device a domain now, or NULL */
 	enum plan_result result;
 	char *error;            /* why it failed */
 };
