@@ -145,8 +145,13 @@ $(O)/tests/tools/mute-socket: $(O)/tests/tools/mute-socket.o $(O)/basic/util.o
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+# The journal of tests/journal.sh: decodes what libsystemd sends.
+$(O)/tests/tools/journal-recv: $(O)/tests/tools/journal-recv.o
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
 unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt $(O)/san/bbvirt-event \
-	$(O)/tests/tools/mute-socket
+	$(O)/tests/tools/mute-socket $(O)/tests/tools/journal-recv
 
 # The build enforces the house rules, not the reviewers.
 lint-src:
