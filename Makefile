@@ -25,7 +25,7 @@ TMPFILESDIR    ?= $(call lazydir,TMPFILESDIR,tmpfilesdir,systemd)
 # The config directory, compiled in: -C NAME means $(CONFDIR)/NAME.conf.
 CONFDIR        ?= $(SYSCONFDIR)/bit-babbler
 
-DEPS       := libvirt libudev inih libxml-2.0 json-c
+DEPS       := libvirt libudev inih libxml-2.0 json-c libsystemd
 TEST_DEPS  := cmocka
 
 # pkg-config runs when a recipe first needs its answer, never while the
@@ -76,10 +76,11 @@ SRCS := $(LIB_SRCS) cli/main.c cli/startup.c cli/runtime.c cli/session.c \
 	cli/metrics.c cli/seedd.c
 # bbvirt-event runs on every USB event: the config and udev alone, never
 # libvirt or libxml2, whose libraries cost more to load than its work.
+# libsystemd (no daemon, a socket) carries its journal entries.
 EVENT_SRCS := basic/util.c basic/log.c cli/startup.c parsers/conf.c parsers/ini.c parsers/legacy.c \
 	parsers/devspec.c state/udevsnap.c reconcile/claim.c reconcile/event.c \
 	cli/event.c
-EVENT_DEPS := libudev inih
+EVENT_DEPS := libudev inih libsystemd
 EVENT_LIBS = $(call lazy,EVENT_LIBS,--libs,$(EVENT_DEPS))
 UNIT_TESTS := $(patsubst tests/%.c,%,$(wildcard tests/test-*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz-*.c))
@@ -144,8 +145,13 @@ $(O)/tests/tools/mute-socket: $(O)/tests/tools/mute-socket.o $(O)/basic/util.o
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
 
+# The journal of tests/journal.sh: decodes what libsystemd sends.
+$(O)/tests/tools/journal-recv: $(O)/tests/tools/journal-recv.o
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
 unit-tests: $(UNIT_TESTS:%=$(O)/san/tests/%) $(O)/san/bbvirt $(O)/san/bbvirt-event \
-	$(O)/tests/tools/mute-socket
+	$(O)/tests/tools/mute-socket $(O)/tests/tools/journal-recv
 
 # The build enforces the house rules, not the reviewers.
 lint-src:
@@ -210,7 +216,7 @@ fuzz-check: fuzz
 # The packages a fresh Debian 12 or 13 needs to build, test and demo bbvirt;
 # prometheus for its promtool, which checks the metrics and alert rules.
 DEB_PACKAGES := build-essential pkg-config clang libclang-rt-dev libvirt-dev libudev-dev \
-	libinih-dev libxml2-dev libjson-c-dev libcmocka-dev umockdev \
+	libsystemd-dev libinih-dev libxml2-dev libjson-c-dev libcmocka-dev umockdev \
 	libvirt-clients mandoc systemd udev debhelper shellcheck prometheus
 # udev.pc and systemd.pc (UDEVDIR, SYSTEMDUNITDIR): in systemd-dev on 13,
 # in udev and systemd on 12, which has no systemd-dev. The same expression

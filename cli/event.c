@@ -200,46 +200,109 @@ read_config(struct conf *conf)
 }
 
 /*
- * Why the events in names may need a sync, or NULL when none can; *ret_name
- * is the event it is for (NULL: all of them). Returns 0 or -ENOMEM.
+ * What triage made of the queue: why a sync (EVENT_WHY_NONE: none), the
+ * event it is for (NULL: all of them), and that event's device when one
+ * was read there.
  */
+struct verdict {
+	enum event_why why;
+	const char *name;
+	const char *kernel;
+	struct usbdev dev;
+};
+
+static void
+verdict_done(struct verdict *v)
+{
+	usbdev_done(&v->dev);
+}
+
+/* Fills *v from the events in names. Returns 0 or -ENOMEM. */
 static int
-triage(const struct strv *names, const char **ret_why, const char **ret_name)
+triage(const struct strv *names, struct verdict *v)
 {
 	_cleanup_(conf_done) struct conf conf = { 0 };
 	int r;
 
-	*ret_name = NULL;
 	if (read_config(&conf) < 0) {
-		*ret_why = "the config cannot be read (the sync says why)";
+		v->why = EVENT_WHY_NO_CONFIG;
 		return 0;
 	}
 	for (char **s = names->v; s < names->v + names->n; s++) {
 		_cleanup_(usbdev_done) struct usbdev d = { 0 };
 		enum event_action a;
-		const char *kernel;
 
-		*ret_name = *s;
-		if (event_name_parse(*s, &a, &kernel) < 0) {
-			*ret_why = "not an event bbvirt knows";
+		v->name = *s;
+		if (event_name_parse(*s, &a, &v->kernel) < 0) {
+			v->why = EVENT_WHY_UNKNOWN;
+			v->kernel = NULL;
 			return 0;
 		}
 		r = a == EVENT_REMOVE ? 0 : udevsnap_one(conf.managed_ids,
-		    conf.n_managed_ids, kernel, &d);
+		    conf.n_managed_ids, v->kernel, &d);
 		if (r < 0) {
-			if (r == -ENOMEM)
-				return r;
-			*ret_why = "the device cannot be read";
+			v->why = EVENT_WHY_UNREADABLE;
+			return r == -ENOMEM ? r : 0;
+		}
+		v->why = event_why(&conf, a, r > 0 ? &d : NULL);
+		if (v->why != EVENT_WHY_NONE) {
+			v->dev = d;
+			d = (struct usbdev){ 0 };
 			return 0;
 		}
-		*ret_why = event_concerns(&conf, a, r > 0 ? &d : NULL);
-		if (*ret_why != NULL)
-			return 0;
 		log_debug("event %s: %04x:%04x, no rule names it", *s, d.vendor,
 		    d.product);
 	}
-	*ret_name = NULL;
+	*v = (struct verdict){ .why = EVENT_WHY_NONE };
 	return 0;
+}
+
+/* Why a sync, in the words of the log line. */
+static const char *
+verdict_words(enum event_why w)
+{
+	switch (w) {
+	case EVENT_WHY_UNKNOWN:
+		return "not an event bbvirt knows";
+	case EVENT_WHY_UNREADABLE:
+		return "the device cannot be read";
+	case EVENT_WHY_NO_CONFIG:
+		return "the config cannot be read (the sync says why)";
+	default:
+		return event_why_to_string(w);
+	}
+}
+
+/* -v: the one line of triage, with the device the sync is for. */
+static void
+log_verdict(const struct strv *names, const struct verdict *v)
+{
+	const char *why = verdict_words(v->why);
+	const char *s = names->n == 1 ? "" : "s";
+	struct log_fields f = {
+		.message_id = LOG_MESSAGE_EVENT_NONE, .action = "triage",
+		.result = "no-sync",
+	};
+
+	if (v->why == EVENT_WHY_NONE) {
+		log_struct(LOG_INFO, &f, "%zu event%s, none of a device the config names: no sync",
+		    names->n, s);
+		return;
+	}
+	f = (struct log_fields){
+		.message_id = LOG_MESSAGE_EVENT_SYNC, .action = "triage",
+		.result = "sync-requested",
+		.reason = event_why_key_to_string(v->why), .event = v->name,
+		.serial = v->dev.serial, .port = v->kernel, .bus = v->dev.bus,
+		.dev = v->dev.dev, .vendor = v->dev.vendor,
+		.product = v->dev.product,
+	};
+	if (v->name != NULL)
+		log_struct(LOG_INFO, &f, "event %s: %s: sync requested",
+		    v->name, why);
+	else
+		log_struct(LOG_INFO, &f, "%zu event%s: %s: sync requested",
+		    names->n, s, why);
 }
 
 static int
@@ -258,8 +321,7 @@ int
 main(int argc, char *argv[])
 {
 	_cleanup_(strv_done) struct strv names = { 0 };
-	const char *why;
-	const char *name;
+	_cleanup_(verdict_done) struct verdict v = { .why = EVENT_WHY_NONE };
 	int r;
 
 	startup_init("bbvirt-event");
@@ -277,21 +339,14 @@ main(int argc, char *argv[])
 		log_info("no event queued in %s", arg_queue);
 		return EXIT_OK;
 	}
-	r = triage(&names, &why, &name);
+	r = triage(&names, &v);
 	if (r < 0) {
 		(void)log_oom();
 		(void)request_sync();
 		return EXIT_RUNTIME;
 	}
-	if (why == NULL) {
-		log_info("%zu event%s, none of a device the config names: no sync",
-		    names.n, names.n == 1 ? "" : "s");
+	log_verdict(&names, &v);
+	if (v.why == EVENT_WHY_NONE)
 		return EXIT_OK;
-	}
-	if (name != NULL)
-		log_info("event %s: %s: sync requested", name, why);
-	else
-		log_info("%zu event%s: %s: sync requested", names.n,
-		    names.n == 1 ? "" : "s", why);
 	return request_sync() < 0 ? EXIT_RUNTIME : EXIT_OK;
 }

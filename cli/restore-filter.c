@@ -19,10 +19,31 @@
  */
 #define RESTORE_XML_MAX (64u << 20)
 
-/* -v: each decision; a change also at the default level, as sync does. */
+/* The journal's fields of a decision on a hostdev of domain (its name as it is). */
+static struct log_fields
+decision_fields(const char *domain, const struct restore_decision *d)
+{
+	bool source = d->verdict != RESTORE_KEEP;
+
+	return (struct log_fields){
+		.message_id = LOG_MESSAGE_RESTORE,
+		.action = restore_verdict_to_string(d->verdict),
+		.domain = domain, .serial = d->serial,
+		.bus = source ? d->source.bus : 0, .dev = d->source.dev,
+		.vendor = source && d->source.has_id ? d->source.vendor : 0,
+		.product = source && d->source.has_id ? d->source.product : 0,
+		.reason = restore_reason_key_to_string(d->reason),
+		.result = d->change ? "changed" : "unchanged",
+	};
+}
+
+/*
+ * -v: each decision; a change also at the default level, as sync does.
+ * domain is the name in messages, raw the name as it is.
+ */
 static void
-log_decision(const char *domain, const struct hostdev_span *h,
-    const struct restore_decision *d)
+log_decision(const char *domain, const char *raw,
+    const struct hostdev_span *h, const struct restore_decision *d)
 {
 	char vis[VISIBLE_BUF];
 	char what[VISIBLE_BUF + 16];
@@ -30,6 +51,7 @@ log_decision(const char *domain, const struct hostdev_span *h,
 	const char *verb = d->change ? "parked at" : "stays parked at";
 	const char *none = d->change ? ", where no device can be" : "";
 	int level = d->change ? LOG_NOTICE : LOG_INFO;
+	struct log_fields f = decision_fields(raw, d);
 
 	if (h->hd.alias != NULL)
 		(void)snprintf(what, sizeof(what), "hostdev '%s'",
@@ -39,23 +61,27 @@ log_decision(const char *domain, const struct hostdev_span *h,
 		(void)snprintf(what, sizeof(what), "a hostdev without alias");
 	switch (d->verdict) {
 	case RESTORE_KEEP:
-		log_info("'%s': leaving %s as it is: it %s", domain, what, why);
+		log_struct(LOG_INFO, &f, "'%s': leaving %s as it is: it %s",
+		    domain, what, why);
 		break;
 	case RESTORE_READDRESS:
 		if (d->change && d->source.has_id)
-			log_notice("'%s': %s now names %u:%u (%04x:%04x): '%s' %s",
+			log_struct(LOG_NOTICE, &f, "'%s': %s now names %u:%u (%04x:%04x): '%s' %s",
 			    domain, what, d->source.bus, d->source.dev,
 			    d->source.vendor, d->source.product, d->serial, why);
 		else if (d->change)
-			log_notice("'%s': %s now names %u:%u: '%s' %s", domain,
-			    what, d->source.bus, d->source.dev, d->serial, why);
+			log_struct(LOG_NOTICE, &f, "'%s': %s now names %u:%u: '%s' %s",
+			    domain, what, d->source.bus, d->source.dev,
+			    d->serial, why);
 		else
-			log_info("'%s': %s already names %u:%u: '%s' %s", domain,
-			    what, d->source.bus, d->source.dev, d->serial, why);
+			log_struct(LOG_INFO, &f, "'%s': %s already names %u:%u: '%s' %s",
+			    domain, what, d->source.bus, d->source.dev,
+			    d->serial, why);
 		break;
 	case RESTORE_BLOCK:
 		/* Parking it would let QEMU hand the guest another device. */
-		log_full(level, "'%s': %s %s %u:%u, not optional: '%s' %s, and the "
+		log_struct(level, &f,
+		    "'%s': %s %s %u:%u, not optional: '%s' %s, and the "
 		    "guest has a USB hostdev not bbvirt's, which an empty port "
 		    "could take: libvirt will refuse the start", domain, what,
 		    d->change ? "blocked at" : "stays blocked at",
@@ -63,13 +89,13 @@ log_decision(const char *domain, const struct hostdev_span *h,
 		break;
 	case RESTORE_PARK:
 		if (d->reason == RESTORE_ELSEWHERE)
-			log_full(level, "'%s': %s %s %u:%u%s: '%s' is assigned to '%s'",
+			log_struct(level, &f, "'%s': %s %s %u:%u%s: '%s' is assigned to '%s'",
 			    domain, what, verb, d->source.bus, d->source.dev,
 			    none, d->serial, d->assigned);
 		else
-			log_full(level, "'%s': %s %s %u:%u%s: '%s' %s", domain,
-			    what, verb, d->source.bus, d->source.dev, none,
-			    d->serial, why);
+			log_struct(level, &f, "'%s': %s %s %u:%u%s: '%s' %s",
+			    domain, what, verb, d->source.bus, d->source.dev,
+			    none, d->serial, why);
 		break;
 	default:
 		break;
@@ -226,6 +252,6 @@ verb_restore_filter(const struct cli_args *a, struct outcome *o)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < p.n; i++)
-		log_decision(d.name, &d.spans.v[i], &p.v[i]);
+		log_decision(d.name, d.spans.name, &d.spans.v[i], &p.v[i]);
 	return p.n_changes > 0 ? write_rewritten(&d, &p) : 0;
 }

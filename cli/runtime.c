@@ -169,7 +169,9 @@ runtime_hold_set(void)
 		    strerror(errno));
 	if (write(fd, text, sizeof(text) - 1) != (ssize_t)sizeof(text) - 1)
 		return log_error_errno(-EIO, "cannot write '%s'", path);
-	log_notice("released: nothing is attached until 'bbvirt reclaim'");
+	log_struct(LOG_NOTICE, &(struct log_fields){
+		.message_id = LOG_MESSAGE_RELEASED, .action = "release" },
+	    "released: nothing is attached until 'bbvirt reclaim'");
 	return 0;
 }
 
@@ -188,7 +190,9 @@ runtime_hold_end(void)
 		return log_error_errno(-errno, "cannot remove '%s': %s", path,
 		    strerror(errno));
 	}
-	log_notice("reclaimed: bbvirt attaches devices again");
+	log_struct(LOG_NOTICE, &(struct log_fields){
+		.message_id = LOG_MESSAGE_RECLAIMED, .action = "reclaim" },
+	    "reclaimed: bbvirt attaches devices again");
 	return 0;
 }
 

@@ -20,6 +20,21 @@ now_usec(clockid_t clock)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/*
+ * The journal's fields of a refusal: why (a refusal kind's word, or
+ * "released" while a hold lasts) and what it makes of the run.
+ */
+static struct log_fields
+refusal_fields(const char *why, const char *result, const char *serial,
+    const char *domain)
+{
+	return (struct log_fields){
+		.message_id = LOG_MESSAGE_REFUSED, .action = "refused",
+		.reason = why, .result = result, .serial = serial,
+		.domain = domain,
+	};
+}
+
 void
 session_done(struct session *s)
 {
@@ -118,6 +133,8 @@ session_held(struct session *s, struct outcome *o)
 {
 	static const struct plan empty = { 0 };
 	const struct cli_args *a = s->a;
+	struct log_fields f = refusal_fields("released", "nothing-to-do", NULL,
+	    NULL);
 	int r;
 
 	if (!s->held)
@@ -125,7 +142,7 @@ session_held(struct session *s, struct outcome *o)
 	switch (command_hold(&a->line)) {
 	case COMMAND_HOLD_QUIET:
 		if (a->line.command != COMMAND_SYNC) {
-			log_info("released (held since %s): '%s' is not attached until 'bbvirt reclaim'",
+			log_struct(LOG_INFO, &f, "released (held since %s): '%s' is not attached until 'bbvirt reclaim'",
 			    s->since, a->line.args[0]);
 			return 0;
 		}
@@ -138,7 +155,8 @@ session_held(struct session *s, struct outcome *o)
 		}
 		return 0;
 	case COMMAND_HOLD_REFUSED:
-		log_error("released (held since %s): nothing is attached until 'bbvirt reclaim'",
+		f.result = "failed";
+		log_struct(LOG_ERR, &f, "released (held since %s): nothing is attached until 'bbvirt reclaim'",
 		    s->since);
 		o->failed = true;
 		return 0;
@@ -178,24 +196,32 @@ static void
 refuse(const struct session *s, const struct plan_refusal *ref,
     struct outcome *o)
 {
+	const char *why = plan_refusal_kind_to_string(ref->kind);
+	struct log_fields f = refusal_fields(why, "nothing-to-do", ref->serial,
+	    ref->domain);
+
 	switch (plan_refusal_classify(ref->kind, command_is_event(&s->a->line))) {
 	case PLAN_REFUSAL_QUIET:
 		if (ref->kind == PLAN_REFUSE_DOMAIN_DOWN)
-			log_info("%s: it gets the device when it starts",
+			log_struct(LOG_INFO, &f, "%s: it gets the device when it starts",
 			    ref->message);
 		else
-			log_info("%s: nothing to do", ref->message);
+			log_struct(LOG_INFO, &f, "%s: nothing to do",
+			    ref->message);
 		break;
 	case PLAN_REFUSAL_USAGE:
 		o->usage = true;
+		f.result = "usage-error";
+		/* A malformed DEVICE names no device: a plain usage error. */
 		if (ref->kind == PLAN_REFUSE_MALFORMED)
 			(void)startup_usage_error("%s", ref->message);
 		else
-			log_error("%s", ref->message);
+			log_struct(LOG_ERR, &f, "%s", ref->message);
 		break;
 	default:
 		o->failed = true;
-		log_error("%s", ref->message);
+		f.result = "failed";
+		log_struct(LOG_ERR, &f, "%s", ref->message);
 		break;
 	}
 }
@@ -260,17 +286,22 @@ warn_remote(const struct session *s)
 static int
 nothing_to_ask(const struct session *s, enum command_libvirt why)
 {
+	struct log_fields f;
+
 	switch (why) {
 	case COMMAND_LIBVIRT_UNASSIGNED:
 		log_info("%s assigns no device: nothing to do", s->conf.file);
 		return 1;
 	case COMMAND_LIBVIRT_NO_SERIAL:
-		log_info("no device at %s and no serial given: nothing to do "
+		f = refusal_fields("not-plugged", "nothing-to-do", NULL, NULL);
+		log_struct(LOG_INFO, &f, "no device at %s and no serial given: nothing to do "
 		    "(a sync detaches what it left)", s->a->line.args[0]);
 		break;
 	default:
 		/* Its remove event: a device assigned nowhere has no domain to ask. */
-		log_info("device '%s' is assigned to no domain: nothing to do",
+		f = refusal_fields("unassigned", "nothing-to-do", s->one.serial,
+		    NULL);
+		log_struct(LOG_INFO, &f, "device '%s' is assigned to no domain: nothing to do",
 		    s->one.serial);
 		break;
 	}
@@ -389,6 +420,24 @@ log_map(const struct conf *conf, const char *connect)
 			    &conf->domains[i], connect)));
 }
 
+/* The journal's fields of a device left alone, for the reason its state says. */
+static struct log_fields
+left_alone_fields(const struct status_device *d)
+{
+	char *const *at = d->rule_at;
+
+	return (struct log_fields){
+		.message_id = LOG_MESSAGE_LEFT_ALONE, .action = "left-alone",
+		.domain = d->attached != NULL ? d->attached : d->assigned,
+		.serial = d->serial, .port = d->port,
+		.bus = d->present ? d->bus : 0, .dev = d->dev,
+		.vendor = d->vendor, .product = d->product,
+		.reason = status_state_to_string(d->state),
+		.rule = { at != NULL ? at[0] : NULL,
+		    at != NULL && at[0] != NULL ? at[1] : NULL },
+	};
+}
+
 /*
  * -v: the decisions the plan does not show, the devices left alone and
  * why; the actions themselves are in the plan (-n) or in the notices.
@@ -400,27 +449,28 @@ log_left_alone(const struct status *st)
 		const struct status_device *d = &st->devices[i];
 		/* A device without a serial is named by its port. */
 		const char *name = d->serial != NULL ? d->serial : d->port;
+		struct log_fields f = left_alone_fields(d);
 
 		if (d->state == STATUS_FOREIGN && d->holder_alias == NULL)
-			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through a hostdev without alias, not bbvirt's",
+			log_struct(LOG_INFO, &f, "leaving '%s' (%u:%u) alone: '%s' holds it through a hostdev without alias, not bbvirt's",
 			    name, d->bus, d->dev, d->attached);
 		else if (d->state == STATUS_FOREIGN)
-			log_info("leaving '%s' (%u:%u) alone: '%s' holds it through hostdev '%s', not bbvirt's",
+			log_struct(LOG_INFO, &f, "leaving '%s' (%u:%u) alone: '%s' holds it through hostdev '%s', not bbvirt's",
 			    name, d->bus, d->dev, d->attached, d->holder_alias);
 		else if (d->state == STATUS_REMOTE)
-			log_info("leaving '%s' alone: its domain '%s' is on another host",
+			log_struct(LOG_INFO, &f, "leaving '%s' alone: its domain '%s' is on another host",
 			    name, d->assigned);
 		else if (d->state == STATUS_SHARED && d->present)
-			log_info("leaving '%s' (%u:%u) alone: its serial is on more than one device, which the rule at %s cannot tell apart",
+			log_struct(LOG_INFO, &f, "leaving '%s' (%u:%u) alone: its serial is on more than one device, which the rule at %s cannot tell apart",
 			    name, d->bus, d->dev, d->rule_at[0]);
 		else if (d->state == STATUS_AMBIGUOUS && d->rule_at[1] != NULL)
-			log_info("leaving %u:%u (port %s) alone: the port rules at %s and %s name one connector",
+			log_struct(LOG_INFO, &f, "leaving %u:%u (port %s) alone: the port rules at %s and %s name one connector",
 			    d->bus, d->dev, d->port, d->rule_at[0], d->rule_at[1]);
 		else if (d->state == STATUS_AMBIGUOUS)
-			log_info("leaving %u:%u (port %s) alone: the port rule at %s names more than one device",
+			log_struct(LOG_INFO, &f, "leaving %u:%u (port %s) alone: the port rule at %s names more than one device",
 			    d->bus, d->dev, d->port, d->rule_at[0]);
 		else if (d->state == STATUS_HUB)
-			log_info("leaving %u:%u (port %s) alone: a hub, which the rule at %s does not pass through",
+			log_struct(LOG_INFO, &f, "leaving %u:%u (port %s) alone: a hub, which the rule at %s does not pass through",
 			    d->bus, d->dev, d->port, d->rule_at[0]);
 	}
 }
@@ -438,8 +488,14 @@ refused(const struct session *s, const struct plan *plan, struct outcome *o)
 		refuse(s, &plan->refusals[0], o);
 		return true;
 	}
-	for (size_t i = 0; i < plan->n_refusals; i++)
-		log_error("%s", plan->refusals[i].message);
+	for (size_t i = 0; i < plan->n_refusals; i++) {
+		const struct plan_refusal *ref = &plan->refusals[i];
+		struct log_fields f = refusal_fields(
+		    plan_refusal_kind_to_string(ref->kind), "failed",
+		    ref->serial, ref->domain);
+
+		log_struct(LOG_ERR, &f, "%s", ref->message);
+	}
 	o->failed = o->failed || plan->n_refusals > 0;
 	return false;
 }

@@ -87,14 +87,69 @@ static void
 warn_slowed(struct plan_action *a, const char *name,
     const struct apply_ops *ops, void *userdata)
 {
+	struct log_fields f = {
+		.action = plan_op_to_string(a->op), .domain = a->domain,
+		.serial = a->serial, .port = a->port, .bus = a->bus,
+		.dev = a->dev, .vendor = a->vendor, .product = a->product,
+		.reason = "slow-controller", .rule = { a->rule },
+	};
+
 	/* Only a device the controller could slow is worth the look. */
-	if (a->speed < USB_HIGH_SPEED_MBPS || a->alias == NULL || ops->find_controller == NULL ||
-	    ops->find_controller(userdata, a) < 0)
+	if (a->speed < USB_HIGH_SPEED_MBPS || a->alias == NULL ||
+	    ops->find_controller == NULL || ops->find_controller(userdata, a) < 0)
 		return;
 	if (usb_model_slows(a->controller, a->speed))
-		log_warning("%s (%u:%u, %g Mb/s) is on a USB 1.1 controller of '%s' (%s), which runs it at 12 Mb/s at most: give the domain a qemu-xhci controller",
+		log_struct(LOG_WARNING, &f, "%s (%u:%u, %g Mb/s) is on a USB 1.1 controller of '%s' (%s), which runs it at 12 Mb/s at most: give the domain a qemu-xhci controller",
 		    name, a->bus, a->dev, a->speed, a->domain,
 		    a->controller->name);
+}
+
+/*
+ * Logs what became of a, named name: a notice for a change, an error for
+ * a failure, with the journal's fields (bbvirt(1), JOURNAL).
+ */
+static void
+log_result(const struct plan_action *a, const char *name)
+{
+	bool attach = a->op == PLAN_ATTACH;
+	struct log_fields f = {
+		.action = plan_op_to_string(a->op), .domain = a->domain,
+		.serial = a->serial, .port = a->port, .bus = a->bus,
+		.dev = a->dev, .vendor = a->vendor, .product = a->product,
+		.reason = plan_reason_to_string(a->reason),
+		.result = plan_result_to_string(a->result),
+		.rule = { a->rule }, .error = a->error,
+	};
+
+	switch (a->result) {
+	case PLAN_DONE:
+		f.message_id = attach ? LOG_MESSAGE_ATTACHED :
+		    LOG_MESSAGE_DETACHED;
+		if (attach)
+			log_struct(LOG_NOTICE, &f, "attached %s (%u:%u) to '%s'",
+			    name, a->bus, a->dev, a->domain);
+		else
+			log_struct(LOG_NOTICE, &f, "detached %s (%u:%u) from '%s': %s",
+			    name, a->bus, a->dev, a->domain, f.reason);
+		break;
+	case PLAN_STOPPED:
+		f.message_id = LOG_MESSAGE_STOPPED;
+		log_struct(LOG_INFO, &f, "%s (%u:%u) not %s '%s': the domain stopped meanwhile",
+		    name, a->bus, a->dev, attach ? "attached to" :
+		    "detached from", a->domain);
+		break;
+	default:
+		f.message_id = LOG_MESSAGE_FAILED;
+		if (attach)
+			log_struct(LOG_ERR, &f, "cannot attach %s (%u:%u) to '%s': %s",
+			    name, a->bus, a->dev, a->domain,
+			    a->error != NULL ? a->error : "?");
+		else
+			log_struct(LOG_ERR, &f, "cannot detach %s (%u:%u) from '%s': %s",
+			    name, a->bus, a->dev, a->domain,
+			    a->error != NULL ? a->error : "?");
+		break;
+	}
 }
 
 int
@@ -105,7 +160,7 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 	for (size_t i = 0; i < plan->n; i++) {
 		struct plan_action *a = &plan->v[i];
 		char name[SERIAL_MAX + 64];
-		const char *serial = action_name(a, name, sizeof(name));
+		const char *shown;
 		const char *holder = blocked_by(plan, i);
 		int r;
 
@@ -118,37 +173,20 @@ apply_plan(struct plan *plan, const struct apply_ops *ops, void *userdata)
 			r = apply_one(a, ops, userdata);
 		if (r == -ENOMEM && a->error == NULL)
 			return log_oom();
-		if (r >= 0) {
+		if (r >= 0)
 			a->result = PLAN_DONE;
-			if (a->op == PLAN_ATTACH) {
-				log_notice("attached %s (%u:%u) to '%s'",
-				    serial, a->bus, a->dev, a->domain);
-				warn_slowed(a, serial, ops, userdata);
-			} else
-				log_notice("detached %s (%u:%u) from '%s': %s",
-				    serial, a->bus, a->dev, a->domain,
-				    plan_reason_to_string(a->reason));
-			continue;
-		}
-		if (r == -ESRCH) {
+		else if (r == -ESRCH)
 			a->result = PLAN_STOPPED;
-			log_info("%s (%u:%u) not %s '%s': the domain stopped meanwhile",
-			    serial, a->bus, a->dev, a->op == PLAN_ATTACH ?
-			    "attached to" : "detached from", a->domain);
-			continue;
+		else {
+			a->result = PLAN_FAILED;
+			if (a->error == NULL)
+				a->error = strdup(strerror(-r));
+			failed++;
 		}
-		a->result = PLAN_FAILED;
-		if (a->error == NULL)
-			a->error = strdup(strerror(-r));
-		failed++;
-		if (a->op == PLAN_ATTACH)
-			log_error("cannot attach %s (%u:%u) to '%s': %s",
-			    serial, a->bus, a->dev, a->domain,
-			    a->error != NULL ? a->error : "?");
-		else
-			log_error("cannot detach %s (%u:%u) from '%s': %s",
-			    serial, a->bus, a->dev, a->domain,
-			    a->error != NULL ? a->error : "?");
+		shown = action_name(a, name, sizeof(name));
+		log_result(a, shown);
+		if (a->op == PLAN_ATTACH && a->result == PLAN_DONE)
+			warn_slowed(a, shown, ops, userdata);
 	}
 	return failed;
 }

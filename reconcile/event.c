@@ -63,28 +63,58 @@ event_name_parse(const char *name, enum event_action *ret_action,
 	return -EINVAL;
 }
 
-const char *
-event_concerns(const struct conf *conf, enum event_action a,
-    const struct usbdev *d)
+static const char *const event_why_table[_EVENT_WHY_MAX] = {
+	[EVENT_WHY_NONE] = NULL,
+	[EVENT_WHY_REMOVED] = "a device went",
+	[EVENT_WHY_GONE] = "no device is there now",
+	[EVENT_WHY_MANAGED] = "its type is managed",
+	[EVENT_WHY_PORT_RULE] = "a port rule names its connector",
+	[EVENT_WHY_HUB] = "a hub, and port rules may name its ports' other halves",
+};
+
+static const char *const event_why_key_table[_EVENT_WHY_MAX] = {
+	[EVENT_WHY_NONE] = "no-sync",
+	[EVENT_WHY_REMOVED] = "removed",
+	[EVENT_WHY_GONE] = "gone",
+	[EVENT_WHY_MANAGED] = "managed",
+	[EVENT_WHY_PORT_RULE] = "port-rule",
+	[EVENT_WHY_HUB] = "hub",
+	[EVENT_WHY_UNKNOWN] = "unknown-event",
+	[EVENT_WHY_UNREADABLE] = "unreadable-device",
+	[EVENT_WHY_NO_CONFIG] = "unreadable-config",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(event_why, enum event_why)
+DEFINE_STRING_TABLE_LOOKUP(event_why_key, enum event_why)
+
+enum event_why
+event_why(const struct conf *conf, enum event_action a, const struct usbdev *d)
 {
 	struct claim c;
 
 	if (a == EVENT_REMOVE)
-		return "a device went";
+		return EVENT_WHY_REMOVED;
 	if (d == NULL)
-		return "no device is there now";
+		return EVENT_WHY_GONE;
 	if (conf_manages(conf, d->vendor, d->product))
-		return "its type is managed";
+		return EVENT_WHY_MANAGED;
 	/* The planner's own rule: a port rule's claim, or two of them. */
 	claim_device(conf, d, 0, &c);
 	if (c.kind != CLAIM_NONE)
-		return "a port rule names its connector";
+		return EVENT_WHY_PORT_RULE;
 	/*
 	 * The kernel links a port to its other half once both halves of a
 	 * hub have registered, and tells nobody: a device read before that
 	 * had no peer. The hub's own event comes then.
 	 */
 	if (d->class == USB_CLASS_HUB && conf->n_by_port > 0)
-		return "a hub, and port rules may name its ports' other halves";
-	return NULL;
+		return EVENT_WHY_HUB;
+	return EVENT_WHY_NONE;
+}
+
+const char *
+event_concerns(const struct conf *conf, enum event_action a,
+    const struct usbdev *d)
+{
+	return event_why_to_string(event_why(conf, a, d));
 }

@@ -32,6 +32,31 @@ enum event_action {
 int event_name_parse(const char *name, enum event_action *ret_action,
     const char **ret_kernel);
 
+/* Why an event may need a sync, or none does. */
+enum event_why {
+	EVENT_WHY_NONE,         /* no sync: nothing the config names */
+	EVENT_WHY_REMOVED,      /* a device went */
+	EVENT_WHY_GONE,         /* no device is at its kernel name now */
+	EVENT_WHY_MANAGED,      /* its type is managed */
+	EVENT_WHY_PORT_RULE,    /* a port rule names its connector */
+	EVENT_WHY_HUB,          /* a hub, while port rules exist */
+	EVENT_WHY_UNKNOWN,      /* in doubt: not an event bbvirt knows */
+	EVENT_WHY_UNREADABLE,   /* in doubt: the device cannot be read */
+	EVENT_WHY_NO_CONFIG,    /* in doubt: the config cannot be read */
+	_EVENT_WHY_MAX,
+};
+
+/* As event_concerns() says it, EVENT_WHY_NONE as NULL. */
+enum event_why event_why(const struct conf *conf, enum event_action a,
+    const struct usbdev *d);
+/*
+ * The words of the log line: "its type is managed"; NULL for none, and
+ * for the reasons in doubt, which bbvirt-event words itself.
+ */
+const char *event_why_to_string(enum event_why w);
+/* One word, for the journal's BBVIRT_REASON: "managed", "no-sync". */
+const char *event_why_key_to_string(enum event_why w);
+
 /*
  * Why a sync may have work after this event, or NULL when it cannot: d
  * is the device now present at the event's kernel name, NULL when none

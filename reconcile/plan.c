@@ -64,6 +64,7 @@ action_done(struct plan_action *a)
 	free(a->serial);
 	free(a->port);
 	free(a->alias);
+	free(a->rule);
 	free(a->error);
 }
 
@@ -87,32 +88,43 @@ plan_add(struct plan *p, enum plan_op op, enum plan_reason reason,
 	return 0;
 }
 
-/* The last action added is of device d: its type, for the notices, and speed. */
+/*
+ * The last action added is of device d: its type, for the notices, its
+ * speed, for the controller's warning, and the rule that gives it a
+ * domain now, for the journal.
+ */
 static int
-typed(struct plan *p, int r, const struct usbdev *d)
+typed(const struct world *w, struct plan *p, int r, const struct usbdev *d)
 {
-	if (r >= 0 && d != NULL) {
-		p->v[p->n - 1].vendor = d->vendor;
-		p->v[p->n - 1].product = d->product;
-		p->v[p->n - 1].speed = d->speed;
-	}
-	return r;
+	struct plan_action *a;
+	const struct claim *c;
+
+	if (r < 0 || d == NULL)
+		return r;
+	a = &p->v[p->n - 1];
+	a->vendor = d->vendor;
+	a->product = d->product;
+	a->speed = d->speed;
+	c = world_claim(w, d);
+	if (c->domain == NULL || c->line == 0)
+		return 0;
+	return rule_place(w->in->conf, c->line, &a->rule);
 }
 
 static int
-plan_detach(struct plan *p, const struct holding *h, enum plan_reason reason,
-    const struct usbdev *d)
+plan_detach(const struct world *w, struct plan *p, const struct holding *h,
+    enum plan_reason reason, const struct usbdev *d)
 {
 	bool here = h->valid && d != NULL;
 
-	return typed(p, plan_add(p, PLAN_DETACH, reason, h->domain->name,
+	return typed(w, p, plan_add(p, PLAN_DETACH, reason, h->domain->name,
 	    h->domain->uri, h->serial, h->hd->bus, h->hd->dev,
 	    here ? d->port : NULL, h->hd->alias), here ? d : NULL);
 }
 
 static int
-plan_attach(struct plan *p, enum plan_reason reason, const struct vdomain *vd,
-    const struct usbdev *d, bool manual)
+plan_attach(const struct world *w, struct plan *p, enum plan_reason reason,
+    const struct vdomain *vd, const struct usbdev *d, bool manual)
 {
 	_cleanup_free_ char *alias = NULL;
 	int r;
@@ -120,7 +132,7 @@ plan_attach(struct plan *p, enum plan_reason reason, const struct vdomain *vd,
 	r = alias_encode(d->serial, manual, &alias);
 	if (r < 0)
 		return r;
-	return typed(p, plan_add(p, PLAN_ATTACH, reason, vd->name, vd->uri,
+	return typed(w, p, plan_add(p, PLAN_ATTACH, reason, vd->name, vd->uri,
 	    d->serial, d->bus, d->dev, d->port, alias), d);
 }
 
@@ -171,7 +183,7 @@ converge_serial(const struct world *w, const char *serial, struct plan *p)
 			    PLAN_UNASSIGNED;
 		if (h->adopted && reason == PLAN_UNASSIGNED)
 			continue;       /* never: adopting needs an assignment */
-		r = plan_detach(p, h, reason, d);
+		r = plan_detach(w, p, h, reason, d);
 		if (r < 0)
 			return r;
 	}
@@ -179,7 +191,7 @@ converge_serial(const struct world *w, const char *serial, struct plan *p)
 	    world_foreign_at(w, d->bus, d->dev) != NULL ||
 	    c->kind != CLAIM_SERIAL)
 		return 0;
-	return plan_attach(p, PLAN_MISSING, target, d, false);
+	return plan_attach(w, p, PLAN_MISSING, target, d, false);
 }
 
 /* The running guest a port or type claim sends its device to; NULL also when remote. */
@@ -237,8 +249,8 @@ rule_stale_reason(const struct world *w, const struct holding *h,
 }
 
 static int
-plan_attach_rule(struct plan *p, const struct vdomain *vd,
-    const struct usbdev *d, const struct claim *c)
+plan_attach_rule(const struct world *w, struct plan *p,
+    const struct vdomain *vd, const struct usbdev *d, const struct claim *c)
 {
 	_cleanup_free_ char *alias = NULL;
 	int r;
@@ -247,7 +259,7 @@ plan_attach_rule(struct plan *p, const struct vdomain *vd,
 	    alias_encode_type(d->vendor, d->product, d->port, &alias);
 	if (r < 0)
 		return r;
-	return typed(p, plan_add(p, PLAN_ATTACH, PLAN_MISSING, vd->name,
+	return typed(w, p, plan_add(p, PLAN_ATTACH, PLAN_MISSING, vd->name,
 	    vd->uri, d->serial, d->bus, d->dev, d->port, alias), d);
 }
 
@@ -292,7 +304,7 @@ converge_rules(const struct world *w, struct plan *p)
 			kept[d - u->v] = true;
 			continue;
 		}
-		r = plan_detach(p, h, rule_stale_reason(w, h, at_port), d);
+		r = plan_detach(w, p, h, rule_stale_reason(w, h, at_port), d);
 		if (r < 0)
 			return r;
 	}
@@ -311,7 +323,7 @@ converge_rules(const struct world *w, struct plan *p)
 		s = world_serial_holding_at(w, d->bus, d->dev);
 		if (s != NULL && world_serial_hold_stays(w, s))
 			continue;
-		r = plan_attach_rule(p, target, d, c);
+		r = plan_attach_rule(w, p, target, d, c);
 		if (r < 0)
 			return r;
 	}
@@ -364,7 +376,7 @@ release_all(const struct world *w, struct plan *p)
 			d = device_at(w, h);
 		else
 			continue;
-		r = plan_detach(p, h, PLAN_RELEASED, d);
+		r = plan_detach(w, p, h, PLAN_RELEASED, d);
 		if (r < 0)
 			return r;
 	}
@@ -400,12 +412,12 @@ plan_copy(struct plan *p, const struct plan_action *a, enum plan_reason reason)
 	int r = plan_add(p, a->op, reason, a->domain, a->uri, a->serial,
 	    a->bus, a->dev, a->port, a->alias);
 
-	if (r >= 0) {
-		p->v[p->n - 1].vendor = a->vendor;
-		p->v[p->n - 1].product = a->product;
-		p->v[p->n - 1].speed = a->speed;
-	}
-	return r;
+	if (r < 0)
+		return r;
+	p->v[p->n - 1].vendor = a->vendor;
+	p->v[p->n - 1].product = a->product;
+	p->v[p->n - 1].speed = a->speed;
+	return strdup_null(a->rule, &p->v[p->n - 1].rule);
 }
 
 /* Copies sync's attach a, and the detaches of sync's plan that free it. */
@@ -523,11 +535,11 @@ request_lend(const struct world *w, const struct plan_request *q,
 			    q->text, hs[i]->domain->name);
 	hs = world_holdings(w, d->serial, &n);
 	for (size_t i = 0; i < n; i++) {
-		r = plan_detach(p, hs[i], PLAN_READDRESSED, d);
+		r = plan_detach(w, p, hs[i], PLAN_READDRESSED, d);
 		if (r < 0)
 			return r;
 	}
-	return plan_attach(p, PLAN_REQUESTED, target, d, true);
+	return plan_attach(w, p, PLAN_REQUESTED, target, d, true);
 }
 
 /*
@@ -712,7 +724,7 @@ request_detach(const struct world *w, const struct plan_request *q,
 		if (q->all ? h->kind == ALIAS_MANUAL :
 		    !request_matches(w, q, h))
 			continue;
-		r = plan_detach(p, h, PLAN_REQUESTED, h->serial != NULL ?
+		r = plan_detach(w, p, h, PLAN_REQUESTED, h->serial != NULL ?
 		    world_device(w, h->serial) : device_at(w, h));
 		if (r < 0)
 			return r;

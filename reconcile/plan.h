@@ -50,6 +50,7 @@ struct plan_action {
 	uint16_t product;
 	double speed;           /* the device's, Mb/s, when present; else 0 */
 	char *alias;            /* attach: the alias to set; detach: the one to detach by, NULL: by address */
+	char *rule;             /* "FILE:LINE" of the rule that gives its device a domain now, or NULL */
 	enum plan_result result;
 	char *error;            /* why it failed */
 	/* attach done: the model of the guest's USB controller libvirt put it on, NULL: unknown */

@@ -50,6 +50,16 @@ plan_refusal_classify(enum plan_refusal_kind k, bool event)
 	}
 }
 
+int
+rule_place(const struct conf *conf, unsigned line, char **ret)
+{
+	if (asprintf(ret, "%s:%u", conf->file, line) < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int
 refusal_vmake(struct plan_refusal *r, int kind, const char *serial,
     const char *domain, const char *fmt, va_list ap)

@@ -491,3 +491,22 @@ static const char *const restore_reason_table[_RESTORE_REASON_MAX] = {
 };
 
 DEFINE_STRING_TABLE_LOOKUP(restore_reason, enum restore_reason)
+
+/* One word each, for the journal's BBVIRT_REASON. */
+static const char *const restore_reason_key_table[_RESTORE_REASON_MAX] = {
+	[RESTORE_FOREIGN] = "foreign",
+	[RESTORE_NO_SOURCE] = "no-source",
+	[RESTORE_ASSIGNED] = "assigned",
+	[RESTORE_ABSENT] = "absent",
+	[RESTORE_SHARED] = "shared",
+	[RESTORE_ELSEWHERE] = "elsewhere",
+	[RESTORE_UNASSIGNED] = "unassigned",
+	[RESTORE_OTHER_RULE] = "other-rule",
+	[RESTORE_LENT] = "lent",
+	[RESTORE_TWICE] = "twice",
+	[RESTORE_TAKEN] = "taken",
+	[RESTORE_WITH_OTHERS] = "with-others",
+	[RESTORE_HELD] = "released",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(restore_reason_key, enum restore_reason)

@@ -94,3 +94,5 @@ int restore_rewrite(const char *xml, size_t len, const struct domxml_spans *doc,
 const char *restore_verdict_to_string(enum restore_verdict v);
 /* A predicate that follows the serial (or, when not ours, the hostdev). */
 const char *restore_reason_to_string(enum restore_reason r);
+/* The same in one word: "absent", "elsewhere". */
+const char *restore_reason_key_to_string(enum restore_reason r);

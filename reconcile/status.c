@@ -246,7 +246,7 @@ rule_places(const struct conf *conf, unsigned line, unsigned line2,
 
 		if (n == 0 || (k == 1 && line2 == line))
 			continue;
-		if (asprintf(&a, "%s:%u", conf->file, n) < 0)
+		if (rule_place(conf, n, &a) < 0)
 			return -ENOMEM;
 		r = strv_consume(&l, a);
 		if (r < 0)

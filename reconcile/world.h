@@ -163,6 +163,9 @@ struct plan;
 int world_device_state(const struct world *w, const struct usbdev *d,
     const char **ret_holder, const char **ret_alias);
 
+/* "FILE:LINE" of the config's rule at line, in *ret. Returns 0 or -ENOMEM. */
+int rule_place(const struct conf *conf, unsigned line, char **ret);
+
 /*
  * Adds a refusal of this kind with a message made from fmt. Returns 0 or
  * -ENOMEM. In request.c, the one place messages are formatted.

@@ -23,9 +23,10 @@ for t in "$@"; do
 	fi
 done
 
-# Script suites end with "NAME-summary PASSED FAILED".
-for suite in cli contrib metrics; do
-	out=$(tests/$suite.sh 2>&1); rc=$?
+# Script suites end with "NAME-summary PASSED FAILED". They run where
+# what bbvirt logs cannot reach this host's journal or syslog.
+for suite in cli contrib metrics journal; do
+	out=$(tests/private-log.sh tests/$suite.sh 2>&1); rc=$?
 	printf '%s\n' "$out" | grep -v "^$suite-summary"
 	p=$(sed -n "s/^$suite-summary \([0-9]*\) \([0-9]*\)\$/\1/p" <<<"$out")
 	f=$(sed -n "s/^$suite-summary \([0-9]*\) \([0-9]*\)\$/\2/p" <<<"$out")
