@@ -402,7 +402,8 @@ status_json(FILE *f, const struct status *st)
 		    add_str(dj, "connector", d->connector) < 0 ||
 		    add_str(dj, "assigned", d->assigned) < 0 ||
 		    add_str(dj, "attached", d->attached) < 0 ||
-		    add_str(dj, "holder", d->holder_alias) < 0 ||
+		    add_str(dj, "holder", d->state == STATUS_BUSY ?
+		    d->busy_holder : d->holder_alias) < 0 ||
 		    add_strv(dj, "addresses", d->addresses) < 0 ||
 		    add_str(dj, "rule", d->rule) < 0 ||
 		    add_strv(dj, "rule_at", d->rule_at) < 0 ||
@@ -441,6 +442,9 @@ dash(const char *s)
 void
 report_status_holder(FILE *f, const struct status_device *d)
 {
+	if (d->state == STATUS_BUSY)
+		fprintf(f, " (on the host: %s)", d->busy_holder != NULL ?
+		    d->busy_holder : "a host process");
 	if (d->state == STATUS_FOREIGN)
 		fprintf(f, " (hostdev '%s', not bbvirt's)",
 		    d->holder_alias != NULL ? d->holder_alias : "without alias");

@@ -2,6 +2,21 @@
 #include "log.h"
 #include "report.h"
 #include "status.h"
+#include "udevsnap.h"
+
+/* Each busy device's host process, where this run may see it. */
+static int
+name_busy_holders(struct status *st)
+{
+	for (size_t i = 0; i < st->n_devices; i++) {
+		struct status_device *d = &st->devices[i];
+
+		if (d->state == STATUS_BUSY &&
+		    usbfs_holder(d->bus, d->dev, &d->busy_holder) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
 
 /* status: each device, its assignment, where it is and why. */
 int
@@ -19,6 +34,9 @@ verb_status(const struct cli_args *a, struct outcome *o)
 	if (r < 0)
 		return log_oom();
 	st->released = s.held ? s.since : NULL;
+	r = name_busy_holders(st);
+	if (r < 0)
+		return log_oom();
 	r = seedd_check(&s.conf, &s.in, &seedd);
 	if (r < 0)
 		return r;

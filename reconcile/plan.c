@@ -49,6 +49,7 @@ static const char *const plan_refusal_kind_table[_PLAN_REFUSE_MAX] = {
 	[PLAN_REFUSE_FOREIGN] = "foreign",
 	[PLAN_REFUSE_AMBIGUOUS] = "ambiguous",
 	[PLAN_REFUSE_HUB] = "hub",
+	[PLAN_REFUSE_BUSY] = "busy",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(plan_op, enum plan_op)
@@ -189,7 +190,7 @@ converge_serial(const struct world *w, const char *serial, struct plan *p)
 	}
 	if (d == NULL || target == NULL || held || !target->active ||
 	    world_foreign_at(w, d->bus, d->dev) != NULL ||
-	    c->kind != CLAIM_SERIAL)
+	    c->kind != CLAIM_SERIAL || world_busy(w, d))
 		return 0;
 	return plan_attach(w, p, PLAN_MISSING, target, d, false);
 }
@@ -318,7 +319,8 @@ converge_rules(const struct world *w, struct plan *p)
 		target = claim_target(w, c, &remote);
 		if (target == NULL || !target->active || kept[i] ||
 		    world_foreign_at(w, d->bus, d->dev) != NULL ||
-		    world_foreign_of_type(w, d->vendor, d->product) != NULL)
+		    world_foreign_of_type(w, d->vendor, d->product) != NULL ||
+		    world_busy(w, d))
 			continue;
 		s = world_serial_holding_at(w, d->bus, d->dev);
 		if (s != NULL && world_serial_hold_stays(w, s))
@@ -586,6 +588,10 @@ refuse_attach(const struct world *w, const struct plan_request *q,
 		return refusal_add(p, PLAN_REFUSE_SHARED, d->serial, holder,
 		    "device '%s' (%u:%u) stays with '%s': its serial '%s' is on more than one plugged-in device",
 		    q->text, d->bus, d->dev, holder, d->serial);
+	case STATUS_BUSY:
+		return refusal_add(p, PLAN_REFUSE_BUSY, d->serial, NULL,
+		    "device '%s' (%u:%u) is busy on the host: a process holds it through usbfs; it is attached once that lets go",
+		    q->text, d->bus, d->dev);
 	case STATUS_DOMAIN_DOWN: {
 		struct plan_request lq = *q;
 		const struct vdomain *vd;
@@ -628,7 +634,8 @@ refuse_all(const struct world *w, const struct plan *sync,
 			    sync->v[k].bus == d->bus && sync->v[k].dev == d->dev);
 		st = world_device_state(w, d, &holder, &alias);
 		if (attached || (st != STATUS_FOREIGN &&
-		    st != STATUS_OVERRIDE && st != STATUS_REMOTE))
+		    st != STATUS_OVERRIDE && st != STATUS_REMOTE &&
+		    st != STATUS_BUSY))
 			continue;
 		/* Named by its serial, or by its port without one. */
 		one.text = d->serial != NULL && w->shared[i] == 0 ? d->serial :

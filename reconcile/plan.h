@@ -74,6 +74,7 @@ enum plan_refusal_kind {
 	PLAN_REFUSE_FOREIGN,            /* a hostdev bbvirt does not own holds it */
 	PLAN_REFUSE_AMBIGUOUS,          /* port rules of two domains name its connector */
 	PLAN_REFUSE_HUB,                /* a hub: never passed through by port or type */
+	PLAN_REFUSE_BUSY,               /* a host process holds it (usbfs) */
 	_PLAN_REFUSE_MAX,
 };
 

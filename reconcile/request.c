@@ -41,6 +41,8 @@ plan_refusal_classify(enum plan_refusal_kind k, bool event)
 		/* Whose device it is is the config's word: no mistake from udev. */
 		return event ? PLAN_REFUSAL_QUIET : PLAN_REFUSAL_USAGE;
 	case PLAN_REFUSE_DOMAIN_DOWN:
+	case PLAN_REFUSE_BUSY:
+		/* The world's state now, which the next event or timer sees change. */
 		return event ? PLAN_REFUSAL_QUIET : PLAN_REFUSAL_RUNTIME;
 	case PLAN_REFUSE_UNREACHABLE:
 		return PLAN_REFUSAL_RUNTIME;

@@ -27,6 +27,7 @@ static const char *const status_state_table[_STATUS_STATE_MAX] = {
 	[STATUS_UNMANAGED] = "unmanaged",
 	[STATUS_AMBIGUOUS] = "ambiguous",
 	[STATUS_HUB] = "hub",
+	[STATUS_BUSY] = "busy",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(status_state, enum status_state)
@@ -41,6 +42,7 @@ status_device_done(struct status_device *sd)
 	free(sd->assigned);
 	free(sd->attached);
 	free(sd->holder_alias);
+	free(sd->busy_holder);
 	for (size_t i = 0; sd->addresses != NULL && sd->addresses[i] != NULL;
 	    i++)
 		free(sd->addresses[i]);
@@ -130,6 +132,9 @@ world_device_state(const struct world *w, const struct usbdev *d,
 	if (h != NULL && h->valid && h->domain == target &&
 	    (c->kind == CLAIM_SERIAL) == (h->serial != NULL))
 		return STATUS_ATTACHED;
+	/* Held on the host: no guest gets it until the process lets go. */
+	if (world_busy(w, d))
+		return STATUS_BUSY;
 	if (target == NULL || !target->active)
 		return STATUS_DOMAIN_DOWN;
 	return STATUS_PENDING;

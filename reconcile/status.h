@@ -24,6 +24,7 @@ enum status_state {
 	STATUS_UNMANAGED,       /* plugged in, of a type no rule manages */
 	STATUS_AMBIGUOUS,       /* port rules of two domains name its connector: assigned nowhere */
 	STATUS_HUB,             /* a hub a port or type rule names: never passed through */
+	STATUS_BUSY,            /* assigned, and a host process holds it (usbfs): not attached */
 	_STATUS_STATE_MAX,
 };
 
@@ -44,6 +45,7 @@ struct status_device {
 	double speed;           /* Mb/s, the kernel's; 0: unknown or absent */
 	const char *controller; /* attached: the model of the guest's USB controller it is on (static), or NULL */
 	bool slowed;            /* that controller is slower than the device (usb_model_slows()) */
+	char *busy_holder;      /* busy: "NAME[PID]" of the host process, when it could be seen; else NULL */
 	const char *rule;       /* the kind of rule that assigns it ("serial", "port", "type", "ambiguous"), or NULL */
 	char **rule_at;         /* "FILE:LINE" of that rule (two when ambiguous), NULL-terminated, or NULL */
 	enum status_state state;

@@ -135,6 +135,20 @@ world_domain(const struct world *w, const char *uri, const char *name)
 	return d != NULL ? w->primary[*d - w->in->guests->domains] : NULL;
 }
 
+bool
+world_busy(const struct world *w, const struct usbdev *d)
+{
+	if (!d->usbfs)
+		return false;
+	for (size_t i = 0; i < w->n; i++) {
+		const struct hostdev *hd = w->h[i].hd;
+
+		if (hd->has_address && hd->bus == d->bus && hd->dev == d->dev)
+			return false;
+	}
+	return true;
+}
+
 const struct holding *
 world_foreign_at(const struct world *w, unsigned bus, unsigned dev)
 {

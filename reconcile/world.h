@@ -115,6 +115,13 @@ const struct holding *const *world_holdings(const struct world *w,
 const struct vdomain *world_domain(const struct world *w, const char *uri,
     const char *name);
 /* A foreign hostdev at bus:dev, or NULL. */
+/*
+ * Whether d is busy on the host: a process holds it through usbfs while
+ * no running guest's live XML holds it (then that guest's QEMU would be
+ * the process). Nothing attaches a busy device: every path that would
+ * (sync, attach, attach-all, the udev forms) asks this.
+ */
+bool world_busy(const struct world *w, const struct usbdev *d);
 const struct holding *world_foreign_at(const struct world *w, unsigned bus,
     unsigned dev);
 /* Whether serial is on more than one present device. */

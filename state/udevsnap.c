@@ -1,6 +1,8 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libudev.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev *, udev_unref)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_enumerate *, udev_enumerate_unref)
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct udev_device *, udev_device_unref)
 
 void
@@ -64,6 +67,43 @@ attr_speed(struct udev_device *d)
 	if (strcmp(v, "1.5") == 0)
 		return 1.5;
 	return parse_uint(v, 10, 1, 1000000, &n) == 0 ? (double)n : 0;
+}
+
+/*
+ * Whether an interface of d, in its active configuration, is bound to
+ * usbfs: claimed by a process through libusb (a guest's QEMU, seedd).
+ */
+static bool
+claimed_by_usbfs(struct udev_device *d)
+{
+	const char *sysname = udev_device_get_sysname(d);
+	const char *syspath = udev_device_get_syspath(d);
+	unsigned long long cfg;
+	unsigned long long n;
+
+	const char *ni = udev_device_get_sysattr_value(d, "bNumInterfaces");
+
+	/* The kernel writes bNumInterfaces as "%2d": " 1". */
+	while (ni != NULL && *ni == ' ')
+		ni++;
+	if (!attr_uint(d, "bConfigurationValue", 10, 255, &cfg) ||
+	    ni == NULL || parse_uint(ni, 10, 1, 32, &n) < 0)
+		return false;   /* unconfigured: nothing is bound */
+	for (unsigned long long i = 0; i < n; i++) {
+		_cleanup_(udev_device_unrefp) struct udev_device *intf = NULL;
+		char path[PATH_MAX];
+		const char *driver;
+
+		if (snprintf(path, sizeof(path), "%s/%s:%llu.%llu", syspath,
+		    sysname, cfg, i) >= (int)sizeof(path))
+			return false;
+		intf = udev_device_new_from_syspath(udev_device_get_udev(d),
+		    path);
+		driver = intf != NULL ? udev_device_get_driver(intf) : NULL;
+		if (driver != NULL && strcmp(driver, "usbfs") == 0)
+			return true;
+	}
+	return false;
 }
 
 static bool
@@ -364,6 +404,7 @@ read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
 	u.product = p;
 	u.class = class;
 	u.speed = attr_speed(d);
+	u.usbfs = claimed_by_usbfs(d);
 	u.bus = bus;
 	u.dev = dev;
 	serial = u.managed || c->all_serials ?
@@ -394,6 +435,73 @@ read_device(struct collect *c, struct udev_device *d, const struct usb_id *ids,
 	*ret = u;
 	u = (struct usbdev){ 0 };
 	return 1;
+}
+
+/* Whether the process whose /proc directory is pidfd has path open. */
+static bool
+has_open(int pidfd, const char *path)
+{
+	_cleanup_close_ int fd = openat(pidfd, "fd",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_(closedirp) DIR *fds = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (fds == NULL)
+		return false;   /* not ours to read */
+	fd = -1;                /* fds owns it */
+	while ((e = readdir(fds)) != NULL) {
+		char link[PATH_MAX];
+		ssize_t k = readlinkat(dirfd(fds), e->d_name, link,
+		    sizeof(link) - 1);
+
+		if (k > 0 && (size_t)k == strlen(path) &&
+		    memcmp(link, path, k) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "NAME[PID]", the name from the process's comm, into *ret. */
+static int
+process_name(int pidfd, const char *pid, char **ret)
+{
+	_cleanup_close_ int fd = openat(pidfd, "comm", O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *comm = NULL;
+	size_t len = 0;
+
+	if (fd < 0 || read_fd(fd, 16, 64, &comm, &len) < 0 || len == 0)
+		return asprintf(ret, "[%s]", pid) < 0 ? -ENOMEM : 1;
+	while (len > 0 && comm[len - 1] == '\n')
+		comm[--len] = '\0';
+	return asprintf(ret, "%s[%s]", comm, pid) < 0 ? -ENOMEM : 1;
+}
+
+int
+usbfs_holder(unsigned bus, unsigned dev, char **ret)
+{
+	char node[64];
+
+	(void)snprintf(node, sizeof(node), "/dev/bus/usb/%03u/%03u", bus, dev);
+	return proc_holder(node, ret);
+}
+
+int
+proc_holder(const char *node, char **ret)
+{
+	_cleanup_(closedirp) DIR *proc = opendir("/proc");
+	struct dirent *e;
+
+	while (proc != NULL && (e = readdir(proc)) != NULL) {
+		_cleanup_close_ int pidfd = -1;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		pidfd = openat(dirfd(proc), e->d_name,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pidfd >= 0 && has_open(pidfd, node))
+			return process_name(pidfd, e->d_name, ret);
+	}
+	return 0;
 }
 
 int

@@ -17,6 +17,7 @@ struct usbdev {
 	uint8_t class;          /* bDeviceClass: USB_CLASS_HUB for a hub, 0 when its interfaces say */
 	bool managed;           /* of a type whose serials bbvirt manages */
 	double speed;           /* Mb/s, as the kernel says (1.5, 12, 480, 5000…); 0: unknown */
+	bool usbfs;             /* an interface is bound to usbfs: a process (QEMU, seedd, any libusb program) holds it */
 	unsigned bus;
 	unsigned dev;
 	char *port;             /* the kernel's port path, the sysname: "3-2", "5-2.3" ("usb3": a root hub) */
@@ -60,6 +61,17 @@ void udevsnap_done(struct udevsnap *snap);      /* frees the contents, not the s
 int udevsnap_one(const struct usb_id *ids, size_t n_ids, const char *sysname,
     struct usbdev *ret);
 void usbdev_done(struct usbdev *d);
+
+/*
+ * Who holds the device node of bus:dev open, for a device claimed through
+ * usbfs: "NAME[PID]" of the first such process found in /proc, into
+ * *ret (the caller's). Returns 1, 0 when none is seen (not allowed to
+ * look, as outside root or inside the units' sandbox, or gone), or
+ * -ENOMEM.
+ */
+int usbfs_holder(unsigned bus, unsigned dev, char **ret);
+/* The same for any path, as readlink() shows it in /proc/PID/fd. */
+int proc_holder(const char *path, char **ret);
 
 /* Compares two struct usbdev by bus, then dev: the order of udevsnap.v. */
 int usbdev_addr_cmp(const void *x, const void *y);

@@ -16,6 +16,19 @@ t status-text 0 devices.umockdev -C ./vm.ini status
 # the hostdev's bus in the live XML) is said so; a 12 Mb/s one on EHCI not.
 t status-speed 0 speed.umockdev -C ./vm.ini -c test://@WORLD@/speed.xml status
 t status-speed-json 0 speed.umockdev -C ./vm.ini -c test://@WORLD@/speed.xml status --json
+# Busy on the host (busy.umockdev: the BitBabblers' interfaces bound to
+# usbfs). GK9VZF is kvm0's QEMU's: attached. LX4QPA, whose domain is down,
+# and HV3ZQC, whose guest holds its old address, are a host process's:
+# status says busy, sync detaches the stale hostdev and attaches nothing,
+# attach by a person exits 1 saying why, the udev forms exit 0 quietly.
+t busy-status 0 busy.umockdev -C ./vm.ini status
+t busy-status-json 0 busy.umockdev -C ./vm.ini status --json
+t busy-sync 3 busy.umockdev -C ./vm.conf sync -n --json
+t busy-attach 1 busy.umockdev -C ./vm.conf attach HV3ZQC -n
+t busy-attach-down 1 busy.umockdev -C ./vm.conf attach LX4QPA -n
+t busy-attach-event 0 busy.umockdev -C ./vm.conf attach HV3ZQC --busnum 005 --devnum 004 -n
+t busy-attach-event-v 0 busy.umockdev -C ./vm.conf -v attach --busnum 005 --devnum 004 -n
+t busy-attach-all 1 busy.umockdev -C ./vm.conf attach-all kvm1 -n --json
 
 # sync scope, by libvirt name or config key.
 t sync-scope-converged 0 devices.umockdev -C ./vm.conf sync kvm0 -n --json

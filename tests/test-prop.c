@@ -10,7 +10,8 @@
  *       detach-all [DOMAIN] plan sync's attach and the detaches that free
  *       it, or refuse as status says; detaches take exactly the owned
  *       hostdevs holding the device;
- *   (c) no action ever touches a foreign hostdev;
+ *   (c) no action ever touches a foreign hostdev, nor attaches a device
+ *       busy on the host (usbfs-bound, held by no running guest);
  *   (d) status agrees with sync's plan (pending, stale);
  *   (e) sync DOMAIN is sync's plan for what DOMAIN needs;
  *   (f) the restore filter never points an owned hostdev at a device the
@@ -89,6 +90,7 @@ struct gdev {
 	uint16_t product;
 	uint8_t class;
 	char serial[TXT];       /* "" when none */
+	bool usbfs;             /* its interfaces are bound to usbfs: a process holds it */
 };
 
 enum grule_kind {
@@ -366,6 +368,7 @@ build_devices(const struct pworld *w, const struct conf *conf, bool peers,
 		*d = (struct usbdev){
 			.vendor = g->vendor, .product = g->product,
 			.class = g->class, .bus = g->bus, .dev = g->dev,
+			.usbfs = g->usbfs,
 		};
 		d->managed = conf_manages(conf, g->vendor, g->product);
 		if (d->managed && g->serial[0] != '\0')
@@ -1047,6 +1050,8 @@ gen_devices(struct rng *r, struct pworld *w, struct topo *t, size_t hubs)
 			(void)snprintf(serial, sizeof(serial), "%s", sp);
 		add_dev(w, s->bus, pick_devnum(r, t, s->bus), s->port, peer, ty,
 		    sp != NULL ? serial : NULL);
+		/* Held through usbfs: by a guest's QEMU, or a host process. */
+		w->d[w->nd - 1].usbfs = chance(r, 15);
 	}
 }
 
@@ -2433,6 +2438,25 @@ check_b(const struct pworld *w, FILE *why)
 /* ------------------------------------------------------------------ */
 /* (c) no action ever touches a foreign hostdev.                       */
 
+/*
+ * Busy on the host: its interfaces are bound to usbfs and no running
+ * guest has a hostdev at its address (that guest's QEMU would hold it).
+ */
+static bool
+o_busy(const struct pworld *w, unsigned bus, unsigned dev)
+{
+	bool usbfs = false;
+
+	for (size_t i = 0; i < w->nd; i++)
+		usbfs = usbfs || (w->d[i].bus == bus && w->d[i].dev == dev &&
+		    w->d[i].usbfs);
+	for (size_t j = 0; usbfs && j < w->nh; j++)
+		if (o_running(w, w->h[j].dom) && w->h[j].has_address &&
+		    w->h[j].bus == bus && w->h[j].dev == dev)
+			return false;
+	return usbfs;
+}
+
 static bool
 touches_foreign(const struct pworld *w, const struct pout *o, const char *cmd,
     const char *kind, FILE *why)
@@ -2440,6 +2464,14 @@ touches_foreign(const struct pworld *w, const struct pout *o, const char *cmd,
 	for (size_t i = 0; i < o->n; i++) {
 		const struct pact *a = &o->v[i];
 		int k = a->attach ? -1 : o_target(w, a);
+
+		if (a->attach && o_busy(w, a->bus, a->dev)) {
+			sig("c: %s attaches a device busy on the host", kind);
+			say(why, "(c) %s attaches a device a host process holds: %s\n",
+			    cmd, a->line);
+			print_pout(why, cmd, o);
+			return true;
+		}
 
 		if (k >= 0 && !o_owned(w, &w->h[k])) {
 			sig("c: %s detaches a foreign hostdev (%s)", kind,
