@@ -206,7 +206,7 @@ refuse(const struct session *s, const struct plan_refusal *ref,
 			log_struct(LOG_INFO, &f, "%s: it gets the device when it starts",
 			    ref->message);
 		else if (ref->kind == PLAN_REFUSE_BUSY)
-			log_info("%s", ref->message);
+			log_struct(LOG_INFO, &f, "%s", ref->message);
 		else
 			log_struct(LOG_INFO, &f, "%s: nothing to do",
 			    ref->message);
