@@ -48,6 +48,9 @@ status_device_done(struct status_device *sd)
 	for (size_t i = 0; sd->rule_at != NULL && sd->rule_at[i] != NULL; i++)
 		free(sd->rule_at[i]);
 	free(sd->rule_at);
+	free(sd->actions);
+	free(sd->holder_detaches);
+	free(sd->holder_kept);
 }
 
 struct status *
@@ -167,69 +170,157 @@ names_device(const struct world *w, const struct plan_action *a,
 }
 
 /*
- * Whether sync's plan attaches d, or detaches a hostdev held of it: at
- * its address, or one whose alias names it (an old address). For an
- * absent device (d NULL), a detach of its serial's.
+ * Whether sync's action a is on d: an attach of it, or a detach of a
+ * hostdev held of it, at its address or one whose alias names it (an old
+ * address). For an absent device (d NULL), a detach of its serial's.
  */
 static bool
-planned(const struct world *w, const struct plan *sync, enum plan_op op,
+acts_on(const struct world *w, const struct plan_action *a,
     const char *serial, const struct usbdev *d)
 {
-	for (size_t i = 0; i < sync->n; i++) {
-		const struct plan_action *a = &sync->v[i];
+	if (d != NULL && a->bus == d->bus && a->dev == d->dev)
+		return true;
+	if (a->op != PLAN_DETACH)
+		return false;
+	if (d != NULL)
+		return names_device(w, a, d);
+	return serial != NULL && streq_null(a->serial, serial);
+}
 
-		if (a->op != op)
-			continue;
-		if (d != NULL && a->bus == d->bus && a->dev == d->dev)
-			return true;
-		if (op == PLAN_DETACH && d != NULL && names_device(w, a, d))
-			return true;
-		if (op == PLAN_DETACH && d == NULL && serial != NULL &&
-		    streq_null(a->serial, serial))
-			return true;
+/* sync's actions on the device, into sd->actions. Returns 0 or -ENOMEM. */
+static int
+find_actions(const struct world *w, const struct plan *sync,
+    const char *serial, const struct usbdev *d, struct status_device *sd)
+{
+	for (size_t i = 0; i < sync->n; i++)
+		if (acts_on(w, &sync->v[i], serial, d) &&
+		    GREEDY_APPEND(sd->actions, sd->n_actions, &sync->v[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The next hostdev in the line of those that hold sd, in the order status
+ * names its holder: holder's, at bus:dev. sd's detach of it joins
+ * sd->holder_detaches; the first that sd's actions do not detach is the
+ * holder once they are done (sd->holder_kept), and ends the line
+ * (*done). Returns 0 or -ENOMEM.
+ */
+static int
+holder_next(struct status_device *sd, const char *holder, unsigned bus,
+    unsigned dev, bool *done)
+{
+	if (*done || holder == NULL || sd->n_actions == 0)
+		return 0;
+	for (size_t i = 0; i < sd->n_actions; i++) {
+		const struct plan_action *a = sd->actions[i];
+
+		if (a->op == PLAN_DETACH && a->bus == bus && a->dev == dev &&
+		    streq_null(a->domain, holder))
+			return GREEDY_APPEND(sd->holder_detaches,
+			    sd->n_holder_detaches, a);
 	}
-	return false;
+	*done = true;
+	/* None goes: attached, the first, stays. */
+	if (sd->n_holder_detaches == 0)
+		return 0;
+	return strdup_null(holder, &sd->holder_kept);
 }
 
 /*
  * Where a device stands: stale exactly when sync detaches something held
  * of it (an old address, or a guest it no longer belongs to), else
  * pending exactly when sync attaches it, else as the claim and the
- * holdings say. An absent serial (d NULL) is stale, remote or absent.
+ * holdings say (sd->settled, where it stands once sync is done). An
+ * absent serial (d NULL) is stale, remote or absent. Fills sd's state,
+ * settled state and actions. Returns 0 or -ENOMEM.
  */
-static enum status_state
+static int
 device_state(const struct world *w, const struct plan *sync,
-    const char *serial, const struct usbdev *d, const char **ret_holder,
-    const char **ret_alias)
+    const char *serial, const struct usbdev *d, struct status_device *sd,
+    const char **ret_holder, const char **ret_alias)
 {
 	const struct conf_domain *cd = NULL;
 	const char *uri = NULL;
 	size_t n = 0;
 	const struct holding *const *hs = NULL;
-	enum status_state st;
+	bool done = false;
+	bool detach = false;
 
 	*ret_holder = *ret_alias = NULL;
 	if (serial != NULL)
 		hs = world_holdings(w, serial, &n);
+	if (find_actions(w, sync, serial, d, sd) < 0)
+		return -ENOMEM;
 	if (d != NULL) {
-		st = world_device_state(w, d, ret_holder, ret_alias);
+		sd->settled = world_device_state(w, d, ret_holder, ret_alias);
+		if (holder_next(sd, *ret_holder, d->bus, d->dev, &done) < 0)
+			return -ENOMEM;
 		/* Held nowhere where it is: the guest holding an old address of it. */
-		if (*ret_holder == NULL && n > 0 && !world_shared(w, serial))
+		if (n > 0 && world_shared(w, serial))
+			n = 0;
+		if (*ret_holder == NULL && n > 0)
 			*ret_holder = hs[0]->domain->name;
-		if (planned(w, sync, PLAN_DETACH, serial, d))
-			return STATUS_STALE;
-		if (planned(w, sync, PLAN_ATTACH, serial, d))
-			return STATUS_PENDING;
-		return st;
+	} else {
+		if (n > 0)
+			*ret_holder = hs[0]->domain->name;
+		cd = world_assigned(w, serial, &uri);
+		sd->settled = cd != NULL && world_remote(w, uri) ?
+		    STATUS_REMOTE : STATUS_ABSENT;
 	}
-	if (n > 0)
-		*ret_holder = hs[0]->domain->name;
-	if (planned(w, sync, PLAN_DETACH, serial, NULL))
-		return STATUS_STALE;
-	cd = world_assigned(w, serial, &uri);
-	if (cd != NULL && world_remote(w, uri))
-		return STATUS_REMOTE;
-	return STATUS_ABSENT;
+	/* Who holds it once sync's detaches are done: the next one in line. */
+	for (size_t i = 0; i < n; i++)
+		if (holder_next(sd, hs[i]->domain->name, hs[i]->hd->bus,
+		    hs[i]->hd->dev, &done) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < sd->n_actions; i++)
+		detach = detach || sd->actions[i]->op == PLAN_DETACH;
+	sd->state = detach ? STATUS_STALE : sd->n_actions > 0 ?
+	    STATUS_PENDING : sd->settled;
+	return 0;
+}
+
+/* Whether a detach's hostdev is gone: detached, or its domain stopped. */
+static bool
+gone(const struct plan_action *a)
+{
+	return a->result == PLAN_DONE || a->result == PLAN_STOPPED;
+}
+
+enum status_state
+status_device_after(const struct status_device *sd, const char **ret_holder)
+{
+	const struct plan_action *attach = NULL;
+	bool stale = false;
+	bool detached = false;
+
+	*ret_holder = sd->n_holder_detaches > 0 ? sd->holder_kept : sd->attached;
+	for (size_t i = sd->n_holder_detaches; i > 0; i--)
+		if (!gone(sd->holder_detaches[i - 1]))
+			*ret_holder = sd->holder_detaches[i - 1]->domain;
+	for (size_t i = 0; i < sd->n_actions; i++) {
+		const struct plan_action *a = sd->actions[i];
+
+		if (a->op == PLAN_ATTACH)
+			attach = a;
+		else if (gone(a))
+			detached = true;
+		else
+			stale = true;   /* still held where it should not be */
+	}
+	if (stale || (attach == NULL && !detached))
+		return sd->state;
+	if (attach == NULL)
+		return sd->settled;
+	switch (attach->result) {
+	case PLAN_DONE:
+		*ret_holder = attach->domain;
+		return STATUS_ATTACHED;
+	case PLAN_STOPPED:
+		return STATUS_DOMAIN_DOWN;
+	default:
+		return STATUS_PENDING;
+	}
 }
 
 /* "FILE:LINE" of the rule, and of a second one naming the connector. */
@@ -296,7 +387,8 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 	unsigned line = 0;
 	unsigned line2 = 0;
 
-	sd.state = device_state(w, sync, serial, d, &holder, &alias);
+	if (device_state(w, sync, serial, d, &sd, &holder, &alias) < 0)
+		return -ENOMEM;
 	if (c != NULL && c->kind != CLAIM_NONE) {
 		cd = c->domain;
 		/* The kind of rule that names it, whatever the claim makes of it. */
@@ -432,6 +524,15 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 	}
 	if (r < 0)
 		return r;
+	/* Its own plan goes with it: no actions to borrow. */
+	for (size_t i = 0; own != NULL && i < st->n_devices; i++) {
+		struct status_device *sd = &st->devices[i];
+
+		sd->actions = mfree(sd->actions);
+		sd->n_actions = 0;
+		sd->holder_detaches = mfree(sd->holder_detaches);
+		sd->n_holder_detaches = 0;
+	}
 	*ret_status = TAKE_PTR(st);
 	return 0;
 }
