@@ -684,6 +684,11 @@ umask 077
 # counts every device of the host, as status shows them.
 BBVIRT_METRICS_DIR=$prom t metrics-sync 0 devices.umockdev -C ./vm.ini sync kvm0
 prom_check metrics-sync "$prom/bbvirt.prom"
+# A sync of kvm0 whose attach fails (no test driver attaches): LX4QPA
+# stays pending, and the unassigned HV3ZQC, outside the sync's scope,
+# stale; the sync failed.
+BBVIRT_METRICS_DIR=$prom t metrics-apply-fails 1 devices.umockdev -C ./kvm0more.ini sync kvm0
+prom_check metrics-apply-fails "$prom/bbvirt.prom"
 # Neither the audit, status nor a one-device command writes them.
 rm -f "$prom/bbvirt.prom"
 BBVIRT_METRICS_DIR=$prom t metrics-dry 0 devices.umockdev -C ./vm.ini sync kvm0 -n
