@@ -138,16 +138,57 @@ world_device_state(const struct world *w, const struct usbdev *d,
 	return STATUS_PENDING;
 }
 
-/* Whether a detach's hostdev is for device d: its alias names d. */
+/*
+ * sync's plan, each detach's alias decoded once: every device asks which
+ * of the actions are on it, and decoding per device and action cost
+ * half of status_build_with() at 200 devices and 30 actions.
+ */
+struct sync_view {
+	const struct plan *plan;
+	int *kinds;             /* per action: alias_decode() of a detach's alias, else ALIAS_NONE */
+	char **keys;            /* per action: the decoded key, or NULL */
+};
+
+static void
+sync_view_done(struct sync_view *v)
+{
+	for (size_t i = 0; v->keys != NULL && i < v->plan->n; i++)
+		free(v->keys[i]);
+	free(v->keys);
+	free(v->kinds);
+}
+
+static int
+sync_view_init(const struct plan *sync, struct sync_view *ret)
+{
+	_cleanup_(sync_view_done) struct sync_view v = { .plan = sync };
+
+	v.kinds = calloc(sync->n + 1, sizeof(*v.kinds));
+	v.keys = calloc(sync->n + 1, sizeof(*v.keys));
+	if (v.kinds == NULL || v.keys == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < sync->n; i++) {
+		if (sync->v[i].op != PLAN_DETACH)
+			continue;
+		v.kinds[i] = alias_decode(sync->v[i].alias, &v.keys[i]);
+		if (v.kinds[i] < 0)
+			return v.kinds[i];
+	}
+	*ret = v;
+	v = (struct sync_view){ 0 };
+	return 0;
+}
+
+/* Whether the detach sync->plan->v[i]'s hostdev is for device d: its alias names d. */
 static bool
-names_device(const struct world *w, const struct plan_action *a,
+names_device(const struct world *w, const struct sync_view *sync, size_t i,
     const struct usbdev *d)
 {
-	_cleanup_free_ char *key = NULL;
-	int kind = alias_decode(a->alias, &key);
+	const struct plan_action *a = &sync->plan->v[i];
+	const char *key = sync->keys[i];
 	const struct usbdev *at;
 
-	switch (kind) {
+	switch (sync->kinds[i]) {
 	case ALIAS_OURS:
 	case ALIAS_MANUAL:
 		/*
@@ -175,26 +216,29 @@ names_device(const struct world *w, const struct plan_action *a,
  * address). For an absent device (d NULL), a detach of its serial's.
  */
 static bool
-acts_on(const struct world *w, const struct plan_action *a,
+acts_on(const struct world *w, const struct sync_view *sync, size_t i,
     const char *serial, const struct usbdev *d)
 {
+	const struct plan_action *a = &sync->plan->v[i];
+
 	if (d != NULL && a->bus == d->bus && a->dev == d->dev)
 		return true;
 	if (a->op != PLAN_DETACH)
 		return false;
 	if (d != NULL)
-		return names_device(w, a, d);
+		return names_device(w, sync, i, d);
 	return serial != NULL && streq_null(a->serial, serial);
 }
 
 /* sync's actions on the device, into sd->actions. Returns 0 or -ENOMEM. */
 static int
-find_actions(const struct world *w, const struct plan *sync,
+find_actions(const struct world *w, const struct sync_view *sync,
     const char *serial, const struct usbdev *d, struct status_device *sd)
 {
-	for (size_t i = 0; i < sync->n; i++)
-		if (acts_on(w, &sync->v[i], serial, d) &&
-		    GREEDY_APPEND(sd->actions, sd->n_actions, &sync->v[i]) < 0)
+	for (size_t i = 0; i < sync->plan->n; i++)
+		if (acts_on(w, sync, i, serial, d) &&
+		    GREEDY_APPEND(sd->actions, sd->n_actions,
+		    &sync->plan->v[i]) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -236,7 +280,7 @@ holder_next(struct status_device *sd, const char *holder, unsigned bus,
  * settled state and actions. Returns 0 or -ENOMEM.
  */
 static int
-device_state(const struct world *w, const struct plan *sync,
+device_state(const struct world *w, const struct sync_view *sync,
     const char *serial, const struct usbdev *d, struct status_device *sd,
     const char **ret_holder, const char **ret_alias)
 {
@@ -372,7 +416,8 @@ shared_addresses(const struct udevsnap *u, const char *serial, char ***ret)
 }
 
 static int
-status_add(const struct world *w, const struct plan *sync, struct status *st,
+status_add(const struct world *w, const struct sync_view *sync,
+    struct status *st,
     const char *serial, const struct usbdev *d)
 {
 	const struct claim *c = d != NULL ? world_claim(w, d) : NULL;
@@ -478,6 +523,7 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 	_cleanup_(world_done) struct world w = { 0 };
 	_cleanup_(status_freep) struct status *st = NULL;
 	_cleanup_(plan_freep) struct plan *own = NULL;
+	_cleanup_(sync_view_done) struct sync_view view = { 0 };
 	const struct plan_input sync_in = {
 		.conf = in->conf, .devices = in->devices, .guests = in->guests,
 		.uri_override = in->uri_override,
@@ -495,6 +541,9 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 			return r;
 		sync = own;
 	}
+	r = sync_view_init(sync, &view);
+	if (r < 0)
+		return r;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return -ENOMEM;
@@ -507,7 +556,7 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 		/* A root hub is the controller itself: no connector to name. */
 		if (strchr(d->port, '-') == NULL)
 			continue;
-		r = status_add(&w, sync, st, d->serial, d);
+		r = status_add(&w, &view, st, d->serial, d);
 	}
 	for (size_t i = 0; r >= 0 && i < conf->n_domains; i++) {
 		const struct conf_domain *cd = &conf->domains[i];
@@ -519,7 +568,7 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 			/* Each serial of the config: not a scan of the devices. */
 			if (!world_serial_present(&w, s) &&
 			    !other_serial_present(in->devices, s))
-				r = status_add(&w, sync, st, s, NULL);
+				r = status_add(&w, &view, st, s, NULL);
 		}
 	}
 	if (r < 0)
