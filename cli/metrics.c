@@ -99,7 +99,7 @@ open_tmp(const char *tmp)
  * there is none or the file system cannot swap. No fsync: the swap alone
  * makes the change whole, a crash costs at most the file of the last
  * minute, which the next sync writes again, and an fsync cost 0.5-18 ms
- * here (bench/metrics.sh), three times all the rest.
+ * here (bench/metrics.sh), many times all the rest.
  */
 static int
 put_in_place(const char *tmp, const char *path, const char *text, size_t len)
