@@ -234,7 +234,7 @@ deps:
 # runs only the core scenarios. See tests/e2e/README.
 E2E_PACKAGES := qemu-system-x86 linux-image-amd64 busybox-static cpio socat bc \
 	libxml2-utils libvirt-daemon-system libvirt-daemon-driver-qemu jq \
-	debootstrap xz-utils
+	debootstrap xz-utils prometheus-node-exporter curl
 e2e-deps: deps
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(E2E_PACKAGES)
 

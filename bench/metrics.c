@@ -6,7 +6,7 @@
  *   - status_build_with() the sync's plan, the device states (a sync
  *     at -v builds them anyway);
  *   - metrics_render(), the text;
- *   - metrics_file_write(), temporary file, fchmod and rename;
+ *   - metrics_file_write(), the temporary file rewritten and swapped in;
  * prints the median and the spread of each, and their sum; then, apart,
  * the USB devices read with the serials of every type (status's
  * snapshot) and without, one after the other in each run, and the
@@ -46,7 +46,7 @@ static const char *const part_names[_PART_ALL] = {
 	[PART_DEVICES] = "USB devices: every serial read, less a sync's read",
 	[PART_STATUS] = "status_build_with (device states, the sync's plan)",
 	[PART_RENDER] = "metrics_render (text)",
-	[PART_WRITE] = "metrics_file_write (tmp, fchmod, rename)",
+	[PART_WRITE] = "metrics_file_write (reused tmp, swap)",
 	[PART_WITH] = "USB devices, every serial read (status's read)",
 	[PART_WITHOUT] = "USB devices, as a sync without metrics reads them",
 };

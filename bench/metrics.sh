@@ -12,6 +12,10 @@
 #   BENCH_METRICS_TMP   where the file is written, in a new directory
 #                       (default /var/tmp: a disk, as /var/lib is, where
 #                       /tmp may be memory); never the collector's own
+#   BENCH_METRICS_CALLGRIND=1  also count each part's instructions under
+#                       valgrind's callgrind, per run: what a loaded
+#                       machine does not change (user space only: the
+#                       write's cost is the kernel's)
 set -euo pipefail
 export LC_ALL=C
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,3 +35,13 @@ echo
 echo "bbvirt bench, metrics at (${size%:*} guests, ${size#*:} devices, 10% drift), written to $(df --output=fstype "$out" | tail -n1) in $out:"
 cd "$tmp/w"
 umockdev-run --device devices.umockdev -- "$prog" ./drift.ini "$out" "$runs" </dev/null
+if [ "${BENCH_METRICS_CALLGRIND:-0}" = 1 ]; then
+	command -v valgrind >/dev/null || { echo "bench: valgrind is missing" >&2; exit 1; }
+	umockdev-run --device devices.umockdev -- valgrind --tool=callgrind \
+		--callgrind-out-file="$tmp/cg" "$prog" ./drift.ini "$out" 5 </dev/null >/dev/null 2>&1
+	echo "instructions per run (callgrind, user space, inclusive):"
+	callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$tmp/cg" |
+		awk '{ for (f = 1; f <= 3; f++) if (index($0, ":" fn[f] " [")) {
+			gsub(",", "", $1); printf "  %-52s %9.0f\n", fn[f], $1 / 5 } }
+		BEGIN { fn[1] = "status_build_with"; fn[2] = "metrics_render"; fn[3] = "metrics_file_write" }'
+fi

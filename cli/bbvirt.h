@@ -66,6 +66,7 @@ struct session {
 	char *metrics;                  /* sync: where its metrics go, NULL: nowhere */
 	struct plan *plan;              /* session_plan()'s, once built */
 	struct status *status;          /* sync: the devices as its snapshot has them, when asked */
+	struct plan *whole;             /* sync DOMAIN...: the whole host's plan, which status borrows from */
 };
 
 void session_done(struct session *s);

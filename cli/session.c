@@ -39,6 +39,7 @@ void
 session_done(struct session *s)
 {
 	s->status = status_free(s->status);
+	s->whole = plan_free(s->whole);
 	s->plan = plan_free(s->plan);
 	s->metrics = mfree(s->metrics);
 	strv_done(&s->scope);
@@ -517,6 +518,29 @@ print_plan(const struct plan *plan, bool json, struct outcome *o)
 	return 0;
 }
 
+/*
+ * The devices as status shows them, from the whole host's plan: an
+ * unscoped sync's own, else one built apart, which the sync's results
+ * reach once applied. Returns 0 or -ENOMEM.
+ */
+static int
+build_status(struct session *s)
+{
+	const struct plan_input whole = {
+		.conf = s->in.conf, .devices = s->in.devices,
+		.guests = s->in.guests, .uri_override = s->in.uri_override,
+	};
+	int r;
+
+	if (s->in.n_only > 0 || s->in.requests != NULL || s->in.release) {
+		r = plan_build(&whole, &s->whole);
+		if (r < 0)
+			return r;
+	}
+	return status_build_with(&s->in, s->whole != NULL ? s->whole : s->plan,
+	    &s->status);
+}
+
 int
 session_plan(struct session *s, struct outcome *o)
 {
@@ -537,10 +561,7 @@ session_plan(struct session *s, struct outcome *o)
 	/* Built from the snapshot, before anything changes: what status says. */
 	if ((c == COMMAND_SYNC || c == COMMAND_RECLAIM) &&
 	    (s->metrics != NULL || log_get_max_level() >= LOG_INFO)) {
-		/* An unscoped sync's plan is the one status asks for. */
-		r = status_build_with(&s->in, s->in.n_only == 0 &&
-		    s->in.requests == NULL && !s->in.release ? plan : NULL,
-		    &s->status);
+		r = build_status(s);
 		if (r < 0)
 			return log_oom();
 		log_left_alone(s->status);
@@ -553,6 +574,8 @@ session_plan(struct session *s, struct outcome *o)
 	failed = apply_plan(plan, &apply_libvirt_ops, &s->conns);
 	if (failed < 0)
 		return failed;
+	if (s->whole != NULL)
+		plan_copy_results(s->whole, plan);
 	log_debug("%lu libvirt calls in all", s->conns.calls);
 	o->failed = o->failed || failed > 0;
 	return a->json ? report_plan(stdout, plan, true) : 0;

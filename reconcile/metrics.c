@@ -183,10 +183,10 @@ rows_free(struct row *v, size_t n)
 }
 
 /*
- * The devices, sorted by their escaped label values: two names that
- * escape alike are one series, never two with the same labels. A
- * device's domain is the one the config assigns it to, else the one
- * holding it, else none ("").
+ * The devices as the sync left them, sorted by their escaped label
+ * values: two names that escape alike are one series, never two with
+ * the same labels. A device's domain is the one the config assigns it
+ * to, else the one holding it, else none ("").
  */
 static int
 rows_build(const struct status *st, struct row **ret)
@@ -197,10 +197,12 @@ rows_build(const struct status *st, struct row **ret)
 		return -ENOMEM;
 	for (size_t i = 0; i < st->n_devices; i++) {
 		const struct status_device *d = &st->devices[i];
+		const char *holder;
+		enum status_state s = status_device_after(d, &holder);
 		const char *dom = d->assigned != NULL ? d->assigned :
-		    d->attached != NULL ? d->attached : "";
+		    holder != NULL ? holder : "";
 
-		v[i].state = status_state_to_string(d->state);
+		v[i].state = status_state_to_string(s);
 		v[i].domain = metrics_label_escape(dom);
 		v[i].serial = metrics_label_escape(d->serial != NULL ?
 		    d->serial : "");
@@ -226,7 +228,7 @@ static void
 devices(struct buf *b, const struct row *v, size_t n)
 {
 	header(b, "bbvirt_devices",
-	    "USB devices by domain and state, as bbvirt status saw them when the last sync began.");
+	    "USB devices by domain and state, as the last sync left them.");
 	for (size_t i = 0, k; i < n; i = k) {
 		for (k = i + 1; k < n && strcmp(v[k].domain, v[i].domain) == 0 &&
 		    strcmp(v[k].state, v[i].state) == 0; k++)

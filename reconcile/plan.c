@@ -890,6 +890,22 @@ plan_build(const struct plan_input *in, struct plan **ret_plan)
 	return 0;
 }
 
+void
+plan_copy_results(struct plan *sync, const struct plan *part)
+{
+	size_t k = 0;
+
+	/* Both sorted by action_cmp(): one walk. */
+	for (size_t i = 0; i < part->n; i++) {
+		const struct plan_action *a = &part->v[i];
+
+		while (k < sync->n && action_cmp(&sync->v[k], a) < 0)
+			k++;
+		if (k < sync->n && action_cmp(&sync->v[k], a) == 0)
+			sync->v[k].result = a->result;
+	}
+}
+
 struct plan *
 plan_free(struct plan *p)
 {

@@ -147,6 +147,12 @@ struct plan_input {
  * I/O, no logging. Returns 0 or -ENOMEM; *ret_plan is the caller's.
  */
 int plan_build(const struct plan_input *in, struct plan **ret_plan);
+/*
+ * Gives each action of sync, a whole host's plan, the result of the same
+ * action in part, a plan of sync DOMAIN... built from the same snapshot
+ * (whose actions are some of sync's); the others keep theirs. Pure.
+ */
+void plan_copy_results(struct plan *sync, const struct plan *part);
 struct plan *plan_free(struct plan *plan);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct plan *, plan_free)
 

@@ -50,6 +50,9 @@ status_device_done(struct status_device *sd)
 	for (size_t i = 0; sd->rule_at != NULL && sd->rule_at[i] != NULL; i++)
 		free(sd->rule_at[i]);
 	free(sd->rule_at);
+	free(sd->actions);
+	free(sd->holder_detaches);
+	free(sd->holder_kept);
 }
 
 struct status *
@@ -140,16 +143,57 @@ world_device_state(const struct world *w, const struct usbdev *d,
 	return STATUS_PENDING;
 }
 
-/* Whether a detach's hostdev is for device d: its alias names d. */
+/*
+ * sync's plan, each detach's alias decoded once: every device asks which
+ * of the actions are on it, and decoding per device and action cost
+ * half of status_build_with() at 200 devices and 30 actions.
+ */
+struct sync_view {
+	const struct plan *plan;
+	int *kinds;             /* per action: alias_decode() of a detach's alias, else ALIAS_NONE */
+	char **keys;            /* per action: the decoded key, or NULL */
+};
+
+static void
+sync_view_done(struct sync_view *v)
+{
+	for (size_t i = 0; v->keys != NULL && i < v->plan->n; i++)
+		free(v->keys[i]);
+	free(v->keys);
+	free(v->kinds);
+}
+
+static int
+sync_view_init(const struct plan *sync, struct sync_view *ret)
+{
+	_cleanup_(sync_view_done) struct sync_view v = { .plan = sync };
+
+	v.kinds = calloc(sync->n + 1, sizeof(*v.kinds));
+	v.keys = calloc(sync->n + 1, sizeof(*v.keys));
+	if (v.kinds == NULL || v.keys == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < sync->n; i++) {
+		if (sync->v[i].op != PLAN_DETACH)
+			continue;
+		v.kinds[i] = alias_decode(sync->v[i].alias, &v.keys[i]);
+		if (v.kinds[i] < 0)
+			return v.kinds[i];
+	}
+	*ret = v;
+	v = (struct sync_view){ 0 };
+	return 0;
+}
+
+/* Whether the detach sync->plan->v[i]'s hostdev is for device d: its alias names d. */
 static bool
-names_device(const struct world *w, const struct plan_action *a,
+names_device(const struct world *w, const struct sync_view *sync, size_t i,
     const struct usbdev *d)
 {
-	_cleanup_free_ char *key = NULL;
-	int kind = alias_decode(a->alias, &key);
+	const struct plan_action *a = &sync->plan->v[i];
+	const char *key = sync->keys[i];
 	const struct usbdev *at;
 
-	switch (kind) {
+	switch (sync->kinds[i]) {
 	case ALIAS_OURS:
 	case ALIAS_MANUAL:
 		/*
@@ -172,69 +216,160 @@ names_device(const struct world *w, const struct plan_action *a,
 }
 
 /*
- * Whether sync's plan attaches d, or detaches a hostdev held of it: at
- * its address, or one whose alias names it (an old address). For an
- * absent device (d NULL), a detach of its serial's.
+ * Whether sync's action a is on d: an attach of it, or a detach of a
+ * hostdev held of it, at its address or one whose alias names it (an old
+ * address). For an absent device (d NULL), a detach of its serial's.
  */
 static bool
-planned(const struct world *w, const struct plan *sync, enum plan_op op,
+acts_on(const struct world *w, const struct sync_view *sync, size_t i,
     const char *serial, const struct usbdev *d)
 {
-	for (size_t i = 0; i < sync->n; i++) {
-		const struct plan_action *a = &sync->v[i];
+	const struct plan_action *a = &sync->plan->v[i];
 
-		if (a->op != op)
-			continue;
-		if (d != NULL && a->bus == d->bus && a->dev == d->dev)
-			return true;
-		if (op == PLAN_DETACH && d != NULL && names_device(w, a, d))
-			return true;
-		if (op == PLAN_DETACH && d == NULL && serial != NULL &&
-		    streq_null(a->serial, serial))
-			return true;
+	if (d != NULL && a->bus == d->bus && a->dev == d->dev)
+		return true;
+	if (a->op != PLAN_DETACH)
+		return false;
+	if (d != NULL)
+		return names_device(w, sync, i, d);
+	return serial != NULL && streq_null(a->serial, serial);
+}
+
+/* sync's actions on the device, into sd->actions. Returns 0 or -ENOMEM. */
+static int
+find_actions(const struct world *w, const struct sync_view *sync,
+    const char *serial, const struct usbdev *d, struct status_device *sd)
+{
+	for (size_t i = 0; i < sync->plan->n; i++)
+		if (acts_on(w, sync, i, serial, d) &&
+		    GREEDY_APPEND(sd->actions, sd->n_actions,
+		    &sync->plan->v[i]) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * The next hostdev in the line of those that hold sd, in the order status
+ * names its holder: holder's, at bus:dev. sd's detach of it joins
+ * sd->holder_detaches; the first that sd's actions do not detach is the
+ * holder once they are done (sd->holder_kept), and ends the line
+ * (*done). Returns 0 or -ENOMEM.
+ */
+static int
+holder_next(struct status_device *sd, const char *holder, unsigned bus,
+    unsigned dev, bool *done)
+{
+	if (*done || holder == NULL || sd->n_actions == 0)
+		return 0;
+	for (size_t i = 0; i < sd->n_actions; i++) {
+		const struct plan_action *a = sd->actions[i];
+
+		if (a->op == PLAN_DETACH && a->bus == bus && a->dev == dev &&
+		    streq_null(a->domain, holder))
+			return GREEDY_APPEND(sd->holder_detaches,
+			    sd->n_holder_detaches, a);
 	}
-	return false;
+	*done = true;
+	/* None goes: attached, the first, stays. */
+	if (sd->n_holder_detaches == 0)
+		return 0;
+	return strdup_null(holder, &sd->holder_kept);
 }
 
 /*
  * Where a device stands: stale exactly when sync detaches something held
  * of it (an old address, or a guest it no longer belongs to), else
  * pending exactly when sync attaches it, else as the claim and the
- * holdings say. An absent serial (d NULL) is stale, remote or absent.
+ * holdings say (sd->settled, where it stands once sync is done). An
+ * absent serial (d NULL) is stale, remote or absent. Fills sd's state,
+ * settled state and actions. Returns 0 or -ENOMEM.
  */
-static enum status_state
-device_state(const struct world *w, const struct plan *sync,
-    const char *serial, const struct usbdev *d, const char **ret_holder,
-    const char **ret_alias)
+static int
+device_state(const struct world *w, const struct sync_view *sync,
+    const char *serial, const struct usbdev *d, struct status_device *sd,
+    const char **ret_holder, const char **ret_alias)
 {
 	const struct conf_domain *cd = NULL;
 	const char *uri = NULL;
 	size_t n = 0;
 	const struct holding *const *hs = NULL;
-	enum status_state st;
+	bool done = false;
+	bool detach = false;
 
 	*ret_holder = *ret_alias = NULL;
 	if (serial != NULL)
 		hs = world_holdings(w, serial, &n);
+	if (find_actions(w, sync, serial, d, sd) < 0)
+		return -ENOMEM;
 	if (d != NULL) {
-		st = world_device_state(w, d, ret_holder, ret_alias);
+		sd->settled = world_device_state(w, d, ret_holder, ret_alias);
+		if (holder_next(sd, *ret_holder, d->bus, d->dev, &done) < 0)
+			return -ENOMEM;
 		/* Held nowhere where it is: the guest holding an old address of it. */
-		if (*ret_holder == NULL && n > 0 && !world_shared(w, serial))
+		if (n > 0 && world_shared(w, serial))
+			n = 0;
+		if (*ret_holder == NULL && n > 0)
 			*ret_holder = hs[0]->domain->name;
-		if (planned(w, sync, PLAN_DETACH, serial, d))
-			return STATUS_STALE;
-		if (planned(w, sync, PLAN_ATTACH, serial, d))
-			return STATUS_PENDING;
-		return st;
+	} else {
+		if (n > 0)
+			*ret_holder = hs[0]->domain->name;
+		cd = world_assigned(w, serial, &uri);
+		sd->settled = cd != NULL && world_remote(w, uri) ?
+		    STATUS_REMOTE : STATUS_ABSENT;
 	}
-	if (n > 0)
-		*ret_holder = hs[0]->domain->name;
-	if (planned(w, sync, PLAN_DETACH, serial, NULL))
-		return STATUS_STALE;
-	cd = world_assigned(w, serial, &uri);
-	if (cd != NULL && world_remote(w, uri))
-		return STATUS_REMOTE;
-	return STATUS_ABSENT;
+	/* Who holds it once sync's detaches are done: the next one in line. */
+	for (size_t i = 0; i < n; i++)
+		if (holder_next(sd, hs[i]->domain->name, hs[i]->hd->bus,
+		    hs[i]->hd->dev, &done) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < sd->n_actions; i++)
+		detach = detach || sd->actions[i]->op == PLAN_DETACH;
+	sd->state = detach ? STATUS_STALE : sd->n_actions > 0 ?
+	    STATUS_PENDING : sd->settled;
+	return 0;
+}
+
+/* Whether a detach's hostdev is gone: detached, or its domain stopped. */
+static bool
+gone(const struct plan_action *a)
+{
+	return a->result == PLAN_DONE || a->result == PLAN_STOPPED;
+}
+
+enum status_state
+status_device_after(const struct status_device *sd, const char **ret_holder)
+{
+	const struct plan_action *attach = NULL;
+	bool stale = false;
+	bool detached = false;
+
+	*ret_holder = sd->n_holder_detaches > 0 ? sd->holder_kept : sd->attached;
+	for (size_t i = sd->n_holder_detaches; i > 0; i--)
+		if (!gone(sd->holder_detaches[i - 1]))
+			*ret_holder = sd->holder_detaches[i - 1]->domain;
+	for (size_t i = 0; i < sd->n_actions; i++) {
+		const struct plan_action *a = sd->actions[i];
+
+		if (a->op == PLAN_ATTACH)
+			attach = a;
+		else if (gone(a))
+			detached = true;
+		else
+			stale = true;   /* still held where it should not be */
+	}
+	if (stale || (attach == NULL && !detached))
+		return sd->state;
+	if (attach == NULL)
+		return sd->settled;
+	switch (attach->result) {
+	case PLAN_DONE:
+		*ret_holder = attach->domain;
+		return STATUS_ATTACHED;
+	case PLAN_STOPPED:
+		return STATUS_DOMAIN_DOWN;
+	default:
+		return STATUS_PENDING;
+	}
 }
 
 /* "FILE:LINE" of the rule, and of a second one naming the connector. */
@@ -300,7 +435,8 @@ held_at(const struct world *w, const struct usbdev *d, const char *holder)
 }
 
 static int
-status_add(const struct world *w, const struct plan *sync, struct status *st,
+status_add(const struct world *w, const struct sync_view *sync,
+    struct status *st,
     const char *serial, const struct usbdev *d)
 {
 	const struct claim *c = d != NULL ? world_claim(w, d) : NULL;
@@ -316,7 +452,8 @@ status_add(const struct world *w, const struct plan *sync, struct status *st,
 	unsigned line = 0;
 	unsigned line2 = 0;
 
-	sd.state = device_state(w, sync, serial, d, &holder, &alias);
+	if (device_state(w, sync, serial, d, &sd, &holder, &alias) < 0)
+		return -ENOMEM;
 	if (c != NULL && c->kind != CLAIM_NONE) {
 		cd = c->domain;
 		/* The kind of rule that names it, whatever the claim makes of it. */
@@ -412,6 +549,7 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 	_cleanup_(world_done) struct world w = { 0 };
 	_cleanup_(status_freep) struct status *st = NULL;
 	_cleanup_(plan_freep) struct plan *own = NULL;
+	_cleanup_(sync_view_done) struct sync_view view = { 0 };
 	const struct plan_input sync_in = {
 		.conf = in->conf, .devices = in->devices, .guests = in->guests,
 		.uri_override = in->uri_override,
@@ -429,6 +567,9 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 			return r;
 		sync = own;
 	}
+	r = sync_view_init(sync, &view);
+	if (r < 0)
+		return r;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return -ENOMEM;
@@ -441,7 +582,7 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 		/* A root hub is the controller itself: no connector to name. */
 		if (strchr(d->port, '-') == NULL)
 			continue;
-		r = status_add(&w, sync, st, d->serial, d);
+		r = status_add(&w, &view, st, d->serial, d);
 	}
 	for (size_t i = 0; r >= 0 && i < conf->n_domains; i++) {
 		const struct conf_domain *cd = &conf->domains[i];
@@ -453,11 +594,20 @@ status_build_with(const struct plan_input *in, const struct plan *sync,
 			/* Each serial of the config: not a scan of the devices. */
 			if (!world_serial_present(&w, s) &&
 			    !other_serial_present(in->devices, s))
-				r = status_add(&w, sync, st, s, NULL);
+				r = status_add(&w, &view, st, s, NULL);
 		}
 	}
 	if (r < 0)
 		return r;
+	/* Its own plan goes with it: no actions to borrow. */
+	for (size_t i = 0; own != NULL && i < st->n_devices; i++) {
+		struct status_device *sd = &st->devices[i];
+
+		sd->actions = mfree(sd->actions);
+		sd->n_actions = 0;
+		sd->holder_detaches = mfree(sd->holder_detaches);
+		sd->n_holder_detaches = 0;
+	}
 	*ret_status = TAKE_PTR(st);
 	return 0;
 }

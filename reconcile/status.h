@@ -6,6 +6,8 @@
 
 #include "util.h"
 
+struct plan;
+struct plan_action;
 struct plan_input;
 struct seeddclaim;
 
@@ -49,6 +51,22 @@ struct status_device {
 	const char *rule;       /* the kind of rule that assigns it ("serial", "port", "type", "ambiguous"), or NULL */
 	char **rule_at;         /* "FILE:LINE" of that rule (two when ambiguous), NULL-terminated, or NULL */
 	enum status_state state;
+	/*
+	 * Given sync's plan (status_build_with()): the actions that make it
+	 * stale or pending (borrowed from that plan; none when it built its
+	 * own); where it stands once its detaches are done and it has no
+	 * attach, as the claim and the hostdevs that stay say; and who holds
+	 * it then: the hostdevs that hold it, in the order attached names
+	 * the first, go as long as one of the actions detaches them
+	 * (holder_detaches, borrowed), and the domain of the first that
+	 * stays is holder_kept (NULL: none; attached when none goes).
+	 */
+	const struct plan_action **actions;
+	size_t n_actions;
+	enum status_state settled;
+	const struct plan_action **holder_detaches;
+	size_t n_holder_detaches;
+	char *holder_kept;
 };
 
 struct status_domain {
@@ -77,10 +95,22 @@ int status_build(const struct plan_input *in, struct status **ret_status);
 /*
  * status_build(), given sync: what plan_build() makes of in without its
  * only, requests and release, which a full sync has just built (NULL:
- * build it). Pure. Returns 0 or -ENOMEM.
+ * build it). Each device's actions are borrowed from sync, which must
+ * outlive the status; none when sync is NULL. Pure. Returns 0 or -ENOMEM.
  */
 int status_build_with(const struct plan_input *in, const struct plan *sync,
     struct status **ret_status);
+/*
+ * Where sd stands once the sync's actions on it (sd->actions) have the
+ * results apply_plan() gave them: its state before while a detach of
+ * something held of it failed or was not tried; else attached when its
+ * attach was done, domain-down when its domain stopped meanwhile,
+ * pending when the attach failed; with no attach, sd->settled. A detach
+ * whose domain stopped meanwhile counts as done. *ret_holder is the
+ * domain holding it then (borrowed from sd or the plan), or NULL. Pure.
+ */
+enum status_state status_device_after(const struct status_device *sd,
+    const char **ret_holder);
 struct status *status_free(struct status *st);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct status *, status_free)
 

@@ -735,6 +735,7 @@ t seedd-relative 2 - -C ./seedd-relative.ini config
 # tests/cli/NAME.prom.
 prom_check() {
 	local name=$1 f=$2 got=$tmp/got.prom want=$top/tests/cli/$1.prom out
+	local tmpf=${2%/*}/.${2##*/}.tmp
 	if [ ! -f "$f" ]; then
 		echo "FAIL $name: no metrics in $f"; passed=$((passed - 1)) failed=$((failed + 1)); return
 	fi
@@ -747,8 +748,10 @@ prom_check() {
 		echo "FAIL $name: promtool check metrics: $out"; passed=$((passed - 1)) failed=$((failed + 1))
 	elif ! diff -u "$want" "$got"; then
 		echo "FAIL $name: metrics differ"; passed=$((passed - 1)) failed=$((failed + 1))
-	elif [ -n "$(find "$(dirname "$f")" -name '.*.XXXXXX' -o -name '.bbvirt.prom.*')" ]; then
+	elif [ -n "$(find "$(dirname "$f")" -name '.*' ! -name ".${f##*/}.tmp" -o -name '*.tmp.prom')" ]; then
 		echo "FAIL $name: a temporary file is left"; passed=$((passed - 1)) failed=$((failed + 1))
+	elif [ -e "$tmpf" ] && [ "$(stat -c %a "$tmpf")" != 644 ]; then
+		echo "FAIL $name: $tmpf has mode $(stat -c %a "$tmpf")"; passed=$((passed - 1)) failed=$((failed + 1))
 	fi
 }
 prom=$tmp/prom
@@ -758,6 +761,23 @@ umask 077
 # The collector's directory: the scoped sync changes nothing (exit 0) and
 # counts every device of the host, as status shows them.
 BBVIRT_METRICS_DIR=$prom t metrics-sync 0 devices.umockdev -C ./vm.ini sync kvm0
+prom_check metrics-sync "$prom/bbvirt.prom"
+cp "$prom/bbvirt.prom" "$tmp/got.prom.sync"
+# A sync of kvm0 whose attach fails (no test driver attaches): LX4QPA
+# stays pending, and the unassigned HV3ZQC, outside the sync's scope,
+# stale; the sync failed.
+BBVIRT_METRICS_DIR=$prom t metrics-apply-fails 1 devices.umockdev -C ./kvm0more.ini sync kvm0
+prom_check metrics-apply-fails "$prom/bbvirt.prom"
+# The temporary file now holds the text before (metrics-sync's), for the
+# next write to reuse; one a collector still reads is left as it is, and
+# the next write takes a new one.
+cmp -s "$prom/.bbvirt.prom.tmp" "$tmp/got.prom.sync" ||
+	{ echo "FAIL metrics-reuse: the temporary file does not hold the text before"; passed=$((passed - 1)) failed=$((failed + 1)); }
+exec 3<"$prom/.bbvirt.prom.tmp"
+BBVIRT_METRICS_DIR=$prom t metrics-reader 0 devices.umockdev -C ./vm.ini sync kvm0
+cmp -s /dev/fd/3 "$tmp/got.prom.sync" ||
+	{ echo "FAIL metrics-reader: a file open elsewhere was written"; passed=$((passed - 1)) failed=$((failed + 1)); }
+exec 3<&-
 prom_check metrics-sync "$prom/bbvirt.prom"
 # Neither the audit, status nor a one-device command writes them.
 rm -f "$prom/bbvirt.prom"

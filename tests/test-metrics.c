@@ -1,6 +1,7 @@
 /*
  * The metrics text: label values escaped as the exposition format asks
- * (table), one small world rendered whole, names that escape alike made
+ * (table), one small world rendered whole, each device as the sync's
+ * results left it, names that escape alike made
  * one series, and a range of hostile worlds checked line by line. With
  * BBVIRT_METRICS_OUT=DIR, every fifth hostile world's text is also
  * written to DIR/world-N.prom, for tests/metrics.sh to hand to promtool.
@@ -63,9 +64,10 @@ test_escape(void **state _unused_)
 	}
 }
 
-#define DEV(ser, prt, asg, att, st) { .serial = (char *)(ser), \
+#define DEV_FIELDS(ser, prt, asg, att, st) .serial = (char *)(ser), \
 	.port = (char *)(prt), .assigned = (char *)(asg), \
-	.attached = (char *)(att), .state = (st), .present = (prt) != NULL }
+	.attached = (char *)(att), .state = (st), .present = (prt) != NULL
+#define DEV(ser, prt, asg, att, st) { DEV_FIELDS(ser, prt, asg, att, st) }
 
 static void
 test_render(void **state _unused_)
@@ -113,7 +115,7 @@ test_render(void **state _unused_)
 	    "bbvirt_sync_actions{op=\"attach\",result=\"done\"} 1\n"
 	    "bbvirt_sync_actions{op=\"attach\",result=\"failed\"} 1\n"
 	    "bbvirt_sync_actions{op=\"attach\",result=\"stopped\"} 1\n"
-	    "# HELP bbvirt_devices USB devices by domain and state, as bbvirt status saw them when the last sync began.\n"
+	    "# HELP bbvirt_devices USB devices by domain and state, as the last sync left them.\n"
 	    "# TYPE bbvirt_devices gauge\n"
 	    "bbvirt_devices{domain=\"\",state=\"no-serial\"} 1\n"
 	    "bbvirt_devices{domain=\"kvm0\",state=\"attached\"} 1\n"
@@ -134,6 +136,115 @@ test_render(void **state _unused_)
 	assert_int_equal(metrics_render(&m, &text, &len), 0);
 	assert_string_equal(text, want);
 	assert_int_equal(len, strlen(want));
+}
+
+/*
+ * Each device as the sync left it: the actions status found on it (a
+ * full sync's plan), with the results apply gave them.
+ */
+static void
+test_render_after(void **state _unused_)
+{
+	struct plan_action acts[] = {
+		{ .op = PLAN_DETACH, .domain = (char *)"kvm1", .result = PLAN_DONE },   /* 0: MOVED1's old address */
+		{ .op = PLAN_DETACH, .domain = (char *)"kvm1", .result = PLAN_DONE },   /* 1: MOVED2's */
+		{ .op = PLAN_DETACH, .domain = (char *)"kvm1", .result = PLAN_FAILED }, /* 2: STUCK1's */
+		{ .op = PLAN_DETACH, .domain = (char *)"web", .result = PLAN_DONE },    /* 3: FREED1, unassigned */
+		{ .op = PLAN_DETACH, .domain = (char *)"kvm1", .result = PLAN_DONE },   /* 4: GONE1, absent */
+		{ .op = PLAN_DETACH, .domain = (char *)"kvm0", .result = PLAN_PLANNED }, /* 5: LEFT1's, not tried */
+		{ .op = PLAN_DETACH, .domain = (char *)"web", .result = PLAN_DONE },    /* 6: MOUSE1's old address */
+		{ .op = PLAN_DETACH, .domain = (char *)"kvm2", .result = PLAN_STOPPED }, /* 7: HELD1's, kvm2 stopped */
+		{ .op = PLAN_ATTACH, .domain = (char *)"kvm0", .result = PLAN_DONE },   /* 8: ATT1 */
+		{ .op = PLAN_ATTACH, .domain = (char *)"kvm0", .result = PLAN_FAILED }, /* 9: FAIL1 */
+		{ .op = PLAN_ATTACH, .domain = (char *)"kvm1", .result = PLAN_DONE },   /* 10: MOVED1 */
+		{ .op = PLAN_ATTACH, .domain = (char *)"kvm1", .result = PLAN_FAILED }, /* 11: MOVED2 */
+		{ .op = PLAN_ATTACH, .domain = (char *)"kvm1", .result = PLAN_DONE },   /* 12: STUCK1 */
+		{ .op = PLAN_ATTACH, .domain = (char *)"kvm2", .result = PLAN_STOPPED }, /* 13: DOWN1 */
+	};
+	const struct plan_action *att1[] = { &acts[8] };
+	const struct plan_action *fail1[] = { &acts[9] };
+	const struct plan_action *moved1[] = { &acts[0], &acts[10] };
+	const struct plan_action *moved2[] = { &acts[1], &acts[11] };
+	const struct plan_action *stuck1[] = { &acts[2], &acts[12] };
+	const struct plan_action *freed1[] = { &acts[3] };
+	const struct plan_action *gone1[] = { &acts[4] };
+	const struct plan_action *down1[] = { &acts[13] };
+	const struct plan_action *left1[] = { &acts[5] };
+	const struct plan_action *mouse1[] = { &acts[6] };
+	const struct plan_action *held1[] = { &acts[7] };
+#define ACTS(v) .actions = (v), .n_actions = ARRAY_SIZE(v)
+	struct status_device devs[] = {
+		{ DEV_FIELDS("ATT1", "1-1", "kvm0", NULL, STATUS_PENDING), ACTS(att1) },
+		{ DEV_FIELDS("FAIL1", "1-2", "kvm0", NULL, STATUS_PENDING), ACTS(fail1) },
+		{ DEV_FIELDS("MOVED1", "1-3", "kvm1", "kvm1", STATUS_STALE), ACTS(moved1),
+		  .holder_detaches = moved1, .n_holder_detaches = 1 },
+		{ DEV_FIELDS("MOVED2", "1-4", "kvm1", "kvm1", STATUS_STALE), ACTS(moved2),
+		  .holder_detaches = moved2, .n_holder_detaches = 1 },
+		{ DEV_FIELDS("STUCK1", "1-5", "kvm1", "kvm1", STATUS_STALE), ACTS(stuck1),
+		  .holder_detaches = stuck1, .n_holder_detaches = 1 },
+		{ DEV_FIELDS("FREED1", "1-6", NULL, "web", STATUS_STALE), ACTS(freed1),
+		  .settled = STATUS_UNASSIGNED, .holder_detaches = freed1,
+		  .n_holder_detaches = 1 },
+		{ DEV_FIELDS("GONE1", NULL, "kvm1", "kvm1", STATUS_STALE), ACTS(gone1),
+		  .settled = STATUS_ABSENT, .holder_detaches = gone1,
+		  .n_holder_detaches = 1 },
+		{ DEV_FIELDS("DOWN1", "1-7", "kvm2", NULL, STATUS_PENDING), ACTS(down1) },
+		{ DEV_FIELDS("LEFT1", "1-8", "kvm0", "kvm0", STATUS_STALE), ACTS(left1),
+		  .settled = STATUS_ATTACHED },
+		/* Held where it is by a hostdev not bbvirt's, which stays. */
+		{ DEV_FIELDS("MOUSE1", "1-9", NULL, "web", STATUS_STALE), ACTS(mouse1),
+		  .settled = STATUS_FOREIGN },
+		/* Reassigned to kvm0, which does not run; kvm2 stopped meanwhile. */
+		{ DEV_FIELDS("HELD1", "1-10", "kvm0", "kvm2", STATUS_STALE), ACTS(held1),
+		  .settled = STATUS_DOMAIN_DOWN, .holder_detaches = held1,
+		  .n_holder_detaches = 1 },
+	};
+#undef ACTS
+	struct status st = { .devices = devs, .n_devices = ARRAY_SIZE(devs) };
+	struct plan plan = { .v = acts, .n = ARRAY_SIZE(acts) };
+	struct metrics_sync m = { .status = &st, .plan = &plan };
+	static const char *const want[] = {
+		"bbvirt_devices{domain=\"\",state=\"unassigned\"} 1",
+		"bbvirt_devices{domain=\"kvm0\",state=\"attached\"} 1",
+		"bbvirt_devices{domain=\"kvm0\",state=\"domain-down\"} 1",
+		"bbvirt_devices{domain=\"kvm0\",state=\"pending\"} 1",
+		"bbvirt_devices{domain=\"kvm0\",state=\"stale\"} 1",
+		"bbvirt_devices{domain=\"kvm1\",state=\"absent\"} 1",
+		"bbvirt_devices{domain=\"kvm1\",state=\"attached\"} 1",
+		"bbvirt_devices{domain=\"kvm1\",state=\"pending\"} 1",
+		"bbvirt_devices{domain=\"kvm1\",state=\"stale\"} 1",
+		"bbvirt_devices{domain=\"kvm2\",state=\"domain-down\"} 1",
+		"bbvirt_devices{domain=\"web\",state=\"foreign\"} 1",
+		"bbvirt_device{domain=\"\",state=\"unassigned\",serial=\"FREED1\",port=\"1-6\"} 1",
+		"bbvirt_device{domain=\"kvm0\",state=\"attached\",serial=\"ATT1\",port=\"1-1\"} 1",
+		"bbvirt_device{domain=\"kvm0\",state=\"domain-down\",serial=\"HELD1\",port=\"1-10\"} 1",
+		"bbvirt_device{domain=\"kvm0\",state=\"pending\",serial=\"FAIL1\",port=\"1-2\"} 1",
+		"bbvirt_device{domain=\"kvm0\",state=\"stale\",serial=\"LEFT1\",port=\"1-8\"} 1",
+		"bbvirt_device{domain=\"kvm1\",state=\"absent\",serial=\"GONE1\",port=\"\"} 1",
+		"bbvirt_device{domain=\"kvm1\",state=\"attached\",serial=\"MOVED1\",port=\"1-3\"} 1",
+		"bbvirt_device{domain=\"kvm1\",state=\"pending\",serial=\"MOVED2\",port=\"1-4\"} 1",
+		"bbvirt_device{domain=\"kvm1\",state=\"stale\",serial=\"STUCK1\",port=\"1-5\"} 1",
+		"bbvirt_device{domain=\"kvm2\",state=\"domain-down\",serial=\"DOWN1\",port=\"1-7\"} 1",
+		"bbvirt_device{domain=\"web\",state=\"foreign\",serial=\"MOUSE1\",port=\"1-9\"} 1",
+	};
+	_cleanup_free_ char *text = NULL;
+	const char *p;
+	size_t len;
+
+	assert_int_equal(metrics_render(&m, &text, &len), 0);
+	p = strstr(text, "# TYPE bbvirt_devices gauge\n");
+	assert_non_null(p);
+	p = strchr(p, '\n') + 1;
+	/* Every device line, in order, and no other. */
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		if (strncmp(p, "# ", 2) == 0)
+			p = strchr(strchr(p, '\n') + 1, '\n') + 1;
+		print_message("%s\n", want[i]);
+		assert_memory_equal(p, want[i], strlen(want[i]));
+		assert_int_equal(p[strlen(want[i])], '\n');
+		p += strlen(want[i]) + 1;
+	}
+	assert_int_equal(*p, '\0');
 }
 
 /* A sync that read no devices and planned nothing: a hold in place. */
@@ -342,6 +453,7 @@ main(void)
 	static const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_after),
 		cmocka_unit_test(test_render_held),
 		cmocka_unit_test(test_render_same_labels),
 		cmocka_unit_test(test_render_hostile),

@@ -1234,10 +1234,42 @@ test_plan_big_world(void **state _unused_)
 	free((char *)c.guests);
 }
 
+/* sync DOMAIN's results reach the same actions of the whole host's plan. */
+static void
+test_copy_results(void **state _unused_)
+{
+#define ACT(o, d, b, v, r) { .op = (o), .domain = (char *)(d), \
+	.serial = (char *)"S", .bus = (b), .dev = (v), .result = (r) }
+	struct plan_action whole[] = {
+		ACT(PLAN_DETACH, "a", 1, 2, PLAN_PLANNED),
+		ACT(PLAN_DETACH, "b", 1, 3, PLAN_PLANNED),
+		ACT(PLAN_ATTACH, "a", 1, 4, PLAN_PLANNED),
+		ACT(PLAN_ATTACH, "b", 1, 5, PLAN_PLANNED),
+		ACT(PLAN_ATTACH, "b", 1, 6, PLAN_PLANNED),
+	};
+	struct plan_action part[] = {
+		ACT(PLAN_DETACH, "b", 1, 3, PLAN_DONE),
+		ACT(PLAN_ATTACH, "b", 1, 5, PLAN_FAILED),
+		ACT(PLAN_ATTACH, "b", 1, 6, PLAN_STOPPED),
+		ACT(PLAN_ATTACH, "c", 1, 7, PLAN_DONE), /* none such: nothing */
+	};
+#undef ACT
+	struct plan w = { .v = whole, .n = ARRAY_SIZE(whole) };
+	struct plan p = { .v = part, .n = ARRAY_SIZE(part) };
+	static const enum plan_result want[] = {
+		PLAN_PLANNED, PLAN_DONE, PLAN_PLANNED, PLAN_FAILED, PLAN_STOPPED,
+	};
+
+	plan_copy_results(&w, &p);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_int_equal(whole[i].result, want[i]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_copy_results),
 		cmocka_unit_test(test_plan_cases),
 		cmocka_unit_test(test_plan_idempotent),
 		cmocka_unit_test(test_status_cases),

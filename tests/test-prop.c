@@ -15,7 +15,9 @@
  *   (d) status agrees with sync's plan (pending, stale);
  *   (e) sync DOMAIN is sync's plan for what DOMAIN needs;
  *   (f) the restore filter never points an owned hostdev at a device the
- *       claim gives elsewhere.
+ *       claim gives elsewhere;
+ *   (g) where a sync leaves each device (its metrics), from its plan and
+ *       which actions were done, is what status then says.
  * Whose device it is and what is foreign are decided by an oracle written
  * here from DESIGN.md, never by asking the product. A failure prints its
  * seed and a world shrunk while it fails the same way.
@@ -198,6 +200,7 @@ struct pstate {
 	unsigned dev;
 	char serial[TXT];
 	char state[24];
+	char domain[TXT];       /* the metrics' label: assigned, else holder, else "" */
 };
 
 struct pstatus {
@@ -703,8 +706,66 @@ run_status(const struct pworld *w, struct pstatus *s)
 		    sd->serial != NULL ? sd->serial : "");
 		(void)snprintf(ps->state, sizeof(ps->state), "%s",
 		    status_state_to_string(sd->state));
+		(void)snprintf(ps->domain, sizeof(ps->domain), "%s",
+		    sd->assigned != NULL ? sd->assigned :
+		    sd->attached != NULL ? sd->attached : "");
 	}
 	status_free(st);
+	pin_done(&p);
+}
+
+/*
+ * Where a sync leaves each device (its metrics): status given sync's
+ * plan, each action done when done has its line, else failed, and
+ * status_device_after() of every device.
+ */
+static void
+run_status_after(const struct pworld *w, const struct pout *done,
+    struct pstatus *s)
+{
+	struct pin p;
+	struct status *st = NULL;
+	struct plan *sync = NULL;
+
+	*s = (struct pstatus){ 0 };
+	pin_start(w, true, &p);
+	pin_guests(w, &p);
+	assert_int_equal(plan_build(&p.in, &sync), 0);
+	assert_int_equal(status_build_with(&p.in, sync, &st), 0);
+	for (size_t i = 0; i < sync->n; i++) {
+		const struct plan_action *a = &sync->v[i];
+		struct pact x = { .attach = a->op == PLAN_ATTACH,
+		    .bus = a->bus, .dev = a->dev };
+		bool ok = false;
+
+		(void)snprintf(x.domain, sizeof(x.domain), "%s", a->domain);
+		(void)snprintf(x.alias, sizeof(x.alias), "%s",
+		    a->alias != NULL && a->alias[0] != '\0' ? a->alias : "-");
+		pact_line(&x);
+		for (size_t k = 0; k < done->n && !ok; k++)
+			ok = strcmp(done->v[k].line, x.line) == 0;
+		sync->v[i].result = ok ? PLAN_DONE : PLAN_FAILED;
+	}
+	for (size_t i = 0; i < st->n_devices; i++) {
+		const struct status_device *sd = &st->devices[i];
+		const char *holder;
+		enum status_state after = status_device_after(sd, &holder);
+		struct pstate *ps;
+
+		assert_true(s->n < ARRAY_SIZE(s->v));
+		ps = &s->v[s->n++];
+		*ps = (struct pstate){ .present = sd->present, .bus = sd->bus,
+		    .dev = sd->dev };
+		(void)snprintf(ps->serial, sizeof(ps->serial), "%s",
+		    sd->serial != NULL ? sd->serial : "");
+		(void)snprintf(ps->state, sizeof(ps->state), "%s",
+		    status_state_to_string(after));
+		(void)snprintf(ps->domain, sizeof(ps->domain), "%s",
+		    sd->assigned != NULL ? sd->assigned :
+		    holder != NULL ? holder : "");
+	}
+	status_free(st);
+	plan_free(sync);
 	pin_done(&p);
 }
 
@@ -2648,6 +2709,73 @@ check_d(const struct pworld *w, FILE *why)
 }
 
 /* ------------------------------------------------------------------ */
+/* (g) the metrics: where a sync leaves each device, by its results.   */
+
+/* Whether the action on this line fails: one in four, fixed by its text. */
+static bool
+fails(const struct pact *a)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *c = a->line; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	return h % 4 == 0;
+}
+
+static bool
+check_g(const struct pworld *w0, FILE *why)
+{
+	_cleanup_free_ struct pworld *w = malloc(sizeof(*w));
+	_cleanup_free_ struct pout *p = pout_new();
+	_cleanup_free_ struct pout *done = pout_new();
+	_cleanup_free_ struct pstatus *after = calloc(1, sizeof(*after));
+	_cleanup_free_ struct pstatus *now = calloc(1, sizeof(*now));
+
+	assert_true(w != NULL && after != NULL && now != NULL);
+	*w = *w0;
+	run_sync(w, NULL, 0, p);
+	/* As libvirt takes them: detaches first, some fail, refusals too. */
+	for (int attach = 0; attach < 2; attach++)
+		for (size_t i = 0; i < p->n; i++) {
+			const struct pact *a = &p->v[i];
+
+			if (a->attach != attach || fails(a))
+				continue;
+			if (attach ? apply_attach(w, a, false, NULL) :
+			    apply_detach(w, a, false, NULL))
+				pout_put(done, a);
+		}
+	run_status_after(w0, done, after);
+	run_status(w, now);
+	for (size_t i = 0; i < after->n; i++) {
+		const struct pstate *x = &after->v[i];
+		const struct pstate *y = NULL;
+
+		for (size_t k = 0; k < now->n && y == NULL; k++)
+			if (now->v[k].present == x->present &&
+			    (x->present ? now->v[k].bus == x->bus &&
+			    now->v[k].dev == x->dev :
+			    strcmp(now->v[k].serial, x->serial) == 0))
+				y = &now->v[k];
+		if (y != NULL && strcmp(x->state, y->state) == 0 &&
+		    strcmp(x->domain, y->domain) == 0)
+			continue;
+		sig("g: the metrics say %s, status then %s%s", x->state,
+		    y != NULL ? y->state : "(not listed)",
+		    y != NULL && strcmp(x->state, y->state) == 0 ?
+		    " (another domain)" : "");
+		say(why, "(g) after the sync, the metrics say '%s' is %s in '%s', status then says %s in '%s'\n",
+		    x->serial, x->state, x->domain,
+		    y != NULL ? y->state : "(not listed)",
+		    y != NULL ? y->domain : "");
+		print_pout(why, "sync", p);
+		print_pout(why, "done", done);
+		return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
 /* (e) sync DOMAIN is sync's plan for what DOMAIN needs.               */
 
 static void
@@ -3054,6 +3182,7 @@ test_issue_examples(void **state _unused_)
 	} checks[] = {
 		{ "(a)", check_a }, { "(b)", check_b }, { "(c)", check_c },
 		{ "(d)", check_d }, { "(e)", check_e }, { "(f)", check_f },
+		{ "(g)", check_g },
 	};
 	_cleanup_free_ struct pworld *w = malloc(sizeof(*w));
 	size_t failed = 0;
@@ -3114,6 +3243,12 @@ test_f_restore(void **state _unused_)
 	prop_run("(f) restore filter", check_f);
 }
 
+static void
+test_g_after(void **state _unused_)
+{
+	prop_run("(g) where a sync leaves each device", check_g);
+}
+
 int
 main(void)
 {
@@ -3125,6 +3260,7 @@ main(void)
 		cmocka_unit_test(test_d_status),
 		cmocka_unit_test(test_e_scope),
 		cmocka_unit_test(test_f_restore),
+		cmocka_unit_test(test_g_after),
 	};
 
 	log_set_stream(fopen("/dev/null", "we"));

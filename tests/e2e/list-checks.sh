@@ -38,7 +38,8 @@ BEGIN {
 		"wait_copies bbvirt virsh hold_udev release_udev syncs_off " \
 		"syncs_on lock_bbvirt unlock_bbvirt bb_install bb_remove " \
 		"admin_hostdev admin_realias far_start far_stop reset_world " \
-		"random_step timer_off define_guests image_hostdevs state_of"
+		"random_step timer_off define_guests image_hostdevs state_of " \
+		"prom_start prom_stop one_sync served"
 	n = split(verbs, v, " ")
 	for (i = 1; i <= n; i++) verb[v[i]] = 1
 }

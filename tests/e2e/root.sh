@@ -23,13 +23,15 @@ t0=$EPOCHREALTIME
 log() { printf 'e2e: root: %s\n' "$*"; }
 die() { log "$*" >&2; exit 2; }
 
-# What the outer host runs (the runner's tools included), then what
+# What the outer host runs (the runner's tools included; node_exporter
+# and curl for the metrics' scenario), then what
 # builds bbvirt (the Makefile's DEPS; systemd-dev, where a release has it,
 # holds udev.pc and systemd.pc, which place the installed files).
 PACKAGES=(
 	linux-image-amd64 kmod systemd udev dbus
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
 	qemu-system-x86 bc jq socat libxml2-utils procps
+	prometheus-node-exporter curl
 	make gcc libc6-dev pkg-config libvirt-dev libudev-dev libinih-dev
 	libxml2-dev libjson-c-dev
 )
