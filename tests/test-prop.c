@@ -1941,22 +1941,6 @@ remove_hd(struct pworld *w, size_t k)
 	w->nh--;
 }
 
-/* A detach, in the model: the hostdev goes. False when it names none. */
-static bool
-apply_detach(struct pworld *w, const struct pact *a, bool first, FILE *why)
-{
-	int k = o_target(w, a);
-
-	if (k >= 0) {
-		remove_hd(w, (size_t)k);
-		return true;
-	}
-	if (first)
-		sig("a: apply: a detach names no hostdev");
-	say(why, "  apply: '%s' names no hostdev\n", a->line);
-	return false;
-}
-
 /* The running guest's hostdev at bus:dev, or -1. */
 static int
 held_at(const struct pworld *w, unsigned bus, unsigned dev)
@@ -1966,6 +1950,27 @@ held_at(const struct pworld *w, unsigned bus, unsigned dev)
 		    w->h[k].bus == bus && w->h[k].dev == dev)
 			return (int)k;
 	return -1;
+}
+
+/* A detach, in the model: the hostdev goes. False when it names none. */
+static bool
+apply_detach(struct pworld *w, const struct pact *a, bool first, FILE *why)
+{
+	int k = o_target(w, a);
+	int d;
+
+	if (k >= 0) {
+		remove_hd(w, (size_t)k);
+		/* Held by no guest now, the device is free of QEMU's usbfs claim. */
+		d = a->bus != 0 ? o_dev_at(w, a->bus, a->dev) : -1;
+		if (d >= 0 && held_at(w, a->bus, a->dev) < 0)
+			w->d[d].usbfs = false;
+		return true;
+	}
+	if (first)
+		sig("a: apply: a detach names no hostdev");
+	say(why, "  apply: '%s' names no hostdev\n", a->line);
+	return false;
 }
 
 /*
@@ -2014,6 +2019,9 @@ apply_attach(struct pworld *w, const struct pact *a, bool first, FILE *why)
 		h->kvendor = w->d[d].vendor;
 		h->kproduct = w->d[d].product;
 	}
+	/* The guest's QEMU claims it through usbfs. */
+	if (d >= 0)
+		w->d[d].usbfs = true;
 	return true;
 }
 
