@@ -11,6 +11,9 @@
 # a running guest is attached there once the one sync that attached it
 # has ended, not pending until the next; pulled, it is absent (it stays
 # assigned); every sync succeeded, and the collector read every file.
+# The journal (issue 23, point 1): journalctl BBVIRT_SERIAL=SN28 finds
+# the attach and the detach, each one entry from bbvirt with its fields
+# and its MESSAGE_ID (bbvirt(1), Journal).
 
 readonly PROM_DIR=/var/lib/prometheus/node-exporter
 readonly PROM_URL=http://127.0.0.1:9100/metrics
@@ -128,12 +131,35 @@ metrics_steps() {
 		'node_textfile_scrape_error 0'
 }
 
+# journal_has CURSOR MESSAGE_ID ACTION PRESENT: since CURSOR, journalctl
+# BBVIRT_SERIAL=SN28, as an admin asks for one device's history, holds
+# exactly one entry of that MESSAGE_ID: from bbvirt, for g1, done, and
+# with the device's type and port when PRESENT is true (a device pulled
+# out has neither).
+journal_has() {
+	local got
+	got=$(journalctl -q -o json --no-pager --after-cursor="$1" BBVIRT_SERIAL=SN28 |
+		jq -r --arg id "$2" 'select(.MESSAGE_ID == $id) |
+			[.SYSLOG_IDENTIFIER, .BBVIRT_ACTION, .BBVIRT_DOMAIN, .BBVIRT_RESULT,
+			(.BBVIRT_USB_ID != null | tostring), (.BBVIRT_PORT != null | tostring)] | @tsv') ||
+		return 1
+	[ "$got" = "$(printf 'bbvirt\t%s\tg1\tdone\t%s\t%s' "$3" "$4" "$4")" ] && return 0
+	log "journalctl BBVIRT_SERIAL=SN28, MESSAGE_ID $2: '$got'; bbvirt's entries since:"
+	journalctl -q -o json --no-pager --after-cursor="$1" SYSLOG_IDENTIFIER=bbvirt |
+		jq -c 'with_entries(select(.key | test("^(MESSAGE|MESSAGE_ID|BBVIRT_.*)$")))' |
+		sed 's/^/E2E    /' >&2
+	return 1
+}
+
 sc_metrics() {
-	local r
+	local r cur
+	cur=$(jcursor)
 	ensure_running g1 || return 1
 	assign[SN28]=g1
 	write_config
-	prom_start && metrics_steps
+	prom_start && metrics_steps &&
+		journal_has "$cur" ebb5356f0f544c5b99f4542246592b4c attach true &&
+		journal_has "$cur" 8bda6d47a2164db9af77b597aab95148 detach false
 	r=$?
 	prom_stop
 	unset 'assign[SN28]'
