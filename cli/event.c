@@ -273,7 +273,12 @@ verdict_words(enum event_why w)
 	}
 }
 
-/* -v: the one line of triage, with the device the sync is for. */
+/*
+ * The one line of triage, with the device the sync is for: a notice when
+ * it asks for a sync, so that the journal's history of a device holds
+ * the udev events that moved it (journalctl BBVIRT_SERIAL=); with -v
+ * when it asks for none.
+ */
 static void
 log_verdict(const struct strv *names, const struct verdict *v)
 {
@@ -298,10 +303,10 @@ log_verdict(const struct strv *names, const struct verdict *v)
 		.product = v->dev.product,
 	};
 	if (v->name != NULL)
-		log_struct(LOG_INFO, &f, "event %s: %s: sync requested",
+		log_struct(LOG_NOTICE, &f, "event %s: %s: sync requested",
 		    v->name, why);
 	else
-		log_struct(LOG_INFO, &f, "%zu event%s: %s: sync requested",
+		log_struct(LOG_NOTICE, &f, "%zu event%s: %s: sync requested",
 		    names->n, s, why);
 }
 

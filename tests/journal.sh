@@ -233,9 +233,9 @@ want 3 MESSAGE_ID="$(mid RESTORE)" PRIORITY=6 BBVIRT_ACTION=keep BBVIRT_REASON=f
 # bbvirt-event's triage: the device that asks for the sync, or none.
 queue() { rm -rf "$world/events" "$world/sync-requested"; mkdir "$world/events"; : >"$world/events/$QUEUED"; }
 QUEUED=change@3-2 SETUP=queue jcase event-sync bbvirt-event 0 ports/devices.umockdev \
-	"$BBVIRT_EVENT" --syslog -v -C ./ports/rules.ini -r ./sync-requested ./events
+	"$BBVIRT_EVENT" --syslog -C ./ports/rules.ini -r ./sync-requested ./events
 count 1
-want 1 MESSAGE_ID="$(mid EVENT_SYNC)" PRIORITY=6 BBVIRT_ACTION=triage BBVIRT_RESULT=sync-requested \
+want 1 MESSAGE_ID="$(mid EVENT_SYNC)" PRIORITY=5 BBVIRT_ACTION=triage BBVIRT_RESULT=sync-requested \
 	BBVIRT_REASON=managed BBVIRT_EVENT=change@3-2 BBVIRT_PORT=3-2 BBVIRT_SERIAL=PORTBB1 \
 	BBVIRT_USB_ID=0403:7840
 QUEUED=remove@3-1 SETUP=queue jcase event-remove bbvirt-event 0 ports/devices.umockdev \
