@@ -13,7 +13,8 @@
 # assigned); every sync succeeded, and the collector read every file.
 # The journal (issue 23, point 1): journalctl BBVIRT_SERIAL=SN28 finds
 # the attach and the detach, each one entry from bbvirt with its fields
-# and its MESSAGE_ID (bbvirt(1), Journal).
+# and its MESSAGE_ID, and the udev event that asked for the attach's
+# sync, from bbvirt-event (bbvirt(1), Journal).
 
 readonly PROM_DIR=/var/lib/prometheus/node-exporter
 readonly PROM_URL=http://127.0.0.1:9100/metrics
@@ -131,35 +132,51 @@ metrics_steps() {
 		'node_textfile_scrape_error 0'
 }
 
-# journal_has CURSOR MESSAGE_ID ACTION PRESENT: since CURSOR, journalctl
-# BBVIRT_SERIAL=SN28, as an admin asks for one device's history, holds
-# exactly one entry of that MESSAGE_ID: from bbvirt, for g1, done, and
+# journal_has MESSAGE_ID ACTION PRESENT: journalctl BBVIRT_SERIAL=SN28,
+# as an admin asks for one device's history (SN28 is this scenario's
+# alone), holds exactly one entry of that MESSAGE_ID: from bbvirt, for g1, done, and
 # with the device's type and port when PRESENT is true (a device pulled
 # out has neither).
 journal_has() {
 	local got
-	got=$(journalctl -q -o json --no-pager --after-cursor="$1" BBVIRT_SERIAL=SN28 |
-		jq -r --arg id "$2" 'select(.MESSAGE_ID == $id) |
+	got=$(journalctl -q -o json --no-pager BBVIRT_SERIAL=SN28 |
+		jq -r --arg id "$1" 'select(.MESSAGE_ID == $id) |
 			[.SYSLOG_IDENTIFIER, .BBVIRT_ACTION, .BBVIRT_DOMAIN, .BBVIRT_RESULT,
 			(.BBVIRT_USB_ID != null | tostring), (.BBVIRT_PORT != null | tostring)] | @tsv') ||
 		return 1
-	[ "$got" = "$(printf 'bbvirt\t%s\tg1\tdone\t%s\t%s' "$3" "$4" "$4")" ] && return 0
-	log "journalctl BBVIRT_SERIAL=SN28, MESSAGE_ID $2: '$got'; bbvirt's entries since:"
-	journalctl -q -o json --no-pager --after-cursor="$1" SYSLOG_IDENTIFIER=bbvirt |
+	[ "$got" = "$(printf 'bbvirt\t%s\tg1\tdone\t%s\t%s' "$2" "$3" "$3")" ] && return 0
+	log "journalctl BBVIRT_SERIAL=SN28, MESSAGE_ID $1: '$got'; bbvirt's entries:"
+	journalctl -q -o json --no-pager SYSLOG_IDENTIFIER=bbvirt |
 		jq -c 'with_entries(select(.key | test("^(MESSAGE|MESSAGE_ID|BBVIRT_.*)$")))' |
 		sed 's/^/E2E    /' >&2
 	return 1
 }
 
+# journal_event: journalctl BBVIRT_SERIAL=SN28 holds bbvirt-event's
+# triage of the plug: a sync asked for, for the device.
+journal_event() {
+	local got
+	got=$(journalctl -q -o json --no-pager BBVIRT_SERIAL=SN28 |
+		jq -r 'select(.MESSAGE_ID == "5240927bfe9b407ea1821683b7bfd165") |
+			[.SYSLOG_IDENTIFIER, .BBVIRT_ACTION, .BBVIRT_RESULT, .BBVIRT_REASON] | @tsv' |
+		sort -u) || return 1
+	[ "$got" = "$(printf 'bbvirt-event\ttriage\tsync-requested\tmanaged')" ] && return 0
+	log "journalctl BBVIRT_SERIAL=SN28: bbvirt-event's triage reads '$got'; its entries:"
+	journalctl -q -o json --no-pager SYSLOG_IDENTIFIER=bbvirt-event |
+		jq -c 'with_entries(select(.key | test("^(MESSAGE|MESSAGE_ID|PRIORITY|BBVIRT_.*)$")))' |
+		sed 's/^/E2E    /' >&2
+	return 1
+}
+
 sc_metrics() {
-	local r cur
-	cur=$(jcursor)
+	local r
 	ensure_running g1 || return 1
 	assign[SN28]=g1
 	write_config
 	prom_start && metrics_steps &&
-		journal_has "$cur" ebb5356f0f544c5b99f4542246592b4c attach true &&
-		journal_has "$cur" 8bda6d47a2164db9af77b597aab95148 detach false
+		journal_has ebb5356f0f544c5b99f4542246592b4c attach true &&
+		journal_has 8bda6d47a2164db9af77b597aab95148 detach false &&
+		journal_event
 	r=$?
 	prom_stop
 	unset 'assign[SN28]'
