@@ -32,7 +32,7 @@ PACKAGES=(
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
 	qemu-system-x86 bc jq socat libxml2-utils procps
 	prometheus-node-exporter curl
-	make gcc libc6-dev pkg-config libvirt-dev libudev-dev libinih-dev
+	make gcc libc6-dev pkg-config libvirt-dev libudev-dev libsystemd-dev libinih-dev
 	libxml2-dev libjson-c-dev
 )
 [ "$suite" = bookworm ] || PACKAGES+=(systemd-dev)
