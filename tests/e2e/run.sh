@@ -45,7 +45,9 @@
 # passes each e2e step's own), E2E_SET (full, the default: every
 # scenario and the random sequences; core: the core scenarios only, see
 # CORE in the runner), E2E_SEQUENCES (run exactly that many
-# random sequences instead of filling the budget), E2E_FIRST (run only
+# random sequences instead of filling the budget), E2E_RANDOM_MIN (the
+# fewest random sequences the budget must leave room for, default 3;
+# .ci/run passes 0), E2E_FIRST (run only
 # the first N scenarios, to try the harness itself), E2E_ONLY (run only
 # the scenarios whose functions it lists: "sc_a sc_b"), E2E_SEED, E2E_ACCEL
 # (kvm, tcg or auto), E2E_WORK (work directory, default tests/e2e/work).
@@ -203,6 +205,7 @@ fi
 
 cat >"$work/share/env" <<EOF
 E2E_SEQUENCES=${E2E_SEQUENCES:-}
+E2E_RANDOM_MIN=${E2E_RANDOM_MIN:-3}
 E2E_FIRST=${E2E_FIRST:-}
 E2E_ONLY="${E2E_ONLY:-}"
 E2E_SET=$set_
