@@ -79,6 +79,18 @@ action_name(const struct plan_action *a, char *buf, size_t n)
 	return k > 0 && (size_t)k < n ? buf : "the device";
 }
 
+/* The journal's fields of the device and domain a is about. */
+static struct log_fields
+action_fields(const struct plan_action *a)
+{
+	return (struct log_fields){
+		.action = plan_op_to_string(a->op), .domain = a->domain,
+		.serial = a->serial, .port = a->port, .bus = a->bus,
+		.dev = a->dev, .vendor = a->vendor, .product = a->product,
+		.rule = { a->rule },
+	};
+}
+
 /*
  * After an attach: a device of 480 Mb/s or more that libvirt put on a USB
  * 1.1 controller of the guest, said so (the live XML tells which).
@@ -87,13 +99,9 @@ static void
 warn_slowed(struct plan_action *a, const char *name,
     const struct apply_ops *ops, void *userdata)
 {
-	struct log_fields f = {
-		.action = plan_op_to_string(a->op), .domain = a->domain,
-		.serial = a->serial, .port = a->port, .bus = a->bus,
-		.dev = a->dev, .vendor = a->vendor, .product = a->product,
-		.reason = "slow-controller", .rule = { a->rule },
-	};
+	struct log_fields f = action_fields(a);
 
+	f.reason = "slow-controller";
 	/* Only a device the controller could slow is worth the look. */
 	if (a->speed < USB_HIGH_SPEED_MBPS || a->alias == NULL ||
 	    ops->find_controller == NULL || ops->find_controller(userdata, a) < 0)
@@ -112,14 +120,11 @@ static void
 log_result(const struct plan_action *a, const char *name)
 {
 	bool attach = a->op == PLAN_ATTACH;
-	struct log_fields f = {
-		.action = plan_op_to_string(a->op), .domain = a->domain,
-		.serial = a->serial, .port = a->port, .bus = a->bus,
-		.dev = a->dev, .vendor = a->vendor, .product = a->product,
-		.reason = plan_reason_to_string(a->reason),
-		.result = plan_result_to_string(a->result),
-		.rule = { a->rule }, .error = a->error,
-	};
+	struct log_fields f = action_fields(a);
+
+	f.reason = plan_reason_to_string(a->reason);
+	f.result = plan_result_to_string(a->result);
+	f.error = a->error;
 
 	switch (a->result) {
 	case PLAN_DONE:
